@@ -1,0 +1,52 @@
+//! How a run is paced: concurrency, per-probe timeouts, the total budget and
+//! where the outside resolvers and STUN servers are. Every value can be
+//! overridden (the app takes them from URL parameters).
+
+use serde::{Deserialize, Serialize};
+
+/// At most this many probes in flight, whatever a caller asks.
+pub const MAX_CONCURRENCY: u32 = 32;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PlanConfig {
+    pub concurrency: u32,
+    pub fetch_timeout_ms: u32,
+    pub image_timeout_ms: u32,
+    pub doh_timeout_ms: u32,
+    pub resolve_timeout_ms: u32,
+    pub socket_timeout_ms: u32,
+    pub ice_timeout_ms: u32,
+    /// No probe starts after this much time; unstarted targets are "not measured".
+    pub budget_ms: u64,
+    /// DNS-over-HTTPS resolvers speaking the JSON API (`?name=…&type=A`).
+    pub doh_resolvers: Vec<String>,
+    /// Port used when asking the local resolver about a name through a STUN URL.
+    pub resolve_port: u16,
+}
+
+impl Default for PlanConfig {
+    fn default() -> Self {
+        PlanConfig {
+            concurrency: 8,
+            fetch_timeout_ms: 8_000,
+            image_timeout_ms: 12_000,
+            doh_timeout_ms: 5_000,
+            resolve_timeout_ms: 2_000,
+            socket_timeout_ms: 8_000,
+            ice_timeout_ms: 6_000,
+            budget_ms: 10 * 60 * 1000,
+            doh_resolvers: vec![
+                "https://cloudflare-dns.com/dns-query".into(),
+                "https://dns.google/resolve".into(),
+            ],
+            resolve_port: 3478,
+        }
+    }
+}
+
+impl PlanConfig {
+    pub fn effective_concurrency(&self) -> u32 {
+        self.concurrency.clamp(1, MAX_CONCURRENCY)
+    }
+}

@@ -1,0 +1,19 @@
+//! ajar's core: everything that decides, nothing that does I/O.
+//!
+//! Data flows one way: list → plan → probes → evidence → verdicts → report.
+//! The plan tells an adapter which probe to run; the adapter reports back an
+//! [`observation::Observation`] with the time it took; [`infer`] turns the
+//! evidence into a [`verdict::Finding`]. Time is always injected as
+//! milliseconds, so every rule is tested natively and deterministically.
+
+pub mod category;
+pub mod config;
+pub mod infer;
+pub mod list;
+pub mod observation;
+pub mod patterns;
+pub mod plan;
+pub mod privacy;
+pub mod report;
+pub mod url;
+pub mod verdict;

@@ -1,0 +1,81 @@
+//! What an adapter saw when it ran one probe. Durations are milliseconds
+//! measured by the adapter; nothing here identifies the visitor (a STUN
+//! answer's address, for one, never makes it past the adapter).
+
+use serde::{Deserialize, Serialize};
+
+/// The kinds of probe a browser can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProbeKind {
+    /// no-cors fetch of the URL.
+    Fetch,
+    /// DNS-over-HTTPS lookup of the host through a resolver outside the visitor's network.
+    Doh,
+    /// Does the *local* resolver know the name? (A STUN URL naming the host: the
+    /// browser reports a host-lookup error if not.)
+    Resolve,
+    /// A known image on the host: decodes, at its known size, in how long.
+    Image,
+    /// WebSocket handshake.
+    WebSocket,
+    /// WebRTC ICE against a STUN/TURN server.
+    Ice,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Observation {
+    /// The fetch promise resolved (opaque or not): something answered over HTTP.
+    FetchOk { ms: u32 },
+    /// The fetch promise rejected (TypeError): DNS failure, refused, reset, TLS failure.
+    FetchError { ms: u32 },
+    /// Our own timeout fired first.
+    FetchTimeout { ms: u32 },
+    /// DoH answered with addresses (kept as text; only prefixes reach a report).
+    DohAddresses { addresses: Vec<String> },
+    /// DoH says the name does not exist (NXDOMAIN) or has no address.
+    DohNoSuchName,
+    /// The DoH resolver itself could not be reached or answered garbage.
+    DohFailed,
+    /// The local resolver knows the name.
+    Resolves { ms: u32 },
+    /// The local resolver does not know the name.
+    DoesNotResolve { ms: u32 },
+    ImageDecoded { width: u32, height: u32, ms: u32 },
+    ImageError { ms: u32 },
+    ImageTimeout { ms: u32 },
+    SocketOpen { ms: u32 },
+    SocketFailed { ms: u32 },
+    SocketTimeout { ms: u32 },
+    /// The STUN/TURN server answered (a server-reflexive or relay candidate arrived,
+    /// or gathering completed without an error for it).
+    IceReached { ms: u32 },
+    /// ICE reported an error for this server, or our timeout fired.
+    IceFailed { ms: u32 },
+    /// The browser lacks the API this probe needs: the probe was skipped.
+    Unsupported { probe: ProbeKind },
+}
+
+impl Observation {
+    pub fn ms(&self) -> Option<u32> {
+        use Observation::*;
+        match self {
+            FetchOk { ms } | FetchError { ms } | FetchTimeout { ms } | Resolves { ms }
+            | DoesNotResolve { ms } | ImageDecoded { ms, .. } | ImageError { ms }
+            | ImageTimeout { ms } | SocketOpen { ms } | SocketFailed { ms } | SocketTimeout { ms }
+            | IceReached { ms } | IceFailed { ms } => Some(*ms),
+            DohAddresses { .. } | DohNoSuchName | DohFailed | Unsupported { .. } => None,
+        }
+    }
+}
+
+/// What a vantage point outside the visitor's network saw of the same target
+/// (the collector's `/v1/control`, or the lab's ground truth in tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutsideView {
+    /// The name resolves from outside.
+    pub resolves: bool,
+    /// The site answered from outside.
+    pub reachable: bool,
+}

@@ -1,0 +1,177 @@
+//! The small part of URL parsing ajar needs: scheme, host, port. Kept here
+//! (not the `url` crate) so the app's wasm stays small; targets are absolute
+//! URLs from lists, never relative references.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// What kind of thing a target is, from its scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scheme {
+    Http,
+    Https,
+    Ws,
+    Wss,
+    Stun,
+    Turn,
+    Turns,
+}
+
+impl Scheme {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Http => "http",
+            Scheme::Https => "https",
+            Scheme::Ws => "ws",
+            Scheme::Wss => "wss",
+            Scheme::Stun => "stun",
+            Scheme::Turn => "turn",
+            Scheme::Turns => "turns",
+        }
+    }
+    pub fn is_web(self) -> bool {
+        matches!(self, Scheme::Http | Scheme::Https)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum UrlError {
+    #[error("the URL is empty")]
+    Empty,
+    #[error("the URL has no scheme (expected http://, https://, ws://, wss://, stun: or turn:)")]
+    NoScheme,
+    #[error("the scheme {0:?} is not one ajar can probe")]
+    UnsupportedScheme(String),
+    #[error("the URL has no host")]
+    NoHost,
+    #[error("the host {0:?} is not a valid name or address")]
+    BadHost(String),
+    #[error("the port {0:?} is not a number from 1 to 65535")]
+    BadPort(String),
+    #[error("the URL contains whitespace or control characters")]
+    BadCharacters,
+}
+
+/// A parsed absolute URL: only what probes and inference need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetUrl {
+    pub scheme: Scheme,
+    /// Lower-cased host name or address (IPv6 without brackets).
+    pub host: String,
+    pub port: Option<u16>,
+}
+
+impl TargetUrl {
+    pub fn parse(input: &str) -> Result<Self, UrlError> {
+        let input = input.trim();
+        if input.is_empty() {
+            return Err(UrlError::Empty);
+        }
+        if input.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(UrlError::BadCharacters);
+        }
+        let (scheme, rest) = input.split_once(':').ok_or(UrlError::NoScheme)?;
+        let scheme = match scheme.to_ascii_lowercase().as_str() {
+            "http" => Scheme::Http,
+            "https" => Scheme::Https,
+            "ws" => Scheme::Ws,
+            "wss" => Scheme::Wss,
+            "stun" => Scheme::Stun,
+            "turn" => Scheme::Turn,
+            "turns" => Scheme::Turns,
+            other if other.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) => {
+                return Err(UrlError::UnsupportedScheme(other.to_string()))
+            }
+            _ => return Err(UrlError::NoScheme),
+        };
+        // stun:host:port?transport=udp has no "//"; web schemes must have it.
+        let authority = match rest.strip_prefix("//") {
+            Some(r) => r,
+            None if matches!(scheme, Scheme::Stun | Scheme::Turn | Scheme::Turns) => rest,
+            None => return Err(UrlError::NoHost),
+        };
+        let end = authority.find(['/', '?', '#']).unwrap_or(authority.len());
+        let authority = &authority[..end];
+        let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+        let (host, port) = split_host_port(authority)?;
+        if host.is_empty() {
+            return Err(UrlError::NoHost);
+        }
+        if !valid_host(&host) {
+            return Err(UrlError::BadHost(host));
+        }
+        Ok(TargetUrl { scheme, host, port })
+    }
+
+    /// True if the host is an IP literal rather than a name.
+    pub fn host_is_ip(&self) -> bool {
+        self.host.parse::<std::net::IpAddr>().is_ok()
+    }
+}
+
+fn split_host_port(authority: &str) -> Result<(String, Option<u16>), UrlError> {
+    let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
+        let (h, after) = rest.split_once(']').ok_or_else(|| UrlError::BadHost(authority.into()))?;
+        match after.strip_prefix(':') {
+            Some(p) => (h, Some(p)),
+            None if after.is_empty() => (h, None),
+            None => return Err(UrlError::BadHost(authority.into())),
+        }
+    } else {
+        match authority.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        }
+    };
+    let port = match port {
+        None | Some("") => None,
+        Some(p) => match p.parse::<u16>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => return Err(UrlError::BadPort(p.into())),
+        },
+    };
+    Ok((host.trim_end_matches('.').to_ascii_lowercase(), port))
+}
+
+fn valid_host(host: &str) -> bool {
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        return true;
+    }
+    host.len() <= 253
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || !c.is_ascii())
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_web_socket_and_stun_urls() {
+        let u = TargetUrl::parse("https://WWW.Example.org:8443/a?b#c").unwrap();
+        assert_eq!((u.scheme, u.host.as_str(), u.port), (Scheme::Https, "www.example.org", Some(8443)));
+        let u = TargetUrl::parse("http://[::1]:80/").unwrap();
+        assert_eq!((u.host.as_str(), u.port), ("::1", Some(80)));
+        assert!(u.host_is_ip());
+        let u = TargetUrl::parse("stun:stun.l.google.com:19302").unwrap();
+        assert_eq!((u.scheme, u.host.as_str(), u.port), (Scheme::Stun, "stun.l.google.com", Some(19302)));
+        let u = TargetUrl::parse("wss://chat.example/ws").unwrap();
+        assert_eq!(u.scheme, Scheme::Wss);
+    }
+
+    #[test]
+    fn rejects_bad_urls_with_a_reason() {
+        assert_eq!(TargetUrl::parse(""), Err(UrlError::Empty));
+        assert_eq!(TargetUrl::parse("example.org"), Err(UrlError::NoScheme));
+        assert_eq!(TargetUrl::parse("ftp://x.org/"), Err(UrlError::UnsupportedScheme("ftp".into())));
+        assert_eq!(TargetUrl::parse("https:///path"), Err(UrlError::NoHost));
+        assert_eq!(TargetUrl::parse("https://a b.org/"), Err(UrlError::BadCharacters));
+        assert_eq!(TargetUrl::parse("https://x.org:99999/"), Err(UrlError::BadPort("99999".into())));
+        assert_eq!(TargetUrl::parse("https://a..b/"), Err(UrlError::BadHost("a..b".into())));
+        assert_eq!(TargetUrl::parse("javascript:alert(1)"), Err(UrlError::UnsupportedScheme("javascript".into())));
+    }
+}

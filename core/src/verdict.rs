@@ -1,0 +1,119 @@
+//! Verdicts, and the clues that led to them. Clues are structured so that
+//! the app can word them in the visitor's language.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Reachable, and where it could be checked, genuine and at normal speed.
+    Ok,
+    /// Does not resolve here, though it does through an outside resolver.
+    Dns,
+    /// Times out here while controls work: packets to it are dropped.
+    Blackhole,
+    /// Fails fast though the name resolves: connection refused or reset.
+    Reset,
+    /// Fails during the TLS handshake (only tellable on hosts ajar runs).
+    Tls,
+    /// Something answers, but not the real site.
+    Blockpage,
+    /// Works, but far slower than a control of the same size.
+    Throttled,
+    /// The site's WebSocket or a STUN/TURN server is blocked while the web works.
+    BlockedProtocol,
+    /// Fails from outside too, does not exist, or the visitor's connection is down.
+    Down,
+    /// The evidence does not support a verdict.
+    Inconclusive,
+}
+
+impl Verdict {
+    pub const ALL: [Verdict; 10] = [
+        Verdict::Ok,
+        Verdict::Dns,
+        Verdict::Blackhole,
+        Verdict::Reset,
+        Verdict::Tls,
+        Verdict::Blockpage,
+        Verdict::Throttled,
+        Verdict::BlockedProtocol,
+        Verdict::Down,
+        Verdict::Inconclusive,
+    ];
+
+    /// A verdict that says someone interferes with the target.
+    pub fn is_blocked(self) -> bool {
+        !matches!(self, Verdict::Ok | Verdict::Down | Verdict::Inconclusive)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Ok => "ok",
+            Verdict::Dns => "dns",
+            Verdict::Blackhole => "blackhole",
+            Verdict::Reset => "reset",
+            Verdict::Tls => "tls",
+            Verdict::Blockpage => "blockpage",
+            Verdict::Throttled => "throttled",
+            Verdict::BlockedProtocol => "blocked_protocol",
+            Verdict::Down => "down",
+            Verdict::Inconclusive => "inconclusive",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Verdict> {
+        Verdict::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// One piece of evidence, worded by the app.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "clue", rename_all = "snake_case")]
+pub enum Clue {
+    Loaded { ms: u32 },
+    FailedFast { ms: u32 },
+    TimedOut { ms: u32 },
+    DohResolves,
+    DohNoSuchName,
+    DohUnavailable,
+    ResolvesLocally,
+    NotResolvedLocally,
+    ResolveUnsupported,
+    ImageGenuine,
+    ImageWrongSize { width: u32, height: u32 },
+    ImageNotAnImage,
+    ImageTimedOut { ms: u32 },
+    ContentNotChecked,
+    /// Throughput here against the control's, as a ratio (control / here).
+    SlowerThanControl { ratio: f32 },
+    SocketOpened,
+    SocketFailed,
+    IceReached,
+    IceFailed,
+    HostReachable,
+    OutsideReachable,
+    OutsideUnreachable,
+    OutsideNoSuchName,
+    ControlsFailed,
+    NoControls,
+    SkippedUnsupported,
+    NotMeasured,
+    /// Many targets sharing its address prefix failed the same way.
+    SharedPrefixFailing { prefix: String, count: u32 },
+}
+
+/// A verdict with how sure ajar is of it, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub verdict: Verdict,
+    /// 0..=1: how often a verdict this sure is right (calibrated in the lab).
+    pub confidence: f32,
+    pub clues: Vec<Clue>,
+}
+
+impl Finding {
+    pub fn new(verdict: Verdict, confidence: f32, clues: Vec<Clue>) -> Self {
+        Finding { verdict, confidence: confidence.clamp(0.0, 1.0), clues }
+    }
+}
