@@ -1,0 +1,14 @@
+//! The lab: a network that censors on purpose, on loopback only, with ground truth.
+//!
+//! Every lab host name ends in `.test`. Chromium is told, through
+//! `--host-resolver-rules` (see [`scenario::Scenario::resolver_rules`]), which
+//! names do not resolve (DNS removal) and which map to an address nobody listens
+//! on (refused); everything else reaches the lab's HTTP server on 127.0.0.1, which
+//! behaves per host as the scenario says.
+
+pub mod image;
+pub mod scenario;
+pub mod server;
+pub mod sha1;
+pub mod stun;
+pub mod tls;
