@@ -1,0 +1,106 @@
+//! D1 storage of reports: one atomic batch per report, idempotent by id.
+
+use crate::error::ApiError;
+use ajar_core::report::Report;
+use serde_json::{json, Value};
+use wasm_bindgen::JsValue;
+use worker::D1Database;
+
+/// Where a report came from, as Cloudflare saw it: the only network facts kept.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub country: String,
+    pub asn: u32,
+    pub received_hour: String,
+}
+
+fn s(v: &str) -> JsValue {
+    JsValue::from_str(v)
+}
+fn opt(v: &Option<String>) -> JsValue {
+    v.as_deref().map_or(JsValue::NULL, JsValue::from_str)
+}
+fn js(v: impl serde::Serialize) -> JsValue {
+    JsValue::from_str(&serde_json::to_string(&v).unwrap_or_default())
+}
+
+/// Stores the report whole or not at all. Returns false if it was already stored.
+pub async fn insert(db: &D1Database, report: &Report, origin: &Origin) -> Result<bool, ApiError> {
+    let exists = db.prepare("SELECT 1 AS x FROM reports WHERE id = ?1").bind(&[s(&report.id)])?;
+    if exists.first::<Value>(None).await?.is_some() {
+        return Ok(false);
+    }
+    let mut batch = Vec::with_capacity(report.results.len() + 1);
+    batch.push(
+        db.prepare(
+            "INSERT OR IGNORE INTO reports (id, created_hour, received_hour, country, asn, software, browser, list, campaign, result_count, patterns) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        )
+        .bind(&[
+            s(&report.id),
+            s(&report.created_hour),
+            s(&origin.received_hour),
+            s(&origin.country),
+            JsValue::from(origin.asn),
+            s(&report.software),
+            s(&report.browser),
+            s(&report.list),
+            opt(&report.campaign),
+            JsValue::from(report.results.len() as u32),
+            js(&report.patterns),
+        ])?,
+    );
+    for (i, r) in report.results.iter().enumerate() {
+        batch.push(
+            db.prepare(
+                "INSERT OR IGNORE INTO results (report_id, idx, url, category, verdict, confidence, clues, probes, prefixes, country, asn, created_hour, campaign) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            )
+            .bind(&[
+                s(&report.id),
+                JsValue::from(i as u32),
+                s(&r.url),
+                s(&r.category),
+                s(r.verdict.as_str()),
+                JsValue::from(f64::from(r.confidence)),
+                js(&r.clues),
+                js(&r.probes),
+                js(&r.prefixes),
+                s(&origin.country),
+                JsValue::from(origin.asn),
+                s(&report.created_hour),
+                opt(&report.campaign),
+            ])?,
+        );
+    }
+    db.batch(batch).await?;
+    Ok(true)
+}
+
+/// A stored report as the collector keeps it (network facts from `cf`, no visitor data).
+pub async fn get(db: &D1Database, id: &str) -> Result<Value, ApiError> {
+    let head = db
+        .prepare("SELECT id, created_hour, received_hour, country, asn, software, browser, list, campaign, result_count, patterns FROM reports WHERE id = ?1")
+        .bind(&[s(id)])?
+        .first::<Value>(None)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let rows: Vec<Value> = db
+        .prepare("SELECT url, category, verdict, confidence, clues, probes, prefixes FROM results WHERE report_id = ?1 ORDER BY idx")
+        .bind(&[s(id)])?
+        .all()
+        .await?
+        .results()?;
+    let parse = |v: &Value| v.as_str().and_then(|t| serde_json::from_str::<Value>(t).ok()).unwrap_or(Value::Null);
+    let results: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            json!({"url": r["url"], "category": r["category"], "verdict": r["verdict"], "confidence": r["confidence"],
+                   "clues": parse(&r["clues"]), "probes": parse(&r["probes"]), "prefixes": parse(&r["prefixes"])})
+        })
+        .collect();
+    let mut out = head;
+    out["patterns"] = parse(&out["patterns"]);
+    out["results"] = Value::Array(results);
+    Ok(out)
+}
