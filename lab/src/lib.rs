@@ -6,6 +6,7 @@
 //! on (refused); everything else reaches the lab's HTTP server on 127.0.0.1, which
 //! behaves per host as the scenario says.
 
+pub mod bundle;
 pub mod image;
 pub mod scenario;
 pub mod server;

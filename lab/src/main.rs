@@ -4,6 +4,7 @@
 //! ajar-lab serve [--scenario FILE | --generate N --seed S] [--latency-ms MS]
 //! ajar-lab rules|list|truth [same scenario options]
 //! ajar-lab generate --generate N --seed S      (prints the scenario JSON)
+//! ajar-lab bundle-lists SRC DST                (validates Citizen Lab lists, writes the compact copies the app ships)
 //! ```
 
 use ajar_lab::scenario::Scenario;
@@ -28,6 +29,10 @@ fn main() -> Result<()> {
         "rules" => println!("{}", scenario.resolver_rules()),
         "list" => println!("{}", serde_json::to_string(&scenario.list())?),
         "generate" => println!("{}", serde_json::to_string_pretty(&scenario)?),
+        "bundle-lists" => {
+            let (Some(from), Some(to)) = (args.get(1), args.get(2)) else { bail!("usage: ajar-lab bundle-lists SRC_DIR DST_DIR") };
+            ajar_lab::bundle::bundle(std::path::Path::new(from), std::path::Path::new(to))?;
+        }
         other => bail!("unknown command {other:?}: use serve, rules, list or generate"),
     }
     Ok(())

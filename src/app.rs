@@ -1,0 +1,177 @@
+//! The top component: holds the reducer, loads lists, starts and stops runs.
+
+use crate::collector;
+use crate::i18n::{Lang, K};
+use crate::net::fetch_ok;
+use crate::pages::{results::Results, start::Start, submit::SubmitPanel};
+use crate::params::Params;
+use crate::probe::timer;
+use crate::runner::{self, Run};
+use crate::state::{Action, AppState, Phase, Row};
+use crate::automation;
+use ajar_core::list::{List, ListError, Target};
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// What the visitor chose on the start page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ListChoice {
+    /// A bundled list id, or a URL.
+    Named(String),
+    /// Text pasted or uploaded by the visitor.
+    Custom(String),
+}
+
+fn browser_lang() -> Lang {
+    web_sys::window().and_then(|w| w.navigator().language()).and_then(|l| Lang::from_code(&l)).unwrap_or(Lang::En)
+}
+
+/// Every problem in a list, one per line.
+pub fn describe(e: &ListError) -> String {
+    match e {
+        ListError::Lines(lines) => lines.iter().map(|l| l.to_string()).collect::<Vec<_>>().join("\n"),
+        other => other.to_string(),
+    }
+}
+
+async fn load_list(choice: &ListChoice) -> Result<(String, List), String> {
+    let (id, text) = match choice {
+        ListChoice::Custom(text) => ("custom".to_string(), text.clone()),
+        ListChoice::Named(name) if name.contains("://") => {
+            ("custom".to_string(), fetch_ok(name, None).await.map_err(|e| e.to_string())?)
+        }
+        ListChoice::Named(id) => {
+            let safe: String = id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
+            (safe.clone(), fetch_ok(&format!("lists/{safe}.csv"), None).await.map_err(|e| e.to_string())?)
+        }
+    };
+    List::parse(&text).map(|l| (id, l)).map_err(|e| describe(&e))
+}
+
+async fn load_controls(params: &Params) -> List {
+    if let Some(url) = &params.controls {
+        if let Ok(text) = fetch_ok(url, None).await {
+            if let Ok(list) = List::parse(&text) {
+                return list;
+            }
+        }
+    }
+    // The collector that served this page is always a control.
+    List { targets: vec![Target { url: format!("{}/", params.collector_base()), category: "CTRL".into(), image: None }] }
+}
+
+#[function_component(App)]
+pub fn app() -> Html {
+    let params = use_memo((), |_| Params::from_location());
+    let state = use_reducer(|| AppState::new(params.lang.as_deref().and_then(Lang::from_code).unwrap_or_else(browser_lang)));
+    let run = use_mut_ref(|| Option::<Rc<Run>>::None);
+
+    let start = {
+        let (state, params, run) = (state.clone(), params.clone(), run.clone());
+        Callback::from(move |(choice, category): (ListChoice, Option<String>)| {
+            let (dispatcher, params, run) = (state.dispatcher(), params.clone(), run.clone());
+            dispatcher.dispatch(Action::Loading);
+            wasm_bindgen_futures::spawn_local(async move {
+                let (id, list) = match load_list(&choice).await {
+                    Ok(l) => l,
+                    Err(e) => {
+                        automation::publish_error(&e);
+                        return dispatcher.dispatch(Action::Failed(e));
+                    }
+                };
+                let list = list.filter_categories(&category.into_iter().collect::<Vec<_>>());
+                if list.targets.is_empty() {
+                    return dispatcher.dispatch(Action::Failed(ListError::Empty.to_string()));
+                }
+                let controls = load_controls(&params).await;
+                let rows = list.targets.iter().map(|t| Row { url: t.url.clone(), category: t.category.clone(), finding: None }).collect();
+                automation::publish_running(list.targets.len());
+                dispatcher.dispatch(Action::Started { list_id: id, rows, now_ms: timer::now_ms() });
+                let d = dispatcher.clone();
+                let handle = runner::start(list, controls, params.config.clone(), params.outside.clone(), Callback::from(move |a| d.dispatch(a)));
+                *run.borrow_mut() = Some(handle);
+            });
+        })
+    };
+
+    // On first render: deliver queued reports; autorun if asked.
+    {
+        let (params, start) = (params.clone(), start.clone());
+        use_effect_with((), move |_| {
+            let base = params.collector_base();
+            wasm_bindgen_futures::spawn_local(async move {
+                collector::flush(&base).await;
+            });
+            if params.autorun {
+                let list = params.list.clone().unwrap_or_else(|| "global".into());
+                start.emit((ListChoice::Named(list), params.category.clone()));
+            }
+        });
+    }
+
+    let stop = {
+        let run = run.clone();
+        Callback::from(move |_| {
+            if let Some(r) = run.borrow().as_ref() {
+                r.stop();
+            }
+        })
+    };
+    let set_lang = {
+        let d = state.dispatcher();
+        Callback::from(move |l: Lang| d.dispatch(Action::SetLang(l)))
+    };
+    let again = {
+        let d = state.dispatcher();
+        Callback::from(move |_| d.dispatch(Action::Reset))
+    };
+    let lang = state.lang;
+    if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+        if let Some(root) = doc.document_element() {
+            let _ = root.set_attribute("lang", lang.code());
+        }
+    }
+
+    let body = match &state.phase {
+        Phase::Start => html! { <Start {lang} on_start={start} initial_list={params.list.clone()} /> },
+        Phase::Loading => html! { <p class="status" role="status">{ lang.t(K::Loading) }</p> },
+        Phase::Failed(msg) => html! {
+            <section class="failed" role="alert">
+                <h2>{ lang.t(K::ListError) }</h2>
+                <pre class="errors">{ msg }</pre>
+                <button onclick={again.clone()}>{ lang.t(K::Again) }</button>
+            </section>
+        },
+        Phase::Running { .. } | Phase::Done { .. } => html! {
+            <>
+                <Results state={(*state).clone()} on_stop={stop} />
+                if let Phase::Done { entries, patterns } = &state.phase {
+                    <SubmitPanel {lang} entries={entries.clone()} patterns={patterns.clone()} list_id={state.list_id.clone()}
+                        submit={state.submit.clone()} collector={params.collector_base()} dispatch={state.dispatcher()} />
+                    <button class="again" onclick={again}>{ lang.t(K::Again) }</button>
+                }
+            </>
+        },
+    };
+
+    html! {
+        <>
+            <header>
+                <h1>{ lang.t(K::Title) }</h1>
+                <p class="tagline">{ lang.t(K::Tagline) }</p>
+                <nav aria-label={lang.t(K::Language)}>
+                    { for Lang::ALL.iter().map(|l| {
+                        let (l, set_lang) = (*l, set_lang.clone());
+                        html! { <button class="lang" aria-pressed={(l == lang).to_string()} lang={l.code()} onclick={move |_| set_lang.emit(l)}>{ l.name() }</button> }
+                    }) }
+                </nav>
+            </header>
+            <main>
+                if collector::pending() > 0 && matches!(state.phase, Phase::Start) {
+                    <p class="queued" role="status">{ lang.t(K::Queued) }</p>
+                }
+                { body }
+            </main>
+        </>
+    }
+}

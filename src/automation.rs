@@ -1,0 +1,29 @@
+//! `window.ajar`: progress and verdicts as JSON, for researchers' scripts and tests.
+
+use ajar_core::patterns::Pattern;
+use ajar_core::report::ResultEntry;
+use serde_json::json;
+use wasm_bindgen::JsValue;
+
+fn set(value: &serde_json::Value) {
+    let Some(window) = web_sys::window() else { return };
+    if let Ok(parsed) = js_sys::JSON::parse(&value.to_string()) {
+        let _ = js_sys::Reflect::set(&window, &JsValue::from_str("ajar"), &parsed);
+    }
+}
+
+pub fn publish_running(total: usize) {
+    set(&json!({"done": false, "total": total}));
+}
+
+pub fn publish_done(entries: &[ResultEntry], patterns: &[Pattern], stopped: bool) {
+    let results: Vec<_> = entries
+        .iter()
+        .map(|e| json!({"url": e.url, "category": e.category, "verdict": e.verdict, "confidence": e.confidence, "evidence": e.clues}))
+        .collect();
+    set(&json!({"done": true, "stopped": stopped, "results": results, "patterns": patterns}));
+}
+
+pub fn publish_error(message: &str) {
+    set(&json!({"done": true, "error": message}));
+}

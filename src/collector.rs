@@ -1,0 +1,109 @@
+//! Sending reports, and never losing one: if the collector cannot be reached the
+//! report waits in localStorage and is retried, with backoff, on later visits.
+
+use crate::net::{request, NetError};
+use crate::probe::timer::wall_ms;
+use serde::{Deserialize, Serialize};
+
+const QUEUE_KEY: &str = "ajar.queue";
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Sent {
+    /// Stored (or already stored: a retry) with this id.
+    Stored(String),
+    /// Could not reach the collector; queued for later.
+    Queued,
+    /// The collector refused it (the message says why); not queued.
+    Refused(String),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Queued {
+    report: String,
+    attempts: u32,
+    next_try_ms: u64,
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+fn load() -> Vec<Queued> {
+    storage()
+        .and_then(|s| s.get_item(QUEUE_KEY).ok()?)
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default()
+}
+
+fn save(queue: &[Queued]) {
+    if let Some(s) = storage() {
+        let _ = if queue.is_empty() {
+            s.remove_item(QUEUE_KEY)
+        } else {
+            s.set_item(QUEUE_KEY, &serde_json::to_string(queue).unwrap_or_default())
+        };
+    }
+}
+
+/// How many reports wait to be sent.
+pub fn pending() -> usize {
+    load().len()
+}
+
+async fn post(base: &str, report: &str) -> Result<Sent, NetError> {
+    let (status, text) = request(&format!("{base}/v1/reports"), Some(report)).await?;
+    let body: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    Ok(match status {
+        200 | 201 => Sent::Stored(body["id"].as_str().unwrap_or_default().to_string()),
+        400..=499 => Sent::Refused(body["error"].as_str().unwrap_or(&text).to_string()),
+        // 5xx: the collector is there but not storing: keep the report.
+        _ => return Err(NetError::Unreachable(base.to_string())),
+    })
+}
+
+/// Sends one report; queues it if the collector is unreachable.
+pub async fn send(base: &str, report: String) -> Sent {
+    match post(base, &report).await {
+        Ok(sent) => sent,
+        Err(_) => {
+            let mut q = load();
+            q.push(Queued { report, attempts: 1, next_try_ms: wall_ms() + backoff_ms(1) });
+            save(&q);
+            Sent::Queued
+        }
+    }
+}
+
+/// 30 s, 1 min, 2 min … capped at a day.
+fn backoff_ms(attempts: u32) -> u64 {
+    (30_000u64 << attempts.min(12)).min(86_400_000) / 2
+}
+
+/// Retries queued reports that are due. Returns how many were delivered.
+pub async fn flush(base: &str) -> usize {
+    let queue = load();
+    if queue.is_empty() {
+        return 0;
+    }
+    let now = wall_ms();
+    let mut keep = Vec::new();
+    let mut delivered = 0;
+    for mut item in queue {
+        if item.next_try_ms > now {
+            keep.push(item);
+            continue;
+        }
+        match post(base, &item.report).await {
+            Ok(Sent::Stored(_)) => delivered += 1,
+            // Refused on retry: the collector will never take it; keeping it would retry forever.
+            Ok(Sent::Refused(_)) | Ok(Sent::Queued) => {}
+            Err(_) => {
+                item.attempts += 1;
+                item.next_try_ms = now + backoff_ms(item.attempts);
+                keep.push(item);
+            }
+        }
+    }
+    save(&keep);
+    delivered
+}

@@ -1,0 +1,165 @@
+//! The translation layer: every string a visitor reads comes from here.
+//! Adding a language is adding one file with a `text` function (the compiler
+//! then insists every key is translated) and one line in [`Lang`].
+
+mod en;
+mod ru;
+
+use ajar_core::verdict::{Clue, Verdict};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Ru,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Ru];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ru => "ru",
+        }
+    }
+    /// The language's own name, for the switcher.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Ru => "Русский",
+        }
+    }
+    pub fn from_code(code: &str) -> Option<Lang> {
+        let primary = code.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
+        Lang::ALL.into_iter().find(|l| l.code() == primary)
+    }
+    pub fn t(self, key: K) -> &'static str {
+        match self {
+            Lang::En => en::text(key),
+            Lang::Ru => ru::text(key),
+        }
+    }
+    pub fn verdict(self, v: Verdict) -> &'static str {
+        self.t(K::Verdict(v))
+    }
+    /// A clue in words, with its numbers filled in.
+    pub fn clue(self, c: &Clue) -> String {
+        let (key, n) = match c {
+            Clue::Loaded { ms } => (Ck::Loaded, Some(*ms as f32)),
+            Clue::FailedFast { ms } => (Ck::FailedFast, Some(*ms as f32)),
+            Clue::TimedOut { ms } => (Ck::TimedOut, Some(*ms as f32 / 1000.0)),
+            Clue::DohResolves => (Ck::DohResolves, None),
+            Clue::DohNoSuchName => (Ck::DohNoSuchName, None),
+            Clue::DohUnavailable => (Ck::DohUnavailable, None),
+            Clue::ResolvesLocally => (Ck::ResolvesLocally, None),
+            Clue::NotResolvedLocally => (Ck::NotResolvedLocally, None),
+            Clue::ResolveUnsupported => (Ck::ResolveUnsupported, None),
+            Clue::ImageGenuine => (Ck::ImageGenuine, None),
+            Clue::ImageWrongSize { .. } => (Ck::ImageWrongSize, None),
+            Clue::ImageNotAnImage => (Ck::ImageNotAnImage, None),
+            Clue::ImageTimedOut { ms } => (Ck::ImageTimedOut, Some(*ms as f32 / 1000.0)),
+            Clue::ContentNotChecked => (Ck::ContentNotChecked, None),
+            Clue::SlowerThanControl { ratio } => (Ck::SlowerThanControl, Some(*ratio)),
+            Clue::SocketOpened => (Ck::SocketOpened, None),
+            Clue::SocketFailed => (Ck::SocketFailed, None),
+            Clue::IceReached => (Ck::IceReached, None),
+            Clue::IceFailed => (Ck::IceFailed, None),
+            Clue::HostReachable => (Ck::HostReachable, None),
+            Clue::OutsideReachable => (Ck::OutsideReachable, None),
+            Clue::OutsideUnreachable => (Ck::OutsideUnreachable, None),
+            Clue::OutsideNoSuchName => (Ck::OutsideNoSuchName, None),
+            Clue::ControlsFailed => (Ck::ControlsFailed, None),
+            Clue::NoControls => (Ck::NoControls, None),
+            Clue::SkippedUnsupported => (Ck::SkippedUnsupported, None),
+            Clue::NotMeasured => (Ck::NotMeasured, None),
+            Clue::SharedPrefixFailing { count, .. } => (Ck::SharedPrefixFailing, Some(*count as f32)),
+        };
+        let text = self.t(K::Clue(key));
+        match n {
+            Some(n) => text.replace("{n}", &format!("{}", (n * 10.0).round() / 10.0)),
+            None => text.to_string(),
+        }
+    }
+}
+
+/// Clue keys (the wording of [`Clue`]s); `{n}` is replaced by the clue's number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ck {
+    Loaded,
+    FailedFast,
+    TimedOut,
+    DohResolves,
+    DohNoSuchName,
+    DohUnavailable,
+    ResolvesLocally,
+    NotResolvedLocally,
+    ResolveUnsupported,
+    ImageGenuine,
+    ImageWrongSize,
+    ImageNotAnImage,
+    ImageTimedOut,
+    ContentNotChecked,
+    SlowerThanControl,
+    SocketOpened,
+    SocketFailed,
+    IceReached,
+    IceFailed,
+    HostReachable,
+    OutsideReachable,
+    OutsideUnreachable,
+    OutsideNoSuchName,
+    ControlsFailed,
+    NoControls,
+    SkippedUnsupported,
+    NotMeasured,
+    SharedPrefixFailing,
+}
+
+/// Every other string of the interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum K {
+    Title,
+    Tagline,
+    WhatItDoes,
+    WhatItDoesNot,
+    RiskTitle,
+    RiskText,
+    ListLabel,
+    ListGlobal,
+    ListCustom,
+    CategoryLabel,
+    CategoryAll,
+    CustomPlaceholder,
+    Consent,
+    Start,
+    Loading,
+    Running,
+    Stop,
+    Progress,
+    TimeLeft,
+    ResultsTitle,
+    Site,
+    Category,
+    VerdictCol,
+    Confidence,
+    Evidence,
+    PatternsTitle,
+    PatternRange,
+    PatternDns,
+    PatternThrottle,
+    WhatNowTitle,
+    WhatNow,
+    SubmitTitle,
+    SubmitExplain,
+    SubmitSend,
+    SubmitDont,
+    Sending,
+    SentWithId,
+    Queued,
+    SendFailed,
+    ListError,
+    Again,
+    Language,
+    Verdict(Verdict),
+    Clue(Ck),
+}

@@ -1,0 +1,3 @@
+pub mod results;
+pub mod start;
+pub mod submit;

@@ -1,0 +1,113 @@
+//! Progress while running, then the summary, patterns, every site with its
+//! verdict and evidence, and what to do now.
+
+use crate::i18n::{Lang, K};
+use crate::probe::timer;
+use crate::state::{AppState, Phase, Row};
+use ajar_core::patterns::Pattern;
+use ajar_core::verdict::Verdict;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub state: AppState,
+    pub on_stop: Callback<MouseEvent>,
+}
+
+/// Symbol + word: meaning never rests on colour alone.
+fn badge(lang: Lang, v: Verdict) -> Html {
+    let mark = match v {
+        Verdict::Ok => "✓",
+        Verdict::Down | Verdict::Inconclusive => "?",
+        _ => "✕",
+    };
+    html! { <span class={classes!("verdict", v.as_str())}><span aria-hidden="true">{ mark }{ " " }</span>{ lang.verdict(v) }</span> }
+}
+
+fn row(lang: Lang, r: &Row) -> Html {
+    html! {
+        <tr data-url={r.url.clone()} data-verdict={r.finding.as_ref().map(|f| f.verdict.as_str())}>
+            <td class="url">{ &r.url }</td>
+            <td>{ &r.category }</td>
+            <td>{ r.finding.as_ref().map_or_else(|| html! { <span class="pending">{ "…" }</span> }, |f| badge(lang, f.verdict)) }</td>
+            <td>{ r.finding.as_ref().map(|f| format!("{:.0}%", f.confidence * 100.0)).unwrap_or_default() }</td>
+            <td class="clues">{ r.finding.as_ref().map(|f| f.clues.iter().map(|c| lang.clue(c)).collect::<Vec<_>>().join("; ")).unwrap_or_default() }</td>
+        </tr>
+    }
+}
+
+fn pattern(lang: Lang, p: &Pattern) -> String {
+    match p {
+        Pattern::AddressRangeBlocked { prefix, targets, .. } => {
+            lang.t(K::PatternRange).replace("{n}", &targets.len().to_string()).replace("{p}", prefix)
+        }
+        Pattern::DnsRemoval { targets } => lang.t(K::PatternDns).replace("{n}", &targets.len().to_string()),
+        Pattern::Throttling { targets, .. } => lang.t(K::PatternThrottle).replace("{n}", &targets.len().to_string()),
+    }
+}
+
+#[function_component(Results)]
+pub fn results(props: &Props) -> Html {
+    let s = &props.state;
+    let lang = s.lang;
+    let total = s.rows.len();
+    let header = match &s.phase {
+        Phase::Running { started_ms } => {
+            let elapsed = (timer::now_ms() - started_ms) / 1000.0;
+            let left = if s.finished > 0 { elapsed * (total - s.finished) as f64 / s.finished as f64 } else { 0.0 };
+            html! {
+                <section class="progress" aria-live="polite">
+                    <h2>{ lang.t(K::Running) }</h2>
+                    <progress max={total.to_string()} value={s.finished.to_string()} aria-label={lang.t(K::Progress)}></progress>
+                    <p><span id="done-count">{ s.finished }</span>{ " / " }{ total }{ " " }{ lang.t(K::Progress) }
+                        if s.finished > 0 { { " · " }{ lang.t(K::TimeLeft).replace("{n}", &format!("{left:.0}")) } }</p>
+                    <button onclick={props.on_stop.clone()}>{ lang.t(K::Stop) }</button>
+                </section>
+            }
+        }
+        Phase::Done { patterns, .. } => {
+            let mut counts: Vec<(Verdict, usize)> = Verdict::ALL
+                .iter()
+                .map(|v| (*v, s.rows.iter().filter(|r| r.finding.as_ref().map(|f| f.verdict) == Some(*v)).count()))
+                .filter(|(_, n)| *n > 0)
+                .collect();
+            counts.sort_by(|a, b| b.1.cmp(&a.1));
+            html! {
+                <section class="summary" id="summary">
+                    <h2>{ lang.t(K::ResultsTitle) }</h2>
+                    <ul class="bars">
+                        { for counts.iter().map(|(v, n)| html! {
+                            <li><span class="bar-label">{ badge(lang, *v) }</span>
+                                <span class="bar" style={format!("width:{}%", 100 * n / total.max(1))}></span>
+                                <span class="bar-count">{ *n }</span></li>
+                        }) }
+                    </ul>
+                    if !patterns.is_empty() {
+                        <h3>{ lang.t(K::PatternsTitle) }</h3>
+                        <ul class="patterns">{ for patterns.iter().map(|p| html! { <li>{ pattern(lang, p) }</li> }) }</ul>
+                    }
+                    <h3>{ lang.t(K::WhatNowTitle) }</h3>
+                    <p>{ lang.t(K::WhatNow) }</p>
+                </section>
+            }
+        }
+        _ => html! {},
+    };
+    html! {
+        <>
+            { header }
+            <div class="table-wrap">
+                <table id="results">
+                    <thead><tr>
+                        <th scope="col">{ lang.t(K::Site) }</th>
+                        <th scope="col">{ lang.t(K::Category) }</th>
+                        <th scope="col">{ lang.t(K::VerdictCol) }</th>
+                        <th scope="col">{ lang.t(K::Confidence) }</th>
+                        <th scope="col">{ lang.t(K::Evidence) }</th>
+                    </tr></thead>
+                    <tbody>{ for s.rows.iter().map(|r| row(lang, r)) }</tbody>
+                </table>
+            </div>
+        </>
+    }
+}

@@ -1,0 +1,131 @@
+//! The start page: what ajar does and does not do, the risks, which list, one button.
+
+use crate::app::ListChoice;
+use crate::i18n::{Lang, K};
+use crate::net::fetch_ok;
+use ajar_core::category::CODES;
+use serde::Deserialize;
+use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub lang: Lang,
+    pub on_start: Callback<(ListChoice, Option<String>)>,
+    pub initial_list: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+struct Bundled {
+    id: String,
+    name: String,
+    count: usize,
+}
+
+const CUSTOM: &str = "__custom__";
+
+#[function_component(Start)]
+pub fn start(props: &Props) -> Html {
+    let lang = props.lang;
+    let lists = use_state(Vec::<Bundled>::new);
+    let choice = use_state(|| props.initial_list.clone().unwrap_or_else(|| "global".into()));
+    let consent = use_state(|| false);
+    let list_ref = use_node_ref();
+    let category_ref = use_node_ref();
+    let custom_ref = use_node_ref();
+
+    {
+        let (lists, choice) = (lists.clone(), choice.clone());
+        let had_initial = props.initial_list.is_some();
+        use_effect_with((), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(text) = fetch_ok("lists/index.json", None).await {
+                    lists.set(serde_json::from_str(&text).unwrap_or_default());
+                }
+                // Suggest the visitor's country list, from the collector's view of the connection.
+                if !had_initial {
+                    if let Ok(text) = fetch_ok("v1/whoami", None).await {
+                        let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+                        if let Some(cc) = v["country"].as_str() {
+                            let cc = cc.to_ascii_lowercase();
+                            if fetch_ok(&format!("lists/{cc}.csv"), None).await.is_ok() {
+                                choice.set(cc);
+                            }
+                        }
+                    }
+                }
+            });
+        });
+    }
+
+    let on_choice = {
+        let choice = choice.clone();
+        Callback::from(move |e: Event| {
+            if let Some(sel) = e.target_dyn_into::<HtmlSelectElement>() {
+                choice.set(sel.value());
+            }
+        })
+    };
+    let on_consent = {
+        let consent = consent.clone();
+        Callback::from(move |e: Event| {
+            if let Some(i) = e.target_dyn_into::<HtmlInputElement>() {
+                consent.set(i.checked());
+            }
+        })
+    };
+    let on_submit = {
+        let (on_start, choice, category_ref, custom_ref) = (props.on_start.clone(), choice.clone(), category_ref.clone(), custom_ref.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let category = category_ref.cast::<HtmlSelectElement>().map(|s| s.value()).filter(|v| !v.is_empty());
+            let picked = if *choice == CUSTOM {
+                ListChoice::Custom(custom_ref.cast::<HtmlTextAreaElement>().map(|t| t.value()).unwrap_or_default())
+            } else {
+                ListChoice::Named((*choice).clone())
+            };
+            on_start.emit((picked, category));
+        })
+    };
+
+    let option = |id: &str, label: String| html! { <option value={id.to_string()} selected={*choice == id}>{ label }</option> };
+    html! {
+        <form class="start" onsubmit={on_submit}>
+            <section aria-labelledby="what">
+                <p id="what">{ lang.t(K::WhatItDoes) }</p>
+                <p>{ lang.t(K::WhatItDoesNot) }</p>
+            </section>
+            <section class="risk" aria-labelledby="risk-title">
+                <h2 id="risk-title">{ lang.t(K::RiskTitle) }</h2>
+                <p>{ lang.t(K::RiskText) }</p>
+            </section>
+            <div class="field">
+                <label for="list">{ lang.t(K::ListLabel) }</label>
+                <select id="list" ref={list_ref} onchange={on_choice}>
+                    { option("global", lang.t(K::ListGlobal).to_string()) }
+                    { for lists.iter().filter(|l| l.id != "global").map(|l| option(&l.id, format!("{} ({})", l.name, l.count))) }
+                    if choice.contains("://") { { option(&choice, (*choice).clone()) } }
+                    { option(CUSTOM, lang.t(K::ListCustom).to_string()) }
+                </select>
+            </div>
+            if *choice == CUSTOM {
+                <div class="field">
+                    <label for="custom">{ lang.t(K::ListCustom) }</label>
+                    <textarea id="custom" ref={custom_ref} rows="6" placeholder={lang.t(K::CustomPlaceholder)}></textarea>
+                </div>
+            }
+            <div class="field">
+                <label for="category">{ lang.t(K::CategoryLabel) }</label>
+                <select id="category" ref={category_ref}>
+                    <option value="">{ lang.t(K::CategoryAll) }</option>
+                    { for CODES.iter().map(|c| html! { <option value={*c}>{ *c }</option> }) }
+                </select>
+            </div>
+            <div class="consent">
+                <input type="checkbox" id="consent" checked={*consent} onchange={on_consent} />
+                <label for="consent">{ lang.t(K::Consent) }</label>
+            </div>
+            <button type="submit" class="primary" id="start" disabled={!*consent}>{ lang.t(K::Start) }</button>
+        </form>
+    }
+}

@@ -1,0 +1,33 @@
+//! no-cors fetch: did anything answer over HTTP, and how fast?
+
+use super::timer::{now_ms, race, since, timeout_marker};
+use ajar_core::observation::Observation;
+use web_sys::{AbortController, ReferrerPolicy, RequestCache, RequestCredentials, RequestInit, RequestMode};
+
+pub async fn run(url: &str, timeout_ms: u32) -> Observation {
+    let Some(window) = web_sys::window() else { return Observation::FetchError { ms: 0 } };
+    let abort = AbortController::new().ok();
+    let init = RequestInit::new();
+    init.set_method("GET");
+    init.set_mode(RequestMode::NoCors);
+    init.set_credentials(RequestCredentials::Omit);
+    init.set_cache(RequestCache::NoStore);
+    init.set_referrer_policy(ReferrerPolicy::NoReferrer);
+    if let Some(a) = &abort {
+        init.set_signal(Some(&a.signal()));
+    }
+    let start = now_ms();
+    let promise = window.fetch_with_str_and_init(url, &init);
+    let outcome = race(&promise, timeout_ms).await;
+    let ms = since(start);
+    match outcome {
+        Ok(v) if v == timeout_marker() => {
+            if let Some(a) = abort {
+                a.abort();
+            }
+            Observation::FetchTimeout { ms }
+        }
+        Ok(_) => Observation::FetchOk { ms },
+        Err(_) => Observation::FetchError { ms },
+    }
+}

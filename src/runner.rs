@@ -1,0 +1,173 @@
+//! Drives the core's plan with the browser adapters: `concurrency` workers pull
+//! tasks, run them, record observations; verdicts stream to the UI as they settle.
+
+use crate::automation;
+use crate::net::fetch_ok;
+use crate::probe::{self, timer};
+use crate::state::Action;
+use ajar_core::config::PlanConfig;
+use ajar_core::list::List;
+use ajar_core::observation::{Observation, OutsideView};
+use ajar_core::patterns::{self, Measured};
+use ajar_core::plan::{Plan, Step};
+use ajar_core::privacy::prefix_of;
+use ajar_core::report::{ProbeSummary, ResultEntry};
+use ajar_core::verdict::Finding;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+use yew::Callback;
+
+pub struct Run {
+    plan: RefCell<Plan>,
+    findings: RefCell<HashMap<usize, Finding>>,
+    stop: Cell<bool>,
+    workers: Cell<u32>,
+    start: f64,
+    dispatch: Callback<Action>,
+}
+
+/// Starts a run; returns a handle whose `stop()` ends it early.
+pub fn start(list: List, controls: List, config: PlanConfig, outside: Option<String>, dispatch: Callback<Action>) -> Rc<Run> {
+    let workers = config.effective_concurrency();
+    let plan = Plan::new(config, controls.targets, list.targets.clone());
+    let run = Rc::new(Run {
+        plan: RefCell::new(plan),
+        findings: RefCell::new(HashMap::new()),
+        stop: Cell::new(false),
+        workers: Cell::new(workers),
+        start: timer::now_ms(),
+        dispatch,
+    });
+    let r = run.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Some(url) = outside {
+            r.fetch_outside(&url, &list).await;
+        }
+        for _ in 0..workers {
+            let w = r.clone();
+            wasm_bindgen_futures::spawn_local(async move { w.work().await });
+        }
+    });
+    run
+}
+
+impl Run {
+    pub fn stop(&self) {
+        self.stop.set(true);
+    }
+
+    fn now(&self) -> u64 {
+        (timer::now_ms() - self.start).max(0.0) as u64
+    }
+
+    /// Asks the outside vantage point about every target (one request; failures are harmless).
+    async fn fetch_outside(&self, url: &str, list: &List) {
+        let urls: Vec<&str> = list.targets.iter().map(|t| t.url.as_str()).collect();
+        let body = serde_json::to_string(&urls).unwrap_or_default();
+        if let Ok(text) = fetch_ok(url, Some(&body)).await {
+            let views: HashMap<String, OutsideView> = serde_json::from_str(&text).unwrap_or_default();
+            let mut plan = self.plan.borrow_mut();
+            for (u, v) in views {
+                plan.set_outside(&u, v);
+            }
+        }
+    }
+
+    async fn work(self: Rc<Self>) {
+        loop {
+            if self.stop.get() {
+                break;
+            }
+            let step = self.plan.borrow_mut().next(self.now());
+            match step {
+                Step::Run(task) => {
+                    let obs = probe::run(&task).await;
+                    self.plan.borrow_mut().record(task.id, obs, self.now());
+                    self.publish();
+                }
+                Step::Wait => timer::sleep(10).await,
+                Step::Done => break,
+            }
+        }
+        self.workers.set(self.workers.get() - 1);
+        if self.workers.get() == 0 {
+            self.finish();
+        }
+    }
+
+    fn publish(&self) {
+        let found = self.plan.borrow_mut().take_findings();
+        if !found.is_empty() {
+            self.findings.borrow_mut().extend(found.iter().cloned());
+            self.dispatch.emit(Action::Found(found));
+        }
+        self.dispatch.emit(Action::Progress(self.findings.borrow().len()));
+    }
+
+    /// All verdicts in: patterns across targets, the report's entries, `window.ajar`.
+    fn finish(&self) {
+        let mut plan = self.plan.borrow_mut();
+        self.findings.borrow_mut().extend(plan.take_findings());
+        let findings = self.findings.borrow();
+        let offset = (0..plan.targets().len()).filter(|i| plan.is_control(*i)).count();
+        let targets = &plan.targets()[offset..];
+        let not_measured = Finding::new(ajar_core::verdict::Verdict::Inconclusive, 0.0, vec![ajar_core::verdict::Clue::NotMeasured]);
+        let all: Vec<Finding> = (0..targets.len()).map(|i| findings.get(&i).cloned().unwrap_or_else(|| not_measured.clone())).collect();
+        let measured: Vec<Measured> = targets
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Measured { url: &t.url, category: &t.category, evidence: plan.evidence(i + offset), finding: &all[i] })
+            .collect();
+        let found_patterns = patterns::find(&measured);
+        let mut named: Vec<(String, Finding)> = targets.iter().map(|t| t.url.clone()).zip(all.iter().cloned()).collect();
+        patterns::strengthen(&mut named, &found_patterns);
+        let entries: Vec<ResultEntry> = named
+            .into_iter()
+            .enumerate()
+            .map(|(i, (url, f))| {
+                let ev = plan.evidence(i + offset);
+                let mut prefixes: Vec<String> = ev.addresses().iter().filter_map(|a| prefix_of(a)).collect();
+                prefixes.dedup();
+                ResultEntry {
+                    url,
+                    category: targets[i].category.clone(),
+                    verdict: f.verdict,
+                    confidence: (f.confidence * 100.0).round() / 100.0,
+                    clues: f.clues,
+                    probes: ev.observations.iter().map(summary).collect(),
+                    prefixes,
+                }
+            })
+            .collect();
+        drop(findings);
+        drop(plan);
+        automation::publish_done(&entries, &found_patterns, self.stop.get());
+        self.dispatch.emit(Action::Finished { entries, patterns: found_patterns });
+    }
+}
+
+/// What a report keeps of an observation: its kind, outcome and time; never addresses.
+fn summary(o: &Observation) -> ProbeSummary {
+    use ajar_core::observation::ProbeKind as P;
+    let (probe, outcome) = match o {
+        Observation::FetchOk { .. } => (P::Fetch, "ok"),
+        Observation::FetchError { .. } => (P::Fetch, "error"),
+        Observation::FetchTimeout { .. } => (P::Fetch, "timeout"),
+        Observation::DohAddresses { .. } => (P::Doh, "addresses"),
+        Observation::DohNoSuchName => (P::Doh, "no_such_name"),
+        Observation::DohFailed => (P::Doh, "failed"),
+        Observation::Resolves { .. } => (P::Resolve, "resolves"),
+        Observation::DoesNotResolve { .. } => (P::Resolve, "does_not_resolve"),
+        Observation::ImageDecoded { .. } => (P::Image, "decoded"),
+        Observation::ImageError { .. } => (P::Image, "error"),
+        Observation::ImageTimeout { .. } => (P::Image, "timeout"),
+        Observation::SocketOpen { .. } => (P::WebSocket, "open"),
+        Observation::SocketFailed { .. } => (P::WebSocket, "failed"),
+        Observation::SocketTimeout { .. } => (P::WebSocket, "timeout"),
+        Observation::IceReached { .. } => (P::Ice, "reached"),
+        Observation::IceFailed { .. } => (P::Ice, "failed"),
+        Observation::Unsupported { probe } => (*probe, "unsupported"),
+    };
+    ProbeSummary { probe, outcome: outcome.into(), ms: o.ms() }
+}

@@ -1,0 +1,101 @@
+//! The app's one reducer: the run's state as an enum of phases, never a set of booleans.
+
+use crate::collector::Sent;
+use crate::i18n::Lang;
+use ajar_core::patterns::Pattern;
+use ajar_core::report::ResultEntry;
+use ajar_core::verdict::Finding;
+use std::rc::Rc;
+use yew::Reducible;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub url: String,
+    pub category: String,
+    pub finding: Option<Finding>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Phase {
+    Start,
+    Loading,
+    Running { started_ms: f64 },
+    Done { entries: Vec<ResultEntry>, patterns: Vec<Pattern> },
+    Failed(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Submit {
+    NotAsked,
+    Sending,
+    Done(Sent),
+    Declined,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppState {
+    pub lang: Lang,
+    pub phase: Phase,
+    pub list_id: String,
+    pub rows: Vec<Row>,
+    pub finished: usize,
+    pub submit: Submit,
+}
+
+pub enum Action {
+    SetLang(Lang),
+    Loading,
+    Started { list_id: String, rows: Vec<Row>, now_ms: f64 },
+    Found(Vec<(usize, Finding)>),
+    Progress(usize),
+    Finished { entries: Vec<ResultEntry>, patterns: Vec<Pattern> },
+    Failed(String),
+    Submit(Submit),
+    Reset,
+}
+
+impl AppState {
+    pub fn new(lang: Lang) -> Self {
+        AppState { lang, phase: Phase::Start, list_id: String::new(), rows: Vec::new(), finished: 0, submit: Submit::NotAsked }
+    }
+}
+
+impl Reducible for AppState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut s = (*self).clone();
+        match action {
+            Action::SetLang(l) => s.lang = l,
+            Action::Loading => s.phase = Phase::Loading,
+            Action::Started { list_id, rows, now_ms } => {
+                s.list_id = list_id;
+                s.rows = rows;
+                s.finished = 0;
+                s.submit = Submit::NotAsked;
+                s.phase = Phase::Running { started_ms: now_ms };
+            }
+            Action::Found(found) => {
+                for (i, f) in found {
+                    if let Some(row) = s.rows.get_mut(i) {
+                        row.finding = Some(f);
+                    }
+                }
+            }
+            Action::Progress(n) => s.finished = n,
+            Action::Finished { entries, patterns } => {
+                for (row, e) in s.rows.iter_mut().zip(&entries) {
+                    row.finding = Some(Finding::new(e.verdict, e.confidence, e.clues.clone()));
+                }
+                s.finished = s.rows.len();
+                s.phase = Phase::Done { entries, patterns };
+            }
+            Action::Failed(m) => s.phase = Phase::Failed(m),
+            Action::Submit(sub) => s.submit = sub,
+            Action::Reset => {
+                s = AppState::new(s.lang);
+            }
+        }
+        Rc::new(s)
+    }
+}
