@@ -160,7 +160,19 @@ impl Lab {
     fn api(&self, stream: &mut TcpStream, req: &Request) -> bool {
         let path = req.path.split('?').next().unwrap_or("");
         let body = match path {
-            "/list.json" => self.list_json.clone(),
+            "/list.json" => match query_param(&req.path, "hosts") {
+                // `?hosts=a.test,b.test`: only those hosts, in that order.
+                Some(names) => {
+                    let list = self.scenario.list();
+                    let targets: Vec<_> = names
+                        .split(',')
+                        .filter_map(|n| self.scenario.host(n).map(|h| self.scenario.url_of(h)))
+                        .filter_map(|u| list.targets.iter().find(|t| t.url == u).cloned())
+                        .collect();
+                    serde_json::to_string(&ajar_core::list::List { targets }).unwrap_or_default()
+                }
+                None => self.list_json.clone(),
+            },
             "/controls.json" => self.controls_json.clone(),
             "/rules" => self.scenario.resolver_rules(),
             "/truth.json" => {

@@ -62,7 +62,8 @@ pub async fn insert(db: &D1Database, report: &Report, origin: &Origin) -> Result
                 s(&r.url),
                 s(&r.category),
                 s(r.verdict.as_str()),
-                JsValue::from(f64::from(r.confidence)),
+                // f32 → f64 would store 0.8999999761581421 for 0.9.
+                JsValue::from((f64::from(r.confidence) * 1000.0).round() / 1000.0),
                 js(&r.clues),
                 js(&r.probes),
                 js(&r.prefixes),

@@ -1,0 +1,57 @@
+// Launches Debian's Chromium for tests, isolated: every name resolves only as the
+// lab's rules say, nothing leaves loopback. We spawn it ourselves (and connect over
+// CDP) so that our --disable-features is the only one (Chromium keeps the last).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+export function chromiumArgs(rules, extra = []) {
+  return [
+    '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    '--disable-default-apps', '--disable-extensions', '--no-default-browser-check',
+    '--disable-dev-shm-usage', '--mute-audio', '--password-store=basic', '--use-mock-keychain',
+    `--host-resolver-rules=${rules}`,
+    // WebRTC on a loopback-only network: allow loopback candidates, no mDNS hiding.
+    '--allow-loopback-in-peer-connection',
+    '--disable-features=WebRtcHideLocalIpsWithMdns,Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider,AutofillServerCommunication,CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions,PrivacySandboxSettings4',
+    ...extra,
+  ];
+}
+
+/** Starts Chromium and returns { browser, context, close }. */
+export async function launch(rules, { extra = [] } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'ajar-chromium-'));
+  const child = spawn(CHROMIUM, [...chromiumArgs(rules, extra), '--remote-debugging-port=0', `--user-data-dir=${dir}`, 'about:blank'],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+  const endpoint = await new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`Chromium did not start: ${buf}`)), 30000);
+    child.stderr.on('data', (d) => {
+      buf += d;
+      const m = buf.match(/DevTools listening on (ws:\/\/\S+)/);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+    child.on('exit', (code) => reject(new Error(`Chromium exited (${code}): ${buf}`)));
+  });
+  const browser = await chromium.connectOverCDP(endpoint);
+  const context = browser.contexts()[0];
+  return {
+    browser, context,
+    async close() {
+      await browser.close().catch(() => {});
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Waits until window.ajar.done, returns window.ajar. */
+export async function waitDone(page, timeout = 120000) {
+  await page.waitForFunction(() => window.ajar && window.ajar.done === true, null, { timeout, polling: 100 });
+  return page.evaluate(() => window.ajar);
+}
