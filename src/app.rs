@@ -1,5 +1,6 @@
 //! The top component: holds the reducer, loads lists, starts and stops runs.
 
+use crate::automation;
 use crate::collector;
 use crate::i18n::{Lang, K};
 use crate::net::fetch_ok;
@@ -8,7 +9,6 @@ use crate::params::Params;
 use crate::probe::timer;
 use crate::runner::{self, Run};
 use crate::state::{Action, AppState, Phase, Row};
-use crate::automation;
 use ajar_core::list::{List, ListError, Target};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -23,13 +23,20 @@ pub enum ListChoice {
 }
 
 fn browser_lang() -> Lang {
-    web_sys::window().and_then(|w| w.navigator().language()).and_then(|l| Lang::from_code(&l)).unwrap_or(Lang::En)
+    web_sys::window()
+        .and_then(|w| w.navigator().language())
+        .and_then(|l| Lang::from_code(&l))
+        .unwrap_or(Lang::En)
 }
 
 /// Every problem in a list, one per line.
 pub fn describe(e: &ListError) -> String {
     match e {
-        ListError::Lines(lines) => lines.iter().map(|l| l.to_string()).collect::<Vec<_>>().join("\n"),
+        ListError::Lines(lines) => lines
+            .iter()
+            .map(|l| l.to_string())
+            .collect::<Vec<_>>()
+            .join("\n"),
         other => other.to_string(),
     }
 }
@@ -37,15 +44,26 @@ pub fn describe(e: &ListError) -> String {
 async fn load_list(choice: &ListChoice) -> Result<(String, List), String> {
     let (id, text) = match choice {
         ListChoice::Custom(text) => ("custom".to_string(), text.clone()),
-        ListChoice::Named(name) if name.contains("://") => {
-            ("custom".to_string(), fetch_ok(name, None).await.map_err(|e| e.to_string())?)
-        }
+        ListChoice::Named(name) if name.contains("://") => (
+            "custom".to_string(),
+            fetch_ok(name, None).await.map_err(|e| e.to_string())?,
+        ),
         ListChoice::Named(id) => {
-            let safe: String = id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
-            (safe.clone(), fetch_ok(&format!("lists/{safe}.csv"), None).await.map_err(|e| e.to_string())?)
+            let safe: String = id
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+                .collect();
+            (
+                safe.clone(),
+                fetch_ok(&format!("lists/{safe}.csv"), None)
+                    .await
+                    .map_err(|e| e.to_string())?,
+            )
         }
     };
-    List::parse(&text).map(|l| (id, l)).map_err(|e| describe(&e))
+    List::parse(&text)
+        .map(|l| (id, l))
+        .map_err(|e| describe(&e))
 }
 
 async fn load_controls(params: &Params) -> List {
@@ -57,13 +75,27 @@ async fn load_controls(params: &Params) -> List {
         }
     }
     // The collector that served this page is always a control.
-    List { targets: vec![Target { url: format!("{}/", params.collector_base()), category: "CTRL".into(), image: None }] }
+    List {
+        targets: vec![Target {
+            url: format!("{}/", params.collector_base()),
+            category: "CTRL".into(),
+            image: None,
+        }],
+    }
 }
 
 #[function_component(App)]
 pub fn app() -> Html {
     let params = use_memo((), |_| Params::from_location());
-    let state = use_reducer(|| AppState::new(params.lang.as_deref().and_then(Lang::from_code).unwrap_or_else(browser_lang)));
+    let state = use_reducer(|| {
+        AppState::new(
+            params
+                .lang
+                .as_deref()
+                .and_then(Lang::from_code)
+                .unwrap_or_else(browser_lang),
+        )
+    });
     let run = use_mut_ref(|| Option::<Rc<Run>>::None);
 
     let start = {
@@ -84,11 +116,29 @@ pub fn app() -> Html {
                     return dispatcher.dispatch(Action::Failed(ListError::Empty.to_string()));
                 }
                 let controls = load_controls(&params).await;
-                let rows = list.targets.iter().map(|t| Row { url: t.url.clone(), category: t.category.clone(), finding: None }).collect();
+                let rows = list
+                    .targets
+                    .iter()
+                    .map(|t| Row {
+                        url: t.url.clone(),
+                        category: t.category.clone(),
+                        finding: None,
+                    })
+                    .collect();
                 automation::publish_running(list.targets.len());
-                dispatcher.dispatch(Action::Started { list_id: id, rows, now_ms: timer::now_ms() });
+                dispatcher.dispatch(Action::Started {
+                    list_id: id,
+                    rows,
+                    now_ms: timer::now_ms(),
+                });
                 let d = dispatcher.clone();
-                let handle = runner::start(list, controls, params.config.clone(), params.outside.clone(), Callback::from(move |a| d.dispatch(a)));
+                let handle = runner::start(
+                    list,
+                    controls,
+                    params.config.clone(),
+                    params.outside.clone(),
+                    Callback::from(move |a| d.dispatch(a)),
+                );
                 *run.borrow_mut() = Some(handle);
             });
         })
@@ -133,7 +183,9 @@ pub fn app() -> Html {
     }
 
     let body = match &state.phase {
-        Phase::Start => html! { <Start {lang} on_start={start} initial_list={params.list.clone()} /> },
+        Phase::Start => {
+            html! { <Start {lang} on_start={start} initial_list={params.list.clone()} /> }
+        }
         Phase::Loading => html! { <p class="status" role="status">{ lang.t(K::Loading) }</p> },
         Phase::Failed(msg) => html! {
             <section class="failed" role="alert">

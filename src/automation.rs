@@ -6,7 +6,9 @@ use serde_json::json;
 use wasm_bindgen::JsValue;
 
 fn set(value: &serde_json::Value) {
-    let Some(window) = web_sys::window() else { return };
+    let Some(window) = web_sys::window() else {
+        return;
+    };
     if let Ok(parsed) = js_sys::JSON::parse(&value.to_string()) {
         let _ = js_sys::Reflect::set(&window, &JsValue::from_str("ajar"), &parsed);
     }
@@ -19,7 +21,11 @@ pub fn publish_running(total: usize) {
 pub fn publish_done(entries: &[ResultEntry], patterns: &[Pattern], stopped: bool) {
     let results: Vec<_> = entries
         .iter()
-        .map(|e| json!({"url": e.url, "category": e.category, "verdict": e.verdict, "confidence": e.confidence, "evidence": e.clues}))
+        .map(|e| {
+            // f32 → f64 would print 0.9700000286102295 for 0.97.
+            let confidence = (f64::from(e.confidence) * 100.0).round() / 100.0;
+            json!({"url": e.url, "category": e.category, "verdict": e.verdict, "confidence": confidence, "evidence": e.clues})
+        })
         .collect();
     set(&json!({"done": true, "stopped": stopped, "results": results, "patterns": patterns}));
 }

@@ -67,7 +67,11 @@ pub async fn send(base: &str, report: String) -> Sent {
         Ok(sent) => sent,
         Err(_) => {
             let mut q = load();
-            q.push(Queued { report, attempts: 1, next_try_ms: wall_ms() + backoff_ms(1) });
+            q.push(Queued {
+                report,
+                attempts: 1,
+                next_try_ms: wall_ms() + backoff_ms(1),
+            });
             save(&q);
             Sent::Queued
         }

@@ -22,13 +22,21 @@ pub struct Params {
 
 impl Params {
     pub fn from_location() -> Params {
-        let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
-        let Ok(q) = web_sys::UrlSearchParams::new_with_str(&search) else { return Params::default() };
+        let search = web_sys::window()
+            .and_then(|w| w.location().search().ok())
+            .unwrap_or_default();
+        let Ok(q) = web_sys::UrlSearchParams::new_with_str(&search) else {
+            return Params::default();
+        };
         let get = |k: &str| q.get(k).filter(|v| !v.is_empty());
         let num = |k: &str| get(k).and_then(|v| v.parse::<u32>().ok());
         let mut config = PlanConfig::default();
         if let Some(v) = get("doh") {
-            config.doh_resolvers = v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+            config.doh_resolvers = v
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect();
         }
         if let Some(v) = num("timeout") {
             config.fetch_timeout_ms = v;
@@ -66,7 +74,13 @@ impl Params {
 
     /// The collector's base URL, without a trailing slash.
     pub fn collector_base(&self) -> String {
-        let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
-        self.collector.clone().unwrap_or(origin).trim_end_matches('/').to_string()
+        let origin = web_sys::window()
+            .and_then(|w| w.location().origin().ok())
+            .unwrap_or_default();
+        self.collector
+            .clone()
+            .unwrap_or(origin)
+            .trim_end_matches('/')
+            .to_string()
     }
 }

@@ -28,7 +28,13 @@ pub struct Run {
 }
 
 /// Starts a run; returns a handle whose `stop()` ends it early.
-pub fn start(list: List, controls: List, config: PlanConfig, outside: Option<String>, dispatch: Callback<Action>) -> Rc<Run> {
+pub fn start(
+    list: List,
+    controls: List,
+    config: PlanConfig,
+    outside: Option<String>,
+    dispatch: Callback<Action>,
+) -> Rc<Run> {
     let workers = config.effective_concurrency();
     let plan = Plan::new(config, controls.targets, list.targets.clone());
     let run = Rc::new(Run {
@@ -66,7 +72,8 @@ impl Run {
         let urls: Vec<&str> = list.targets.iter().map(|t| t.url.as_str()).collect();
         let body = serde_json::to_string(&urls).unwrap_or_default();
         if let Ok(text) = fetch_ok(url, Some(&body)).await {
-            let views: HashMap<String, OutsideView> = serde_json::from_str(&text).unwrap_or_default();
+            let views: HashMap<String, OutsideView> =
+                serde_json::from_str(&text).unwrap_or_default();
             let mut plan = self.plan.borrow_mut();
             for (u, v) in views {
                 plan.set_outside(&u, v);
@@ -102,7 +109,8 @@ impl Run {
             self.findings.borrow_mut().extend(found.iter().cloned());
             self.dispatch.emit(Action::Found(found));
         }
-        self.dispatch.emit(Action::Progress(self.findings.borrow().len()));
+        self.dispatch
+            .emit(Action::Progress(self.findings.borrow().len()));
     }
 
     /// All verdicts in: patterns across targets, the report's entries, `window.ajar`.
@@ -110,24 +118,47 @@ impl Run {
         let mut plan = self.plan.borrow_mut();
         self.findings.borrow_mut().extend(plan.take_findings());
         let findings = self.findings.borrow();
-        let offset = (0..plan.targets().len()).filter(|i| plan.is_control(*i)).count();
+        let offset = (0..plan.targets().len())
+            .filter(|i| plan.is_control(*i))
+            .count();
         let targets = &plan.targets()[offset..];
-        let not_measured = Finding::new(ajar_core::verdict::Verdict::Inconclusive, 0.0, vec![ajar_core::verdict::Clue::NotMeasured]);
-        let all: Vec<Finding> = (0..targets.len()).map(|i| findings.get(&i).cloned().unwrap_or_else(|| not_measured.clone())).collect();
+        let not_measured = Finding::new(
+            ajar_core::verdict::Verdict::Inconclusive,
+            0.0,
+            vec![ajar_core::verdict::Clue::NotMeasured],
+        );
+        let all: Vec<Finding> = (0..targets.len())
+            .map(|i| {
+                findings
+                    .get(&i)
+                    .cloned()
+                    .unwrap_or_else(|| not_measured.clone())
+            })
+            .collect();
         let measured: Vec<Measured> = targets
             .iter()
             .enumerate()
-            .map(|(i, t)| Measured { url: &t.url, category: &t.category, evidence: plan.evidence(i + offset), finding: &all[i] })
+            .map(|(i, t)| Measured {
+                url: &t.url,
+                category: &t.category,
+                evidence: plan.evidence(i + offset),
+                finding: &all[i],
+            })
             .collect();
         let found_patterns = patterns::find(&measured);
-        let mut named: Vec<(String, Finding)> = targets.iter().map(|t| t.url.clone()).zip(all.iter().cloned()).collect();
+        let mut named: Vec<(String, Finding)> = targets
+            .iter()
+            .map(|t| t.url.clone())
+            .zip(all.iter().cloned())
+            .collect();
         patterns::strengthen(&mut named, &found_patterns);
         let entries: Vec<ResultEntry> = named
             .into_iter()
             .enumerate()
             .map(|(i, (url, f))| {
                 let ev = plan.evidence(i + offset);
-                let mut prefixes: Vec<String> = ev.addresses().iter().filter_map(|a| prefix_of(a)).collect();
+                let mut prefixes: Vec<String> =
+                    ev.addresses().iter().filter_map(|a| prefix_of(a)).collect();
                 prefixes.dedup();
                 ResultEntry {
                     url,
@@ -143,7 +174,10 @@ impl Run {
         drop(findings);
         drop(plan);
         automation::publish_done(&entries, &found_patterns, self.stop.get());
-        self.dispatch.emit(Action::Finished { entries, patterns: found_patterns });
+        self.dispatch.emit(Action::Finished {
+            entries,
+            patterns: found_patterns,
+        });
     }
 }
 
@@ -169,5 +203,9 @@ fn summary(o: &Observation) -> ProbeSummary {
         Observation::IceFailed { .. } => (P::Ice, "failed"),
         Observation::Unsupported { probe } => (*probe, "unsupported"),
     };
-    ProbeSummary { probe, outcome: outcome.into(), ms: o.ms() }
+    ProbeSummary {
+        probe,
+        outcome: outcome.into(),
+        ms: o.ms(),
+    }
 }

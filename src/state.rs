@@ -19,8 +19,13 @@ pub struct Row {
 pub enum Phase {
     Start,
     Loading,
-    Running { started_ms: f64 },
-    Done { entries: Vec<ResultEntry>, patterns: Vec<Pattern> },
+    Running {
+        started_ms: f64,
+    },
+    Done {
+        entries: Vec<ResultEntry>,
+        patterns: Vec<Pattern>,
+    },
     Failed(String),
 }
 
@@ -45,10 +50,17 @@ pub struct AppState {
 pub enum Action {
     SetLang(Lang),
     Loading,
-    Started { list_id: String, rows: Vec<Row>, now_ms: f64 },
+    Started {
+        list_id: String,
+        rows: Vec<Row>,
+        now_ms: f64,
+    },
     Found(Vec<(usize, Finding)>),
     Progress(usize),
-    Finished { entries: Vec<ResultEntry>, patterns: Vec<Pattern> },
+    Finished {
+        entries: Vec<ResultEntry>,
+        patterns: Vec<Pattern>,
+    },
     Failed(String),
     Submit(Submit),
     Reset,
@@ -56,7 +68,14 @@ pub enum Action {
 
 impl AppState {
     pub fn new(lang: Lang) -> Self {
-        AppState { lang, phase: Phase::Start, list_id: String::new(), rows: Vec::new(), finished: 0, submit: Submit::NotAsked }
+        AppState {
+            lang,
+            phase: Phase::Start,
+            list_id: String::new(),
+            rows: Vec::new(),
+            finished: 0,
+            submit: Submit::NotAsked,
+        }
     }
 }
 
@@ -68,7 +87,11 @@ impl Reducible for AppState {
         match action {
             Action::SetLang(l) => s.lang = l,
             Action::Loading => s.phase = Phase::Loading,
-            Action::Started { list_id, rows, now_ms } => {
+            Action::Started {
+                list_id,
+                rows,
+                now_ms,
+            } => {
                 s.list_id = list_id;
                 s.rows = rows;
                 s.finished = 0;

@@ -62,7 +62,10 @@ mod tests {
         assert_eq!(normalise("NEWS").as_deref(), Some("NEWS"));
         assert_eq!(normalise(" news ").as_deref(), Some("NEWS"));
         assert_eq!(normalise("VOIP").as_deref(), Some("COMT"));
-        assert_eq!(normalise("official/it/aams").as_deref(), Some("official/it/aams"));
+        assert_eq!(
+            normalise("official/it/aams").as_deref(),
+            Some("official/it/aams")
+        );
         assert_eq!(normalise("official/"), None);
         assert_eq!(normalise("NOPE"), None);
         assert_eq!(normalise(""), None);

@@ -27,44 +27,85 @@ pub enum ProbeKind {
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Observation {
     /// The fetch promise resolved (opaque or not): something answered over HTTP.
-    FetchOk { ms: u32 },
+    FetchOk {
+        ms: u32,
+    },
     /// The fetch promise rejected (TypeError): DNS failure, refused, reset, TLS failure.
-    FetchError { ms: u32 },
+    FetchError {
+        ms: u32,
+    },
     /// Our own timeout fired first.
-    FetchTimeout { ms: u32 },
+    FetchTimeout {
+        ms: u32,
+    },
     /// DoH answered with addresses (kept as text; only prefixes reach a report).
-    DohAddresses { addresses: Vec<String> },
+    DohAddresses {
+        addresses: Vec<String>,
+    },
     /// DoH says the name does not exist (NXDOMAIN) or has no address.
     DohNoSuchName,
     /// The DoH resolver itself could not be reached or answered garbage.
     DohFailed,
     /// The local resolver knows the name.
-    Resolves { ms: u32 },
+    Resolves {
+        ms: u32,
+    },
     /// The local resolver does not know the name.
-    DoesNotResolve { ms: u32 },
-    ImageDecoded { width: u32, height: u32, ms: u32 },
-    ImageError { ms: u32 },
-    ImageTimeout { ms: u32 },
-    SocketOpen { ms: u32 },
-    SocketFailed { ms: u32 },
-    SocketTimeout { ms: u32 },
+    DoesNotResolve {
+        ms: u32,
+    },
+    ImageDecoded {
+        width: u32,
+        height: u32,
+        ms: u32,
+    },
+    ImageError {
+        ms: u32,
+    },
+    ImageTimeout {
+        ms: u32,
+    },
+    SocketOpen {
+        ms: u32,
+    },
+    SocketFailed {
+        ms: u32,
+    },
+    SocketTimeout {
+        ms: u32,
+    },
     /// The STUN/TURN server answered (a server-reflexive or relay candidate arrived,
     /// or gathering completed without an error for it).
-    IceReached { ms: u32 },
+    IceReached {
+        ms: u32,
+    },
     /// ICE reported an error for this server, or our timeout fired.
-    IceFailed { ms: u32 },
+    IceFailed {
+        ms: u32,
+    },
     /// The browser lacks the API this probe needs: the probe was skipped.
-    Unsupported { probe: ProbeKind },
+    Unsupported {
+        probe: ProbeKind,
+    },
 }
 
 impl Observation {
     pub fn ms(&self) -> Option<u32> {
         use Observation::*;
         match self {
-            FetchOk { ms } | FetchError { ms } | FetchTimeout { ms } | Resolves { ms }
-            | DoesNotResolve { ms } | ImageDecoded { ms, .. } | ImageError { ms }
-            | ImageTimeout { ms } | SocketOpen { ms } | SocketFailed { ms } | SocketTimeout { ms }
-            | IceReached { ms } | IceFailed { ms } => Some(*ms),
+            FetchOk { ms }
+            | FetchError { ms }
+            | FetchTimeout { ms }
+            | Resolves { ms }
+            | DoesNotResolve { ms }
+            | ImageDecoded { ms, .. }
+            | ImageError { ms }
+            | ImageTimeout { ms }
+            | SocketOpen { ms }
+            | SocketFailed { ms }
+            | SocketTimeout { ms }
+            | IceReached { ms }
+            | IceFailed { ms } => Some(*ms),
             DohAddresses { .. } | DohNoSuchName | DohFailed | Unsupported { .. } => None,
         }
     }

@@ -100,7 +100,9 @@ impl ReportError {
             ReportError::TooLarge | ReportError::Malformed(_) => "body".into(),
             ReportError::UnknownSchema(_) => "schema".into(),
             ReportError::BadId => "id".into(),
-            ReportError::BadHour | ReportError::InFuture | ReportError::TooOld => "created_hour".into(),
+            ReportError::BadHour | ReportError::InFuture | ReportError::TooOld => {
+                "created_hour".into()
+            }
             ReportError::BadField { field, .. } => field.clone(),
             ReportError::TooManyResults(_) | ReportError::NoResults => "results".into(),
         }
@@ -121,13 +123,17 @@ impl Report {
             Some(other) => return Err(ReportError::UnknownSchema(other.into())),
             None => return Err(ReportError::UnknownSchema(String::new())),
         }
-        let report: Report = serde_json::from_value(value).map_err(|e| ReportError::Malformed(e.to_string()))?;
+        let report: Report =
+            serde_json::from_value(value).map_err(|e| ReportError::Malformed(e.to_string()))?;
         report.validate(now_ms)?;
         Ok(report)
     }
 
     pub fn validate(&self, now_ms: u64) -> Result<(), ReportError> {
-        let bad = |field: String, problem: &str| ReportError::BadField { field, problem: problem.into() };
+        let bad = |field: String, problem: &str| ReportError::BadField {
+            field,
+            problem: problem.into(),
+        };
         if self.schema != SCHEMA {
             return Err(ReportError::UnknownSchema(self.schema.clone()));
         }
@@ -176,11 +182,20 @@ impl Report {
             if !(0.0..=1.0).contains(&r.confidence) {
                 return Err(bad(at("confidence"), "must be between 0 and 1"));
             }
-            if r.clues.len() > MAX_PER_RESULT || r.probes.len() > MAX_PER_RESULT || r.prefixes.len() > MAX_PER_RESULT {
+            if r.clues.len() > MAX_PER_RESULT
+                || r.probes.len() > MAX_PER_RESULT
+                || r.prefixes.len() > MAX_PER_RESULT
+            {
                 return Err(bad(at("clues"), "too many entries"));
             }
-            if r.prefixes.iter().any(|p| !p.contains('/') || privacy::contains_address(p)) {
-                return Err(bad(at("prefixes"), "must be network prefixes such as 203.0.113.0/24"));
+            if r.prefixes
+                .iter()
+                .any(|p| !p.contains('/') || privacy::contains_address(p))
+            {
+                return Err(bad(
+                    at("prefixes"),
+                    "must be network prefixes such as 203.0.113.0/24",
+                ));
             }
             if r.probes.iter().any(|p| p.outcome.len() > 32) {
                 return Err(bad(at("probes"), "outcome too long"));

@@ -71,9 +71,15 @@ impl Verdict {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "clue", rename_all = "snake_case")]
 pub enum Clue {
-    Loaded { ms: u32 },
-    FailedFast { ms: u32 },
-    TimedOut { ms: u32 },
+    Loaded {
+        ms: u32,
+    },
+    FailedFast {
+        ms: u32,
+    },
+    TimedOut {
+        ms: u32,
+    },
     DohResolves,
     DohNoSuchName,
     DohUnavailable,
@@ -81,12 +87,19 @@ pub enum Clue {
     NotResolvedLocally,
     ResolveUnsupported,
     ImageGenuine,
-    ImageWrongSize { width: u32, height: u32 },
+    ImageWrongSize {
+        width: u32,
+        height: u32,
+    },
     ImageNotAnImage,
-    ImageTimedOut { ms: u32 },
+    ImageTimedOut {
+        ms: u32,
+    },
     ContentNotChecked,
     /// Throughput here against the control's, as a ratio (control / here).
-    SlowerThanControl { ratio: f32 },
+    SlowerThanControl {
+        ratio: f32,
+    },
     SocketOpened,
     SocketFailed,
     IceReached,
@@ -100,7 +113,10 @@ pub enum Clue {
     SkippedUnsupported,
     NotMeasured,
     /// Many targets sharing its address prefix failed the same way.
-    SharedPrefixFailing { prefix: String, count: u32 },
+    SharedPrefixFailing {
+        prefix: String,
+        count: u32,
+    },
 }
 
 /// A verdict with how sure ajar is of it, and why.
@@ -114,6 +130,10 @@ pub struct Finding {
 
 impl Finding {
     pub fn new(verdict: Verdict, confidence: f32, clues: Vec<Clue>) -> Self {
-        Finding { verdict, confidence: confidence.clamp(0.0, 1.0), clues }
+        Finding {
+            verdict,
+            confidence: confidence.clamp(0.0, 1.0),
+            clues,
+        }
     }
 }

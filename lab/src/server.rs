@@ -24,21 +24,42 @@ pub struct Lab {
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("cannot listen on {what} 127.0.0.1:{port}: {source}")]
-    Bind { what: &'static str, port: u16, source: std::io::Error },
+    Bind {
+        what: &'static str,
+        port: u16,
+        source: std::io::Error,
+    },
 }
 
 impl Lab {
     pub fn new(scenario: Scenario) -> Lab {
         let controls_json = serde_json::to_string(&scenario.controls()).unwrap_or_default();
         let list_json = serde_json::to_string(&scenario.list()).unwrap_or_default();
-        Lab { scenario, controls_json, list_json, bmp: image::bmp() }
+        Lab {
+            scenario,
+            controls_json,
+            list_json,
+            bmp: image::bmp(),
+        }
     }
 
     /// Binds every listener (failing early and clearly), then serves on background threads.
     pub fn start(self) -> Result<Arc<Lab>, StartError> {
         let p = self.scenario.ports;
-        let bind = |what, port| TcpListener::bind(("127.0.0.1", port)).map_err(|source| StartError::Bind { what, port, source });
-        let udp = |what, port| UdpSocket::bind(("0.0.0.0", port)).map_err(|source| StartError::Bind { what, port, source });
+        let bind = |what, port| {
+            TcpListener::bind(("127.0.0.1", port)).map_err(|source| StartError::Bind {
+                what,
+                port,
+                source,
+            })
+        };
+        let udp = |what, port| {
+            UdpSocket::bind(("0.0.0.0", port)).map_err(|source| StartError::Bind {
+                what,
+                port,
+                source,
+            })
+        };
         let http = bind("HTTP", p.http)?;
         let tls_listener = bind("TLS", p.tls)?;
         let stun_ok = udp("STUN", p.stun)?;
@@ -55,7 +76,9 @@ impl Lab {
 
     fn serve_http(&self, stream: TcpStream) {
         let _ = stream.set_nodelay(true);
-        let Ok(read_half) = stream.try_clone() else { return };
+        let Ok(read_half) = stream.try_clone() else {
+            return;
+        };
         let mut reader = BufReader::new(read_half);
         let mut stream = stream;
         while let Some(req) = Request::read(&mut reader) {
@@ -64,7 +87,9 @@ impl Lab {
                 thread::sleep(Duration::from_millis(u64::from(h.latency_ms)));
             }
             let keep = match host {
-                _ if req.method == "OPTIONS" => respond(&mut stream, 204, "text/plain", b"", &cors()),
+                _ if req.method == "OPTIONS" => {
+                    respond(&mut stream, 204, "text/plain", b"", &cors())
+                }
                 _ if req.host == DOH_HOST => self.doh(&mut stream, &req),
                 _ if req.host == API_HOST => self.api(&mut stream, &req),
                 _ if req.host == CONTROL_HOST => self.page(&mut stream, &req, None),
@@ -119,12 +144,18 @@ impl Lab {
         let (ctype, body): (&str, &[u8]) = if req.path.starts_with("/logo.bmp") {
             ("image/bmp", &self.bmp)
         } else {
-            ("text/html; charset=utf-8", b"<!doctype html><title>lab site</title><p>An ordinary page.</p>")
+            (
+                "text/html; charset=utf-8",
+                b"<!doctype html><title>lab site</title><p>An ordinary page.</p>",
+            )
         };
         match bps {
             None => respond(stream, 200, ctype, body, &[]),
             Some(bps) => {
-                let head = format!("HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\n\r\n", body.len());
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\n\r\n",
+                    body.len()
+                );
                 if stream.write_all(head.as_bytes()).is_err() {
                     return false;
                 }
@@ -152,7 +183,13 @@ impl Lab {
             }),
             None => json!({"Status": 3, "Question": [{"name": name, "type": 1}]}),
         };
-        respond(stream, 200, "application/dns-json", body.to_string().as_bytes(), &cors())
+        respond(
+            stream,
+            200,
+            "application/dns-json",
+            body.to_string().as_bytes(),
+            &cors(),
+        )
     }
 
     /// The lab's API: list, controls, ground truth, and the outside view that the
@@ -188,9 +225,14 @@ impl Lab {
                 let urls: Vec<String> = serde_json::from_slice(&req.body).unwrap_or_default();
                 let mut out = serde_json::Map::new();
                 for url in urls {
-                    let name = ajar_core::url::TargetUrl::parse(&url).map(|u| u.host).unwrap_or_default();
+                    let name = ajar_core::url::TargetUrl::parse(&url)
+                        .map(|u| u.host)
+                        .unwrap_or_default();
                     if let Some(h) = self.scenario.host(&name) {
-                        out.insert(url, serde_json::to_value(self.scenario.outside(h)).unwrap_or_default());
+                        out.insert(
+                            url,
+                            serde_json::to_value(self.scenario.outside(h)).unwrap_or_default(),
+                        );
                     }
                 }
                 serde_json::Value::Object(out).to_string()
@@ -205,7 +247,10 @@ impl Lab {
         let mut buf = vec![0u8; 4096];
         let n = stream.read(&mut buf).unwrap_or(0);
         let sni = tls::client_hello_sni(&buf[..n]).unwrap_or_default();
-        let interfere = self.scenario.host(&sni).is_some_and(|h| h.technique == Technique::TlsSni);
+        let interfere = self
+            .scenario
+            .host(&sni)
+            .is_some_and(|h| h.technique == Technique::TlsSni);
         if interfere || n == 0 {
             reset(&mut stream);
         } else {
@@ -235,7 +280,13 @@ fn cors() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
-fn respond(stream: &mut TcpStream, status: u16, ctype: &str, body: &[u8], headers: &[(&str, &str)]) -> bool {
+fn respond(
+    stream: &mut TcpStream,
+    status: u16,
+    ctype: &str,
+    body: &[u8],
+    headers: &[(&str, &str)],
+) -> bool {
     let reason = match status {
         200 => "OK",
         204 => "No Content",
@@ -281,10 +332,17 @@ impl Request {
             if h.is_empty() {
                 break;
             }
-            let Some((k, v)) = h.split_once(':') else { continue };
+            let Some((k, v)) = h.split_once(':') else {
+                continue;
+            };
             let v = v.trim();
             match k.to_ascii_lowercase().as_str() {
-                "host" => host = v.rsplit_once(':').map_or(v, |(h, _)| h).to_ascii_lowercase(),
+                "host" => {
+                    host = v
+                        .rsplit_once(':')
+                        .map_or(v, |(h, _)| h)
+                        .to_ascii_lowercase()
+                }
                 "sec-websocket-key" => upgrade = Some(v.to_string()),
                 "content-length" => length = v.parse().unwrap_or(0).min(1 << 20),
                 _ => {}
@@ -292,6 +350,12 @@ impl Request {
         }
         let mut body = vec![0; length];
         reader.read_exact(&mut body).ok()?;
-        Some(Request { method, path, host, upgrade, body })
+        Some(Request {
+            method,
+            path,
+            host,
+            upgrade,
+            body,
+        })
     }
 }

@@ -30,7 +30,11 @@ impl Lang {
         }
     }
     pub fn from_code(code: &str) -> Option<Lang> {
-        let primary = code.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
+        let primary = code
+            .split(['-', '_'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
         Lang::ALL.into_iter().find(|l| l.code() == primary)
     }
     pub fn t(self, key: K) -> &'static str {
@@ -72,7 +76,9 @@ impl Lang {
             Clue::NoControls => (Ck::NoControls, None),
             Clue::SkippedUnsupported => (Ck::SkippedUnsupported, None),
             Clue::NotMeasured => (Ck::NotMeasured, None),
-            Clue::SharedPrefixFailing { count, .. } => (Ck::SharedPrefixFailing, Some(*count as f32)),
+            Clue::SharedPrefixFailing { count, .. } => {
+                (Ck::SharedPrefixFailing, Some(*count as f32))
+            }
         };
         let text = self.t(K::Clue(key));
         match n {

@@ -38,11 +38,18 @@ fn row(lang: Lang, r: &Row) -> Html {
 
 fn pattern(lang: Lang, p: &Pattern) -> String {
     match p {
-        Pattern::AddressRangeBlocked { prefix, targets, .. } => {
-            lang.t(K::PatternRange).replace("{n}", &targets.len().to_string()).replace("{p}", prefix)
-        }
-        Pattern::DnsRemoval { targets } => lang.t(K::PatternDns).replace("{n}", &targets.len().to_string()),
-        Pattern::Throttling { targets, .. } => lang.t(K::PatternThrottle).replace("{n}", &targets.len().to_string()),
+        Pattern::AddressRangeBlocked {
+            prefix, targets, ..
+        } => lang
+            .t(K::PatternRange)
+            .replace("{n}", &targets.len().to_string())
+            .replace("{p}", prefix),
+        Pattern::DnsRemoval { targets } => lang
+            .t(K::PatternDns)
+            .replace("{n}", &targets.len().to_string()),
+        Pattern::Throttling { targets, .. } => lang
+            .t(K::PatternThrottle)
+            .replace("{n}", &targets.len().to_string()),
     }
 }
 
@@ -54,7 +61,11 @@ pub fn results(props: &Props) -> Html {
     let header = match &s.phase {
         Phase::Running { started_ms } => {
             let elapsed = (timer::now_ms() - started_ms) / 1000.0;
-            let left = if s.finished > 0 { elapsed * (total - s.finished) as f64 / s.finished as f64 } else { 0.0 };
+            let left = if s.finished > 0 {
+                elapsed * (total - s.finished) as f64 / s.finished as f64
+            } else {
+                0.0
+            };
             html! {
                 <section class="progress" aria-live="polite">
                     <h2>{ lang.t(K::Running) }</h2>
@@ -68,7 +79,15 @@ pub fn results(props: &Props) -> Html {
         Phase::Done { patterns, .. } => {
             let mut counts: Vec<(Verdict, usize)> = Verdict::ALL
                 .iter()
-                .map(|v| (*v, s.rows.iter().filter(|r| r.finding.as_ref().map(|f| f.verdict) == Some(*v)).count()))
+                .map(|v| {
+                    (
+                        *v,
+                        s.rows
+                            .iter()
+                            .filter(|r| r.finding.as_ref().map(|f| f.verdict) == Some(*v))
+                            .count(),
+                    )
+                })
                 .filter(|(_, n)| *n > 0)
                 .collect();
             counts.sort_by(|a, b| b.1.cmp(&a.1));

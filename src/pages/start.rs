@@ -28,7 +28,12 @@ const CUSTOM: &str = "__custom__";
 pub fn start(props: &Props) -> Html {
     let lang = props.lang;
     let lists = use_state(Vec::<Bundled>::new);
-    let choice = use_state(|| props.initial_list.clone().unwrap_or_else(|| "global".into()));
+    let choice = use_state(|| {
+        props
+            .initial_list
+            .clone()
+            .unwrap_or_else(|| "global".into())
+    });
     let consent = use_state(|| false);
     let list_ref = use_node_ref();
     let category_ref = use_node_ref();
@@ -75,12 +80,25 @@ pub fn start(props: &Props) -> Html {
         })
     };
     let on_submit = {
-        let (on_start, choice, category_ref, custom_ref) = (props.on_start.clone(), choice.clone(), category_ref.clone(), custom_ref.clone());
+        let (on_start, choice, category_ref, custom_ref) = (
+            props.on_start.clone(),
+            choice.clone(),
+            category_ref.clone(),
+            custom_ref.clone(),
+        );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let category = category_ref.cast::<HtmlSelectElement>().map(|s| s.value()).filter(|v| !v.is_empty());
+            let category = category_ref
+                .cast::<HtmlSelectElement>()
+                .map(|s| s.value())
+                .filter(|v| !v.is_empty());
             let picked = if *choice == CUSTOM {
-                ListChoice::Custom(custom_ref.cast::<HtmlTextAreaElement>().map(|t| t.value()).unwrap_or_default())
+                ListChoice::Custom(
+                    custom_ref
+                        .cast::<HtmlTextAreaElement>()
+                        .map(|t| t.value())
+                        .unwrap_or_default(),
+                )
             } else {
                 ListChoice::Named((*choice).clone())
             };

@@ -24,7 +24,10 @@ pub struct Props {
 fn fresh_id() -> String {
     let mut bytes = [0u8; 16];
     let crypto = web_sys::window().and_then(|w| w.crypto().ok());
-    if crypto.and_then(|c| c.get_random_values_with_u8_array(&mut bytes).ok()).is_none() {
+    if crypto
+        .and_then(|c| c.get_random_values_with_u8_array(&mut bytes).ok())
+        .is_none()
+    {
         for b in bytes.iter_mut() {
             *b = (js_sys::Math::random() * 256.0) as u8;
         }
@@ -33,7 +36,9 @@ fn fresh_id() -> String {
 }
 
 fn build(p: &Props) -> Report {
-    let ua = web_sys::window().and_then(|w| w.navigator().user_agent().ok()).unwrap_or_default();
+    let ua = web_sys::window()
+        .and_then(|w| w.navigator().user_agent().ok())
+        .unwrap_or_default();
     Report {
         schema: SCHEMA.into(),
         id: fresh_id(),
@@ -43,7 +48,12 @@ fn build(p: &Props) -> Report {
         list: p.list_id.clone(),
         campaign: None,
         // The collector refuses IP-literal targets (they could be a visitor's own network).
-        results: p.entries.iter().filter(|e| !ajar_core::url::TargetUrl::parse(&e.url).is_ok_and(|u| u.host_is_ip())).cloned().collect(),
+        results: p
+            .entries
+            .iter()
+            .filter(|e| !ajar_core::url::TargetUrl::parse(&e.url).is_ok_and(|u| u.host_is_ip()))
+            .cloned()
+            .collect(),
         patterns: p.patterns.clone(),
     }
 }
@@ -51,10 +61,16 @@ fn build(p: &Props) -> Report {
 #[function_component(SubmitPanel)]
 pub fn submit_panel(props: &Props) -> Html {
     let lang = props.lang;
-    let report = use_memo((props.entries.clone(), props.list_id.clone()), |_| build(props));
+    let report = use_memo((props.entries.clone(), props.list_id.clone()), |_| {
+        build(props)
+    });
     let preview = serde_json::to_string_pretty(&*report).unwrap_or_default();
     let send = {
-        let (report, dispatch, base) = (report.clone(), props.dispatch.clone(), props.collector.clone());
+        let (report, dispatch, base) = (
+            report.clone(),
+            props.dispatch.clone(),
+            props.collector.clone(),
+        );
         Callback::from(move |_| {
             let (json, dispatch, base) = (report.to_json(), dispatch.clone(), base.clone());
             dispatch.dispatch(Action::Submit(Submit::Sending));
@@ -71,9 +87,15 @@ pub fn submit_panel(props: &Props) -> Html {
     let status = match &props.submit {
         Submit::NotAsked | Submit::Declined => html! {},
         Submit::Sending => html! { <p role="status">{ lang.t(K::Sending) }</p> },
-        Submit::Done(Sent::Stored(id)) => html! { <p role="status" class="sent">{ lang.t(K::SentWithId) }{ " " }<code id="report-id">{ id }</code></p> },
-        Submit::Done(Sent::Queued) => html! { <p role="status" class="queued" id="queued">{ lang.t(K::Queued) }</p> },
-        Submit::Done(Sent::Refused(why)) => html! { <p role="alert">{ lang.t(K::SendFailed) }{ " " }{ why }</p> },
+        Submit::Done(Sent::Stored(id)) => {
+            html! { <p role="status" class="sent">{ lang.t(K::SentWithId) }{ " " }<code id="report-id">{ id }</code></p> }
+        }
+        Submit::Done(Sent::Queued) => {
+            html! { <p role="status" class="queued" id="queued">{ lang.t(K::Queued) }</p> }
+        }
+        Submit::Done(Sent::Refused(why)) => {
+            html! { <p role="alert">{ lang.t(K::SendFailed) }{ " " }{ why }</p> }
+        }
     };
     let asking = matches!(props.submit, Submit::NotAsked);
     html! {

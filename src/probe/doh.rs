@@ -7,7 +7,9 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{RequestCredentials, RequestInit, RequestMode, Response};
 
 pub async fn run(url: &str, timeout_ms: u32) -> Observation {
-    let Some(window) = web_sys::window() else { return Observation::DohFailed };
+    let Some(window) = web_sys::window() else {
+        return Observation::DohFailed;
+    };
     let init = RequestInit::new();
     init.set_mode(RequestMode::Cors);
     init.set_credentials(RequestCredentials::Omit);
@@ -18,20 +20,32 @@ pub async fn run(url: &str, timeout_ms: u32) -> Observation {
         init.set_headers(h);
     }
     let promise = window.fetch_with_str_and_init(url, &init);
-    let Ok(resp) = race(&promise, timeout_ms).await else { return Observation::DohFailed };
+    let Ok(resp) = race(&promise, timeout_ms).await else {
+        return Observation::DohFailed;
+    };
     if resp == timeout_marker() {
         return Observation::DohFailed;
     }
-    let Ok(resp) = resp.dyn_into::<Response>() else { return Observation::DohFailed };
-    let Ok(json) = resp.json() else { return Observation::DohFailed };
-    let Ok(value) = JsFuture::from(json).await else { return Observation::DohFailed };
-    let text = js_sys::JSON::stringify(&value).map(String::from).unwrap_or_default();
+    let Ok(resp) = resp.dyn_into::<Response>() else {
+        return Observation::DohFailed;
+    };
+    let Ok(json) = resp.json() else {
+        return Observation::DohFailed;
+    };
+    let Ok(value) = JsFuture::from(json).await else {
+        return Observation::DohFailed;
+    };
+    let text = js_sys::JSON::stringify(&value)
+        .map(String::from)
+        .unwrap_or_default();
     parse(&text)
 }
 
 /// Reads a JSON-API answer: status 3 (NXDOMAIN) or no A/AAAA record → no such name.
 fn parse(text: &str) -> Observation {
-    let Ok(v) = serde_json::from_str::<serde_json::Value>(text) else { return Observation::DohFailed };
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(text) else {
+        return Observation::DohFailed;
+    };
     match v.get("Status").and_then(|s| s.as_u64()) {
         Some(0) => {}
         Some(3) => return Observation::DohNoSuchName,

@@ -2,10 +2,14 @@
 
 use super::timer::{now_ms, race, since, timeout_marker};
 use ajar_core::observation::Observation;
-use web_sys::{AbortController, ReferrerPolicy, RequestCache, RequestCredentials, RequestInit, RequestMode};
+use web_sys::{
+    AbortController, ReferrerPolicy, RequestCache, RequestCredentials, RequestInit, RequestMode,
+};
 
 pub async fn run(url: &str, timeout_ms: u32) -> Observation {
-    let Some(window) = web_sys::window() else { return Observation::FetchError { ms: 0 } };
+    let Some(window) = web_sys::window() else {
+        return Observation::FetchError { ms: 0 };
+    };
     let abort = AbortController::new().ok();
     let init = RequestInit::new();
     init.set_method("GET");

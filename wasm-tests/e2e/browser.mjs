@@ -6,22 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { createRequire } from 'node:module';
+const { chromiumArgs } = createRequire(import.meta.url)('./args.cjs');
+export { chromiumArgs };
 
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-
-export function chromiumArgs(rules, extra = []) {
-  return [
-    '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--disable-default-apps', '--disable-extensions', '--no-default-browser-check',
-    '--disable-dev-shm-usage', '--mute-audio', '--password-store=basic', '--use-mock-keychain',
-    `--host-resolver-rules=${rules}`,
-    // WebRTC on a loopback-only network: allow loopback candidates, no mDNS hiding.
-    '--allow-loopback-in-peer-connection',
-    '--disable-features=WebRtcHideLocalIpsWithMdns,Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider,AutofillServerCommunication,CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions,PrivacySandboxSettings4',
-    ...extra,
-  ];
-}
 
 /** Starts Chromium and returns { browser, context, close }. */
 export async function launch(rules, { extra = [] } = {}) {

@@ -14,13 +14,18 @@ fn headers() -> Result<Headers> {
     h.set("Cache-Control", "no-store")?;
     h.set("X-Content-Type-Options", "nosniff")?;
     h.set("Referrer-Policy", "no-referrer")?;
-    h.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")?;
+    h.set(
+        "Content-Security-Policy",
+        "default-src 'none'; frame-ancestors 'none'",
+    )?;
     Ok(h)
 }
 
 pub fn json(value: &serde_json::Value, status: u16) -> Result<Response> {
     let headers = headers()?;
-    Ok(Response::from_json(value)?.with_status(status).with_headers(headers_with_json(headers)?))
+    Ok(Response::from_json(value)?
+        .with_status(status)
+        .with_headers(headers_with_json(headers)?))
 }
 
 fn headers_with_json(h: Headers) -> Result<Headers> {
@@ -37,7 +42,9 @@ pub fn error(e: &ApiError) -> Result<Response> {
 }
 
 /// Turns a handler's outcome into a response, errors mapped in one place.
-pub fn answer(outcome: std::result::Result<(serde_json::Value, u16), ApiError>) -> Result<Response> {
+pub fn answer(
+    outcome: std::result::Result<(serde_json::Value, u16), ApiError>,
+) -> Result<Response> {
     match outcome {
         Ok((value, status)) => json(&value, status),
         Err(e) => error(&e),

@@ -26,7 +26,9 @@ fn js(v: impl serde::Serialize) -> JsValue {
 
 /// Stores the report whole or not at all. Returns false if it was already stored.
 pub async fn insert(db: &D1Database, report: &Report, origin: &Origin) -> Result<bool, ApiError> {
-    let exists = db.prepare("SELECT 1 AS x FROM reports WHERE id = ?1").bind(&[s(&report.id)])?;
+    let exists = db
+        .prepare("SELECT 1 AS x FROM reports WHERE id = ?1")
+        .bind(&[s(&report.id)])?;
     if exists.first::<Value>(None).await?.is_some() {
         return Ok(false);
     }
@@ -92,7 +94,11 @@ pub async fn get(db: &D1Database, id: &str) -> Result<Value, ApiError> {
         .all()
         .await?
         .results()?;
-    let parse = |v: &Value| v.as_str().and_then(|t| serde_json::from_str::<Value>(t).ok()).unwrap_or(Value::Null);
+    let parse = |v: &Value| {
+        v.as_str()
+            .and_then(|t| serde_json::from_str::<Value>(t).ok())
+            .unwrap_or(Value::Null)
+    };
     let results: Vec<Value> = rows
         .iter()
         .map(|r| {

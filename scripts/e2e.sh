@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Browser and end-to-end tests: the lab, the collector on workerd with a fresh local D1,
+# wasm-bindgen-test in headless Chromium, then the node suites (collector API, app end to end).
+# Run inside scripts/netns.sh.
+set -euo pipefail
+source "$(dirname "$0")/services.sh"
+cd "$ROOT"
+trap stop_all EXIT
+STATE=$(mktemp -d /tmp/ajar-d1-XXXXXX)
+mkdir -p target/screenshots
+start_lab
+start_collector "$STATE" 8787
+export AJAR_COLLECTOR=http://127.0.0.1:8787 AJAR_D1_STATE="$STATE" AJAR_LAB_BIN="$ROOT/target/debug/ajar-lab"
+
+echo "== browser tests (wasm-bindgen-test, headless Chromium)"
+RULES=$("$ROOT/target/debug/ajar-lab" rules)
+WEBDRIVER_JSON="$ROOT/target/webdriver.json"
+node -e '
+  const args = require(process.argv[1]).chromiumArgs(process.argv[2]);
+  console.log(JSON.stringify({"goog:chromeOptions": {args}}));' "$ROOT/wasm-tests/e2e/args.cjs" "$RULES" > "$WEBDRIVER_JSON"
+WASM_BINDGEN_TEST_WEBDRIVER_JSON="$WEBDRIVER_JSON" WASM_BINDGEN_TEST_TIMEOUT=120 \
+  cargo test -q -p ajar-wasm-tests --target wasm32-unknown-unknown
+
+echo "== collector and end-to-end tests (node, workerd, Chromium)"
+node --test --test-concurrency=1 wasm-tests/e2e/

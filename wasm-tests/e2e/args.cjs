@@ -1,0 +1,15 @@
+// Chromium's flags for tests, shared by browser.mjs (playwright) and scripts/e2e.sh (chromedriver).
+function chromiumArgs(rules, extra = []) {
+  return [
+    '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    '--disable-default-apps', '--disable-extensions', '--no-default-browser-check',
+    '--disable-dev-shm-usage', '--mute-audio', '--password-store=basic', '--use-mock-keychain',
+    `--host-resolver-rules=${rules}`,
+    // WebRTC on a loopback-only network: allow loopback candidates, no mDNS hiding.
+    '--allow-loopback-in-peer-connection',
+    '--disable-features=WebRtcHideLocalIpsWithMdns,Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider,AutofillServerCommunication,CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions,PrivacySandboxSettings4',
+    ...extra,
+  ];
+}
+module.exports = { chromiumArgs };

@@ -1,0 +1,109 @@
+// The collector on workerd with its local D1: ingest, idempotency, validation errors,
+// reads, and proof (from the database files themselves) that nothing identifying is kept.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { COLLECTOR } from './helpers.mjs';
+
+const VISITOR_IP = '203.0.113.77';
+const VISITOR_UA = 'Mozilla/5.0 (X11; Linux x86_64) ajar-e2e-unique-agent/9.9';
+
+function hourNow() {
+  return new Date(Math.floor(Date.now() / 3600000) * 3600000).toISOString().replace('.000Z', 'Z');
+}
+export function report(overrides = {}) {
+  return {
+    schema: 'ajar.report/1', id: randomBytes(16).toString('hex'), created_hour: hourNow(),
+    software: 'ajar/0.1.0', browser: 'chromium', list: 'ru',
+    results: [
+      { url: 'https://www.youtube.com/', category: 'MMED', verdict: 'dns', confidence: 0.96,
+        clues: [{ clue: 'failed_fast', ms: 7 }, { clue: 'doh_resolves' }, { clue: 'not_resolved_locally' }],
+        probes: [{ probe: 'fetch', outcome: 'error', ms: 7 }], prefixes: ['142.250.74.0/24'] },
+      { url: 'https://telegram.org/', category: 'COMT', verdict: 'blackhole', confidence: 0.95, clues: [], probes: [], prefixes: [] },
+    ],
+    ...overrides,
+  };
+}
+async function post(body, headers = {}) {
+  const res = await fetch(`${COLLECTOR}/v1/reports`, {
+    method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body),
+    headers: { 'content-type': 'application/json', 'cf-connecting-ip': VISITOR_IP, 'x-forwarded-for': VISITOR_IP,
+      'user-agent': VISITOR_UA, cookie: 'session=ajar-secret-cookie', ...headers },
+  });
+  return { status: res.status, body: await res.json().catch(() => null), headers: res.headers };
+}
+
+test('a report is stored once, with country and ASN from cf, and read back', async () => {
+  const r = report();
+  const first = await post(r);
+  assert.equal(first.status, 201);
+  assert.deepEqual(first.body, { id: r.id, stored: true, duplicate: false });
+  assert.equal(first.headers.get('access-control-allow-origin'), '*');
+  const again = await post(r);
+  assert.equal(again.status, 200);
+  assert.equal(again.body.duplicate, true);
+  const stored = await (await fetch(`${COLLECTOR}/v1/reports/${r.id}`)).json();
+  assert.equal(stored.country, 'US');
+  assert.equal(stored.asn, 395747);
+  assert.equal(stored.results.length, 2);
+  assert.equal(stored.results[0].confidence, 0.96);
+  assert.deepEqual(stored.results[0].prefixes, ['142.250.74.0/24']);
+});
+
+test('concurrent retries of one report store it once', async () => {
+  const r = report();
+  const answers = await Promise.all(Array.from({ length: 8 }, () => post(r)));
+  assert.ok(answers.every((a) => a.status === 201 || a.status === 200), JSON.stringify(answers.map((a) => a.status)));
+  const stored = await (await fetch(`${COLLECTOR}/v1/reports/${r.id}`)).json();
+  assert.equal(stored.results.length, 2);
+});
+
+test('bad input gets a 4xx naming the field', async () => {
+  const cases = [
+    ['{not json', 400, 'body'],
+    [report({ schema: 'ajar.report/99' }), 422, 'schema'],
+    [report({ id: 'short' }), 400, 'id'],
+    [report({ created_hour: '2030-01-01T00:00:00Z' }), 400, 'created_hour'],
+    [report({ created_hour: '2020-01-01T00:00:00Z' }), 400, 'created_hour'],
+    [report({ results: [] }), 400, 'results'],
+    [report({ results: [{ url: 'file:///etc/passwd', category: 'NEWS', verdict: 'ok', confidence: 1 }] }), 400, 'results[0].url'],
+    [report({ results: [{ url: 'https://a.org/', category: 'NEWS', verdict: 'ok', confidence: 'high' }] }), 400, 'body'],
+    [report({ results: Array.from({ length: 1001 }, (_, i) => ({ url: `https://h${i}.org/`, category: 'NEWS', verdict: 'ok', confidence: 1 })) }), 400, 'results'],
+    [report({ visitor_ip: VISITOR_IP }), 400, 'body'],
+  ];
+  for (const [body, status, field] of cases) {
+    const a = await post(body);
+    assert.equal(a.status, status, `${field}: ${JSON.stringify(a.body)}`);
+    assert.equal(a.body.field, field, JSON.stringify(a.body));
+  }
+  const huge = await post('x'.repeat(1024 * 1024 + 10));
+  assert.equal(huge.status, 413);
+});
+
+test('whoami gives only country and ASN; unknown routes are JSON 404s', async () => {
+  const me = await (await fetch(`${COLLECTOR}/v1/whoami`, { headers: { 'cf-connecting-ip': VISITOR_IP } })).json();
+  assert.deepEqual(Object.keys(me).sort(), ['asn', 'country']);
+  const missing = await fetch(`${COLLECTOR}/v1/reports/00000000000000000000000000000000`);
+  assert.equal(missing.status, 404);
+  const nowhere = await fetch(`${COLLECTOR}/v1/nothing`);
+  assert.equal(nowhere.status, 404);
+  const pre = await fetch(`${COLLECTOR}/v1/reports`, { method: 'OPTIONS' });
+  assert.equal(pre.status, 204);
+  assert.match(pre.headers.get('access-control-allow-methods'), /POST/);
+});
+
+test('the D1 files hold no IP address, user agent or cookie', { skip: !process.env.AJAR_D1_STATE }, async () => {
+  await post(report());
+  const files = [];
+  const walk = (d) => readdirSync(d).forEach((f) => { const p = join(d, f); statSync(p).isDirectory() ? walk(p) : files.push(p); });
+  walk(join(process.env.AJAR_D1_STATE, 'v3', 'd1'));
+  assert.ok(files.some((f) => f.endsWith('.sqlite')), `no database in ${files}`);
+  for (const f of files) {
+    const bytes = readFileSync(f).toString('latin1');
+    for (const secret of [VISITOR_IP, 'ajar-e2e-unique-agent', 'ajar-secret-cookie', '127.0.0.1']) {
+      assert.ok(!bytes.includes(secret), `${f} contains ${secret}`);
+    }
+  }
+});

@@ -1,0 +1,28 @@
+// Shared by the end-to-end suites.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+
+export const COLLECTOR = process.env.AJAR_COLLECTOR || 'http://127.0.0.1:8787';
+export const LAB = 'http://lab.test:8470';
+export const SCREENSHOTS = new URL('../../target/screenshots/', import.meta.url).pathname;
+mkdirSync(SCREENSHOTS, { recursive: true });
+
+/** The lab's resolver rules, for Chromium. */
+export function labRules() {
+  const bin = process.env.AJAR_LAB_BIN || new URL('../../target/debug/ajar-lab', import.meta.url).pathname;
+  return execFileSync(bin, ['rules']).toString().trim();
+}
+
+/** The app's URL driving a run against the lab (see docs/automation.md). */
+export function appUrl(list, extra = {}) {
+  const q = new URLSearchParams({
+    list, autorun: '1', controls: `${LAB}/controls.json`, doh: 'http://doh.test:8470/dns-query',
+    outside: `${LAB}/outside`, timeout: '3000', ice_timeout: '3000', resolve_timeout: '1500', ...extra,
+  });
+  return `${COLLECTOR}/?${q}`;
+}
+
+/** Fetches lab ground truth through Chromium's view of names (node cannot resolve *.test). */
+export async function labJson(page, path) {
+  return page.evaluate(async (u) => (await fetch(u)).json(), `${LAB}${path}`);
+}
