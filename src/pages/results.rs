@@ -90,7 +90,7 @@ pub fn results(props: &Props) -> Html {
                 })
                 .filter(|(_, n)| *n > 0)
                 .collect();
-            counts.sort_by(|a, b| b.1.cmp(&a.1));
+            counts.sort_by_key(|c| std::cmp::Reverse(c.1));
             html! {
                 <section class="summary" id="summary">
                     <h2>{ lang.t(K::ResultsTitle) }</h2>

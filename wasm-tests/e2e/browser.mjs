@@ -16,7 +16,7 @@ export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 export async function launch(rules, { extra = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'ajar-chromium-'));
   const child = spawn(CHROMIUM, [...chromiumArgs(rules, extra), '--remote-debugging-port=0', `--user-data-dir=${dir}`, 'about:blank'],
-    { stdio: ['ignore', 'ignore', 'pipe'] });
+    { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   const endpoint = await new Promise((resolve, reject) => {
     let buf = '';
     const timer = setTimeout(() => reject(new Error(`Chromium did not start: ${buf}`)), 30000);
@@ -33,8 +33,11 @@ export async function launch(rules, { extra = [] } = {}) {
     browser, context,
     async close() {
       await browser.close().catch(() => {});
-      child.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      // The whole group: renderers and utilities too, or they keep writing the profile.
+      try { process.kill(-child.pid, 'SIGKILL'); } catch { child.kill('SIGKILL'); }
+      await exited;
+      try { rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }); } catch { /* a temp dir */ }
     },
   };
 }
