@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# `make run`: install what is missing, build the app and the collector, apply D1 migrations,
+# start the lab and the collector (wrangler dev on workerd, local D1) serving the app, print the URL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install.sh
+source scripts/services.sh
+bash scripts/build.sh
+trap stop_all EXIT INT TERM
+start_lab
+start_collector "$ROOT/worker/.wrangler/state" "${PORT:-8787}"
+URL="http://127.0.0.1:${PORT:-8787}/"
+LAB_RUN="${URL}?list=http://lab.test:8470/list.json&controls=http://lab.test:8470/controls.json&doh=http://doh.test:8470/dns-query&outside=http://lab.test:8470/outside&timeout=3000&autorun=1"
+cat <<MSG
+
+  ajar is running: $URL
+
+  The collector (API under ${URL}v1/) serves the app; reports go to its local D1
+  (worker/.wrangler/state). The lab censors on purpose on 127.0.0.1 (HTTP :8470).
+  Lab names (*.test) resolve only in a browser started with the lab's resolver rules:
+
+    chromium --user-data-dir=\$(mktemp -d) --allow-loopback-in-peer-connection \\
+      --disable-features=WebRtcHideLocalIpsWithMdns \\
+      --host-resolver-rules="\$(target/debug/ajar-lab rules)" '$LAB_RUN'
+
+  Ctrl-C stops everything.
+MSG
+wait
