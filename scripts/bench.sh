@@ -10,3 +10,5 @@ wasm=$(ls dist/*_bg.wasm | head -1)
 raw=$(stat -c %s "$wasm")
 gz=$(gzip -9c "$wasm" | wc -c)
 printf '{"wasm_bytes":%d,"wasm_gzip_bytes":%d}\n' "$raw" "$gz" | tee target/bench/app.json
+cargo build -q -p ajar-lab
+bash scripts/netns.sh bash scripts/bench-run.sh

@@ -15,8 +15,10 @@ wait_http() { # url, what
 start_lab() { # extra args for ajar-lab serve
   local log="$ROOT/target/lab.log"
   cargo build -q -p ajar-lab
+  : >"$log"
   setsid "$ROOT/target/debug/ajar-lab" serve "$@" >"$log" 2>&1 &
-  AJAR_PIDS+=($!)
+  LAB_PID=$!
+  AJAR_PIDS+=($LAB_PID)
   for _ in $(seq 1 60); do grep -q "ajar lab:" "$log" 2>/dev/null && return 0; sleep 0.25; done
   echo "error: the lab did not start:" >&2; cat "$log" >&2; return 1
 }
@@ -28,6 +30,13 @@ start_collector() { # persist dir, port
   (cd "$ROOT/worker" && exec setsid npx wrangler dev --local --ip 127.0.0.1 --port "$port" --persist-to "$state" --show-interactive-dev-session=false >>"$log" 2>&1) &
   AJAR_PIDS+=($!)
   wait_http "http://127.0.0.1:$port/v1/whoami" "the collector" || { cat "$log" >&2; return 1; }
+}
+
+stop_lab() {
+  [ -n "${LAB_PID:-}" ] && { kill -- -"$LAB_PID" 2>/dev/null || kill "$LAB_PID" 2>/dev/null || true; }
+  # Wait until its ports are free again.
+  for _ in $(seq 1 40); do curl -s -o /dev/null --max-time 0.2 http://127.0.0.1:8470/ || break; sleep 0.1; done
+  LAB_PID=""
 }
 
 stop_all() {

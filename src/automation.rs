@@ -18,7 +18,12 @@ pub fn publish_running(total: usize) {
     set(&json!({"done": false, "total": total}));
 }
 
-pub fn publish_done(entries: &[ResultEntry], patterns: &[Pattern], stopped: bool) {
+pub fn publish_done(
+    entries: &[ResultEntry],
+    patterns: &[Pattern],
+    stopped: bool,
+    max_in_flight: usize,
+) {
     let results: Vec<_> = entries
         .iter()
         .map(|e| {
@@ -27,7 +32,9 @@ pub fn publish_done(entries: &[ResultEntry], patterns: &[Pattern], stopped: bool
             json!({"url": e.url, "category": e.category, "verdict": e.verdict, "confidence": confidence, "evidence": e.clues})
         })
         .collect();
-    set(&json!({"done": true, "stopped": stopped, "results": results, "patterns": patterns}));
+    set(
+        &json!({"done": true, "stopped": stopped, "max_in_flight": max_in_flight, "results": results, "patterns": patterns}),
+    );
 }
 
 pub fn publish_error(message: &str) {

@@ -23,6 +23,8 @@ pub struct Run {
     findings: RefCell<HashMap<usize, Finding>>,
     stop: Cell<bool>,
     workers: Cell<u32>,
+    /// Most probes ever in flight at once (the plan caps it; reported for benchmarks).
+    max_in_flight: Cell<usize>,
     start: f64,
     dispatch: Callback<Action>,
 }
@@ -42,6 +44,7 @@ pub fn start(
         findings: RefCell::new(HashMap::new()),
         stop: Cell::new(false),
         workers: Cell::new(workers),
+        max_in_flight: Cell::new(0),
         start: timer::now_ms(),
         dispatch,
     });
@@ -89,6 +92,8 @@ impl Run {
             let step = self.plan.borrow_mut().next(self.now());
             match step {
                 Step::Run(task) => {
+                    self.max_in_flight
+                        .set(self.max_in_flight.get().max(self.plan.borrow().in_flight()));
                     let obs = probe::run(&task).await;
                     self.plan.borrow_mut().record(task.id, obs, self.now());
                     self.publish();
@@ -173,7 +178,12 @@ impl Run {
             .collect();
         drop(findings);
         drop(plan);
-        automation::publish_done(&entries, &found_patterns, self.stop.get());
+        automation::publish_done(
+            &entries,
+            &found_patterns,
+            self.stop.get(),
+            self.max_in_flight.get(),
+        );
         self.dispatch.emit(Action::Finished {
             entries,
             patterns: found_patterns,

@@ -1,7 +1,7 @@
 //! `ajar-lab`: run the censoring lab on loopback, or print a scenario's parts.
 //!
 //! ```text
-//! ajar-lab serve [--scenario FILE | --generate N --seed S] [--latency-ms MS]
+//! ajar-lab serve [--scenario FILE | --generate N --seed S | --scan N --blackholed-share F] [--latency-ms MS]
 //! ajar-lab rules|list|truth [same scenario options]
 //! ajar-lab generate --generate N --seed S      (prints the scenario JSON)
 //! ajar-lab bundle-lists SRC DST                (validates Citizen Lab lists, writes the compact copies the app ships)
@@ -58,6 +58,14 @@ fn scenario_from(args: &[String]) -> Result<Scenario> {
     let mut scenario = if let Some(path) = flag(args, "--scenario") {
         let text = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
         serde_json::from_str(&text).with_context(|| format!("parsing scenario {path}"))?
+    } else if let Some(n) = flag(args, "--scan") {
+        let n: usize = n.parse().context("--scan")?;
+        let share: f64 = flag(args, "--blackholed-share")
+            .map(|v| v.parse())
+            .transpose()
+            .context("--blackholed-share")?
+            .unwrap_or(0.1);
+        Scenario::scan(n, share, latency)
     } else if let Some(n) = flag(args, "--generate") {
         let n: usize = n.parse().context("--generate")?;
         let seed: u64 = flag(args, "--seed")

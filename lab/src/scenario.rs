@@ -236,6 +236,33 @@ impl Scenario {
         }
     }
 
+    /// The scan benchmark's network: `n` ordinary hosts, `blackholed_share` of them dropped,
+    /// every answer `latency_ms` late.
+    pub fn scan(n: usize, blackholed_share: f64, latency_ms: u32) -> Scenario {
+        let holes = (n as f64 * blackholed_share).round() as usize;
+        let hosts = (0..n)
+            .map(|i| Host {
+                name: format!("scan-{i:04}.test"),
+                // Spread evenly, so the holes are not all at the end of the list.
+                technique: if holes > 0
+                    && i % (n / holes).max(1) == 0
+                    && i / (n / holes).max(1) < holes
+                {
+                    Technique::Blackhole
+                } else {
+                    Technique::Ok
+                },
+                category: "NEWS".into(),
+                latency_ms,
+                provider: (i % 190) as u8,
+            })
+            .collect();
+        Scenario {
+            ports: Ports::default(),
+            hosts,
+        }
+    }
+
     pub fn host(&self, name: &str) -> Option<&Host> {
         self.hosts.iter().find(|h| h.name == name)
     }
@@ -379,6 +406,18 @@ mod tests {
         assert_eq!(s.list().targets.len(), 500);
         List::parse(&serde_json::to_string(&s.list()).unwrap())
             .expect("the lab's list is a valid ajar list");
+    }
+
+    #[test]
+    fn scan_scenario_has_the_asked_share_of_holes() {
+        let s = Scenario::scan(1000, 0.1, 50);
+        let holes = s
+            .hosts
+            .iter()
+            .filter(|h| h.technique == Technique::Blackhole)
+            .count();
+        assert_eq!(holes, 100);
+        assert!(s.hosts.iter().all(|h| h.latency_ms == 50));
     }
 
     #[test]

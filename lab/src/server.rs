@@ -9,6 +9,7 @@ use serde_json::json;
 use socket2::SockRef;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream, UdpSocket};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
@@ -19,6 +20,26 @@ pub struct Lab {
     pub controls_json: String,
     pub list_json: String,
     bmp: Vec<u8>,
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
+    requests: AtomicUsize,
+}
+
+/// Counts a request as in flight from when it is read until its answer is written
+/// (or, for a held connection, until the browser gives up).
+struct InFlight<'a>(&'a Lab);
+impl<'a> InFlight<'a> {
+    fn new(lab: &'a Lab) -> Self {
+        let now = lab.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        lab.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        lab.requests.fetch_add(1, Ordering::SeqCst);
+        InFlight(lab)
+    }
+}
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +61,9 @@ impl Lab {
             controls_json,
             list_json,
             bmp: image::bmp(),
+            in_flight: AtomicUsize::new(0),
+            max_in_flight: AtomicUsize::new(0),
+            requests: AtomicUsize::new(0),
         }
     }
 
@@ -82,6 +106,7 @@ impl Lab {
         let mut reader = BufReader::new(read_half);
         let mut stream = stream;
         while let Some(req) = Request::read(&mut reader) {
+            let _counted = (req.host != API_HOST).then(|| InFlight::new(self));
             let host = self.scenario.host(&req.host);
             if let Some(h) = host.filter(|h| h.latency_ms > 0) {
                 thread::sleep(Duration::from_millis(u64::from(h.latency_ms)));
@@ -212,6 +237,13 @@ impl Lab {
             },
             "/controls.json" => self.controls_json.clone(),
             "/rules" => self.scenario.resolver_rules(),
+            "/stats" => {
+                if query_param(&req.path, "reset").is_some() {
+                    self.max_in_flight.store(0, Ordering::SeqCst);
+                    self.requests.store(0, Ordering::SeqCst);
+                }
+                json!({"max_in_flight": self.max_in_flight.load(Ordering::SeqCst), "requests": self.requests.load(Ordering::SeqCst)}).to_string()
+            }
             "/truth.json" => {
                 let truth: Vec<_> = self
                     .scenario

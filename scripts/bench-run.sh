@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The benchmarks that need the lab, the collector and Chromium. Run inside scripts/netns.sh.
+set -euo pipefail
+source "$(dirname "$0")/services.sh"
+cd "$ROOT"
+trap stop_all EXIT
+STATE=$(mktemp -d /tmp/ajar-d1-XXXXXX)
+start_collector "$STATE" 8787
+export AJAR_COLLECTOR=http://127.0.0.1:8787 AJAR_LAB_BIN="$ROOT/target/debug/ajar-lab"
+
+echo "== accuracy: seeded random scenario, every technique"
+ARGS=(--generate "${AJAR_BENCH_TARGETS:-500}" --seed "${AJAR_BENCH_SEED:-42}")
+start_lab "${ARGS[@]}"
+AJAR_LAB_ARGS=$(printf '%s\n' "${ARGS[@]}" | node -e 'console.log(JSON.stringify(require("fs").readFileSync(0,"utf8").trim().split("\n")))') \
+  node wasm-tests/bench/accuracy.mjs
+stop_lab
+
+echo "== scan: 1,000 targets, 50 ms RTT, 10% blackholed"
+ARGS=(--scan 1000 --blackholed-share 0.1 --latency-ms 50)
+start_lab "${ARGS[@]}"
+AJAR_LAB_ARGS=$(printf '%s\n' "${ARGS[@]}" | node -e 'console.log(JSON.stringify(require("fs").readFileSync(0,"utf8").trim().split("\n")))') \
+  node wasm-tests/bench/scan.mjs
+stop_lab
