@@ -6,8 +6,11 @@
 //! evidence into a [`verdict::Finding`]. Time is always injected as
 //! milliseconds, so every rule is tested natively and deterministically.
 
+pub mod aggregate;
+pub mod campaign;
 pub mod category;
 pub mod config;
+pub mod digest;
 pub mod infer;
 pub mod list;
 pub mod observation;

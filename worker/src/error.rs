@@ -8,8 +8,18 @@ use thiserror::Error;
 pub enum ApiError {
     #[error("{0}")]
     BadReport(#[from] ReportError),
-    #[error("no report with that id")]
+    #[error("{1}")]
+    BadCampaign(&'static str, String),
+    #[error("campaign: no active campaign with that id")]
+    UnknownCampaign,
+    #[error("{0}")]
+    BadQuery(String),
+    #[error("not found")]
     NotFound,
+    #[error("the owner token does not match")]
+    Forbidden,
+    #[error("too many requests: try again in a minute")]
+    RateLimited,
     #[error("storage failed: {0}")]
     Storage(String),
     #[error("this collector has no database bound as DB")]
@@ -21,8 +31,13 @@ impl ApiError {
         match self {
             ApiError::BadReport(ReportError::TooLarge) => 413,
             ApiError::BadReport(ReportError::UnknownSchema(_)) => 422,
-            ApiError::BadReport(_) => 400,
+            ApiError::BadReport(_)
+            | ApiError::BadCampaign(..)
+            | ApiError::UnknownCampaign
+            | ApiError::BadQuery(_) => 400,
+            ApiError::Forbidden => 403,
             ApiError::NotFound => 404,
+            ApiError::RateLimited => 429,
             ApiError::Storage(_) | ApiError::NoDatabase => 503,
         }
     }
@@ -30,6 +45,8 @@ impl ApiError {
     pub fn body(&self) -> serde_json::Value {
         match self {
             ApiError::BadReport(e) => json!({"error": e.to_string(), "field": e.field()}),
+            ApiError::BadCampaign(field, _) => json!({"error": self.to_string(), "field": field}),
+            ApiError::UnknownCampaign => json!({"error": self.to_string(), "field": "campaign"}),
             other => json!({"error": other.to_string()}),
         }
     }

@@ -1,15 +1,28 @@
-//! Response helpers: JSON bodies, CORS for partner sites, security headers.
+//! Response helpers: JSON bodies, CORS for partner sites, security headers; the one
+//! place where errors become status codes.
 
 use crate::error::ApiError;
+use crate::export::{Format, Page};
 use worker::{Headers, Response, Result};
+
+/// What a handler answers.
+pub enum Reply {
+    Json(serde_json::Value, u16),
+    Export(Page),
+    Empty,
+}
 
 /// Headers every API answer carries: partners may post from their pages; nothing is cached,
 /// sniffed or referred.
 fn headers() -> Result<Headers> {
     let h = Headers::new();
     h.set("Access-Control-Allow-Origin", "*")?;
-    h.set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")?;
-    h.set("Access-Control-Allow-Headers", "content-type")?;
+    h.set("Access-Control-Allow-Methods", "GET, POST, PUT, OPTIONS")?;
+    h.set(
+        "Access-Control-Allow-Headers",
+        "content-type, authorization",
+    )?;
+    h.set("Access-Control-Expose-Headers", "x-next-cursor, link")?;
     h.set("Access-Control-Max-Age", "86400")?;
     h.set("Cache-Control", "no-store")?;
     h.set("X-Content-Type-Options", "nosniff")?;
@@ -21,32 +34,40 @@ fn headers() -> Result<Headers> {
     Ok(h)
 }
 
-pub fn json(value: &serde_json::Value, status: u16) -> Result<Response> {
-    let headers = headers()?;
-    Ok(Response::from_json(value)?
-        .with_status(status)
-        .with_headers(headers_with_json(headers)?))
-}
-
-fn headers_with_json(h: Headers) -> Result<Headers> {
-    h.set("Content-Type", "application/json")?;
-    Ok(h)
-}
-
 pub fn preflight() -> Result<Response> {
     Ok(Response::empty()?.with_status(204).with_headers(headers()?))
 }
 
-pub fn error(e: &ApiError) -> Result<Response> {
-    json(&e.body(), e.status())
+fn json(value: &serde_json::Value, status: u16) -> Result<Response> {
+    let h = headers()?;
+    h.set("Content-Type", "application/json")?;
+    Ok(Response::from_json(value)?
+        .with_status(status)
+        .with_headers(h))
+}
+
+fn export(page: Page) -> Result<Response> {
+    let h = headers()?;
+    h.set(
+        "Content-Type",
+        match page.format {
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Jsonl | Format::Ooni => "application/x-ndjson",
+        },
+    )?;
+    if let Some(next) = &page.next {
+        h.set("X-Next-Cursor", next)?;
+        h.set("Link", &format!("<?after={next}>; rel=\"next\""))?;
+    }
+    Ok(Response::ok(page.body)?.with_headers(h))
 }
 
 /// Turns a handler's outcome into a response, errors mapped in one place.
-pub fn answer(
-    outcome: std::result::Result<(serde_json::Value, u16), ApiError>,
-) -> Result<Response> {
+pub fn answer(outcome: std::result::Result<Reply, ApiError>) -> Result<Response> {
     match outcome {
-        Ok((value, status)) => json(&value, status),
-        Err(e) => error(&e),
+        Ok(Reply::Json(value, status)) => json(&value, status),
+        Ok(Reply::Export(page)) => export(page),
+        Ok(Reply::Empty) => preflight(),
+        Err(e) => json(&e.body(), e.status()),
     }
 }

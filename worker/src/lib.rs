@@ -1,39 +1,94 @@
-//! The collector: takes reports, keeps no one's identity, answers reads.
+//! The collector: takes reports, keeps no one's identity, turns many reports into findings.
 //!
-//! One route table; handlers return `Result<(json, status), ApiError>` and
-//! [`http::answer`] maps errors to status codes in one place.
+//! One route table; handlers return `Result<Reply, ApiError>` and [`http::answer`]
+//! maps errors to status codes in one place.
 
+mod aggregates;
+mod campaigns;
 mod error;
+mod export;
 mod http;
+mod limits;
 mod store;
 
 use ajar_core::privacy::coarse_hour;
-use ajar_core::report::{Report, MAX_BODY_BYTES};
+use ajar_core::report::{Report, ReportError, MAX_BODY_BYTES};
 use error::ApiError;
+use http::Reply;
 use serde_json::json;
 use store::Origin;
-use worker::{event, Context, Date, Env, Request, Response, Result, RouteContext, Router};
+use worker::{
+    event, Context, D1Database, Date, Env, Request, Response, Result, RouteContext, Router,
+};
+
+type Outcome = std::result::Result<Reply, ApiError>;
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     Router::new()
         .options("/v1/*path", |_, _| http::preflight())
-        .get("/v1/whoami", |req, _| http::answer(Ok((whoami(&req), 200))))
+        .get("/v1/ping", |_, _| http::answer(Ok(Reply::Empty)))
+        .get("/v1/whoami", |req, _| {
+            http::answer(Ok(Reply::Json(whoami(&req), 200)))
+        })
         .post_async("/v1/reports", |mut req, ctx| async move {
             http::answer(post_report(&mut req, &ctx).await)
         })
         .get_async("/v1/reports/:id", |_, ctx| async move {
             http::answer(get_report(&ctx).await)
         })
-        .or_else_any_method("/v1/*path", |_, _| {
-            http::json(&json!({"error": "no such endpoint"}), 404)
+        .get_async("/v1/aggregates", |req, ctx| async move {
+            http::answer(get_aggregates(&req, &ctx).await)
         })
+        .get_async("/v1/export", |req, ctx| async move {
+            http::answer(get_export(&req, &ctx).await)
+        })
+        .post_async("/v1/campaigns", |mut req, ctx| async move {
+            http::answer(post_campaign(&mut req, &ctx).await)
+        })
+        .get_async("/v1/campaigns/:id", |_, ctx| async move {
+            http::answer(get_campaign(&ctx).await)
+        })
+        .put_async("/v1/campaigns/:id", |mut req, ctx| async move {
+            http::answer(put_campaign(&mut req, &ctx).await)
+        })
+        .or_else_any_method("/v1/*path", |_, _| http::answer(Err(ApiError::NotFound)))
         .run(req, env)
         .await
 }
 
 fn now_ms() -> u64 {
     Date::now().as_millis()
+}
+
+fn db(ctx: &RouteContext<()>) -> std::result::Result<D1Database, ApiError> {
+    ctx.env.d1("DB").map_err(|_| ApiError::NoDatabase)
+}
+
+/// A numeric `[vars]` setting of wrangler.toml.
+fn setting(ctx: &RouteContext<()>, name: &str, default: u32) -> u32 {
+    ctx.env
+        .var(name)
+        .ok()
+        .and_then(|v| v.to_string().parse().ok())
+        .unwrap_or(default)
+}
+
+/// Counts a request against the client's per-minute limit. The address is used here, in
+/// memory, under a keyed hash, and never stored or logged.
+fn limit(req: &Request, ctx: &RouteContext<()>, scope: &str) -> std::result::Result<(), ApiError> {
+    let client = req
+        .headers()
+        .get("cf-connecting-ip")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let max = setting(ctx, "RATE_LIMIT_PER_MIN", 60);
+    if limits::allow(scope, &client, max, now_ms()) {
+        Ok(())
+    } else {
+        Err(ApiError::RateLimited)
+    }
 }
 
 /// Country and ASN from Cloudflare's view of the request: nothing else about the client.
@@ -54,10 +109,7 @@ fn whoami(req: &Request) -> serde_json::Value {
     json!({"country": o.country, "asn": o.asn})
 }
 
-async fn post_report(
-    req: &mut Request,
-    ctx: &RouteContext<()>,
-) -> std::result::Result<(serde_json::Value, u16), ApiError> {
+async fn body(req: &mut Request) -> std::result::Result<Vec<u8>, ApiError> {
     let declared: usize = req
         .headers()
         .get("content-length")
@@ -66,30 +118,85 @@ async fn post_report(
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
     if declared > MAX_BODY_BYTES {
-        return Err(ApiError::BadReport(
-            ajar_core::report::ReportError::TooLarge,
-        ));
+        return Err(ApiError::BadReport(ReportError::TooLarge));
     }
-    let body = req
-        .bytes()
+    req.bytes()
         .await
-        .map_err(|e| ApiError::Storage(e.to_string()))?;
-    let report = Report::from_json(&body, now_ms())?;
-    let db = ctx.env.d1("DB").map_err(|_| ApiError::NoDatabase)?;
+        .map_err(|e| ApiError::Storage(e.to_string()))
+}
+
+async fn post_report(req: &mut Request, ctx: &RouteContext<()>) -> Outcome {
+    limit(req, ctx, "reports")?;
+    let report = Report::from_json(&body(req).await?, now_ms())?;
+    let db = db(ctx)?;
+    if let Some(campaign) = &report.campaign {
+        if !campaigns::accepts(&db, campaign, now_ms()).await? {
+            return Err(ApiError::UnknownCampaign);
+        }
+        if !limits::allow(
+            "campaign",
+            campaign,
+            setting(ctx, "CAMPAIGN_LIMIT_PER_MIN", 600),
+            now_ms(),
+        ) {
+            return Err(ApiError::RateLimited);
+        }
+    }
     let stored = store::insert(&db, &report, &origin(req)).await?;
-    Ok((
+    Ok(Reply::Json(
         json!({"id": report.id, "stored": stored, "duplicate": !stored}),
         if stored { 201 } else { 200 },
     ))
 }
 
-async fn get_report(
-    ctx: &RouteContext<()>,
-) -> std::result::Result<(serde_json::Value, u16), ApiError> {
+async fn get_report(ctx: &RouteContext<()>) -> Outcome {
     let id = ctx.param("id").cloned().unwrap_or_default();
     if !ajar_core::privacy::is_report_id(&id) {
         return Err(ApiError::NotFound);
     }
-    let db = ctx.env.d1("DB").map_err(|_| ApiError::NoDatabase)?;
-    Ok((store::get(&db, &id).await?, 200))
+    Ok(Reply::Json(store::get(&db(ctx)?, &id).await?, 200))
+}
+
+async fn get_aggregates(req: &Request, ctx: &RouteContext<()>) -> Outcome {
+    let q: aggregates::Query = req.query().map_err(|e| ApiError::BadQuery(e.to_string()))?;
+    let agg = aggregates::query(&db(ctx)?, &q).await?;
+    Ok(Reply::Json(
+        serde_json::to_value(agg).unwrap_or_default(),
+        200,
+    ))
+}
+
+async fn get_export(req: &Request, ctx: &RouteContext<()>) -> Outcome {
+    let q: export::Query = req.query().map_err(|e| ApiError::BadQuery(e.to_string()))?;
+    Ok(Reply::Export(export::page(&db(ctx)?, &q).await?))
+}
+
+async fn post_campaign(req: &mut Request, ctx: &RouteContext<()>) -> Outcome {
+    limit(req, ctx, "campaigns")?;
+    let created = campaigns::create(&db(ctx)?, &body(req).await?, &coarse_hour(now_ms())).await?;
+    Ok(Reply::Json(created, 201))
+}
+
+async fn get_campaign(ctx: &RouteContext<()>) -> Outcome {
+    let id = ctx.param("id").cloned().unwrap_or_default();
+    Ok(Reply::Json(
+        campaigns::get(&db(ctx)?, &id, now_ms()).await?,
+        200,
+    ))
+}
+
+async fn put_campaign(req: &mut Request, ctx: &RouteContext<()>) -> Outcome {
+    let id = ctx.param("id").cloned().unwrap_or_default();
+    let auth = req
+        .headers()
+        .get("authorization")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let token = auth.strip_prefix("Bearer ").unwrap_or_default().to_string();
+    let body = body(req).await?;
+    Ok(Reply::Json(
+        campaigns::update(&db(ctx)?, &id, &token, &body, &coarse_hour(now_ms())).await?,
+        200,
+    ))
 }

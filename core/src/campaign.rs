@@ -1,0 +1,165 @@
+//! Campaigns (modelled on OONI Run v2): a list, a title, countries and a window of
+//! time, shared as a link. No delete: an owner ends a campaign by expiring it.
+
+use crate::list::{List, ListError, Target};
+use crate::privacy::parse_hour;
+use crate::url::TargetUrl;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// A campaign runs at most a year.
+pub const MAX_SPAN_MS: u64 = 366 * 24 * 3_600_000;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Descriptor {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// The targets, inline…
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targets: Option<Vec<Target>>,
+    /// …or where to fetch a CSV/JSON list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list_url: Option<String>,
+    /// ISO 3166 alpha-2 codes it targets (empty: everywhere).
+    #[serde(default)]
+    pub countries: Vec<String>,
+    pub starts_hour: String,
+    pub expires_hour: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum CampaignError {
+    #[error("name: 1 to 100 characters")]
+    Name,
+    #[error("description: at most 2000 characters")]
+    Description,
+    #[error("targets: give either targets or list_url, not both or neither")]
+    ListSource,
+    #[error("targets: {0}")]
+    List(#[from] ListError),
+    #[error("list_url: must be an http(s) URL")]
+    ListUrl,
+    #[error("countries: two-letter upper-case codes, at most 250")]
+    Countries,
+    #[error("starts_hour/expires_hour: hours as YYYY-MM-DDTHH:00:00Z, start before expiry, at most a year apart")]
+    Window,
+}
+
+impl CampaignError {
+    pub fn field(&self) -> &'static str {
+        match self {
+            CampaignError::Name => "name",
+            CampaignError::Description => "description",
+            CampaignError::ListSource | CampaignError::List(_) => "targets",
+            CampaignError::ListUrl => "list_url",
+            CampaignError::Countries => "countries",
+            CampaignError::Window => "starts_hour",
+        }
+    }
+}
+
+impl Descriptor {
+    pub fn validate(&self) -> Result<(), CampaignError> {
+        if self.name.trim().is_empty() || self.name.chars().count() > 100 {
+            return Err(CampaignError::Name);
+        }
+        if self.description.chars().count() > 2000 {
+            return Err(CampaignError::Description);
+        }
+        match (&self.targets, &self.list_url) {
+            (Some(t), None) => {
+                List::parse_json(&serde_json::to_string(t).unwrap_or_default())?;
+            }
+            (None, Some(u)) => {
+                if !TargetUrl::parse(u).is_ok_and(|u| u.scheme.is_web()) || u.len() > 2048 {
+                    return Err(CampaignError::ListUrl);
+                }
+            }
+            _ => return Err(CampaignError::ListSource),
+        }
+        if self.countries.len() > 250
+            || !self
+                .countries
+                .iter()
+                .all(|c| c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()))
+        {
+            return Err(CampaignError::Countries);
+        }
+        let (Some(start), Some(end)) = (
+            parse_hour(&self.starts_hour),
+            parse_hour(&self.expires_hour),
+        ) else {
+            return Err(CampaignError::Window);
+        };
+        if start >= end || end - start > MAX_SPAN_MS {
+            return Err(CampaignError::Window);
+        }
+        Ok(())
+    }
+
+    /// Active at `now_ms`: started and not expired.
+    pub fn active(&self, now_ms: u64) -> bool {
+        matches!((parse_hour(&self.starts_hour), parse_hour(&self.expires_hour)), (Some(s), Some(e)) if s <= now_ms && now_ms < e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Descriptor {
+        Descriptor {
+            name: "Messengers in Russia".into(),
+            description: "WhatsApp, Telegram, Signal".into(),
+            targets: Some(vec![Target {
+                url: "https://web.whatsapp.com/".into(),
+                category: "COMT".into(),
+                image: None,
+            }]),
+            list_url: None,
+            countries: vec!["RU".into()],
+            starts_hour: "2026-11-01T00:00:00Z".into(),
+            expires_hour: "2026-12-01T00:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn validates_each_field() {
+        assert_eq!(sample().validate(), Ok(()));
+        let bad = |f: fn(&mut Descriptor)| {
+            let mut d = sample();
+            f(&mut d);
+            d.validate().unwrap_err().field()
+        };
+        assert_eq!(bad(|d| d.name = String::new()), "name");
+        assert_eq!(
+            bad(|d| d.list_url = Some("https://x.org/l.csv".into())),
+            "targets"
+        );
+        assert_eq!(bad(|d| d.targets = Some(vec![])), "targets");
+        assert_eq!(bad(|d| d.countries = vec!["ru".into()]), "countries");
+        assert_eq!(
+            bad(|d| d.expires_hour = "2026-10-01T00:00:00Z".into()),
+            "starts_hour"
+        );
+        assert_eq!(
+            bad(|d| d.expires_hour = "2028-12-01T00:00:00Z".into()),
+            "starts_hour"
+        );
+        let mut d = sample();
+        d.targets = None;
+        d.list_url = Some("ftp://x.org/".into());
+        assert_eq!(d.validate(), Err(CampaignError::ListUrl));
+    }
+
+    #[test]
+    fn active_window() {
+        let d = sample();
+        let nov15 = parse_hour("2026-11-15T00:00:00Z").unwrap();
+        let dec2 = parse_hour("2026-12-02T00:00:00Z").unwrap();
+        assert!(d.active(nov15));
+        assert!(!d.active(dec2));
+    }
+}

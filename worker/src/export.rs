@@ -1,0 +1,175 @@
+//! `GET /v1/export`: anonymised results as JSONL, CSV or OONI-style JSONL, a page at a
+//! time (keyset pagination: `after` is the cursor the previous page returned).
+
+use crate::error::ApiError;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use wasm_bindgen::JsValue;
+use worker::D1Database;
+
+pub const MAX_PAGE: u32 = 5000;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Query {
+    pub format: Option<String>,
+    pub after: Option<String>,
+    pub limit: Option<u32>,
+    pub campaign: Option<String>,
+    pub country: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Format {
+    Jsonl,
+    Csv,
+    Ooni,
+}
+
+pub struct Page {
+    pub body: String,
+    pub format: Format,
+    /// Pass as `after` for the next page; `None` on the last.
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Row {
+    report_id: String,
+    idx: u32,
+    url: String,
+    category: String,
+    verdict: String,
+    confidence: f64,
+    clues: String,
+    prefixes: String,
+    country: String,
+    asn: u32,
+    created_hour: String,
+    campaign: Option<String>,
+}
+
+pub async fn page(db: &D1Database, q: &Query) -> Result<Page, ApiError> {
+    let format = match q.format.as_deref() {
+        None | Some("jsonl") => Format::Jsonl,
+        Some("csv") => Format::Csv,
+        Some("ooni") => Format::Ooni,
+        Some(_) => {
+            return Err(ApiError::BadQuery(
+                "format must be jsonl, csv or ooni".into(),
+            ))
+        }
+    };
+    let limit = q.limit.unwrap_or(1000).clamp(1, MAX_PAGE);
+    let (after_id, after_idx) = match q.after.as_deref() {
+        None => (String::new(), -1i64),
+        Some(c) => {
+            let (id, idx) = c
+                .split_once('.')
+                .ok_or_else(|| ApiError::BadQuery("after: not a cursor".into()))?;
+            (
+                id.to_string(),
+                idx.parse::<i64>()
+                    .map_err(|_| ApiError::BadQuery("after: not a cursor".into()))?,
+            )
+        }
+    };
+    let mut sql = String::from(
+        "SELECT report_id, idx, url, category, verdict, confidence, clues, prefixes, country, asn, created_hour, campaign \
+         FROM results WHERE (report_id > ?1 OR (report_id = ?1 AND idx > ?2))",
+    );
+    let mut binds = vec![
+        JsValue::from_str(&after_id),
+        JsValue::from_f64(after_idx as f64),
+    ];
+    for (column, value) in [("campaign", &q.campaign), ("country", &q.country)] {
+        if let Some(v) = value {
+            binds.push(JsValue::from_str(v));
+            sql.push_str(&format!(" AND {column} = ?{}", binds.len()));
+        }
+    }
+    binds.push(JsValue::from(limit));
+    sql.push_str(&format!(" ORDER BY report_id, idx LIMIT ?{}", binds.len()));
+    let rows: Vec<Row> = db.prepare(sql).bind(&binds)?.all().await?.results()?;
+    let next = (rows.len() as u32 == limit)
+        .then(|| rows.last().map(|r| format!("{}.{}", r.report_id, r.idx)))
+        .flatten();
+    let mut body = String::new();
+    if format == Format::Csv {
+        body.push_str(
+            "report_id,idx,created_hour,country,asn,url,category,verdict,confidence,campaign\n",
+        );
+    }
+    for r in &rows {
+        match format {
+            Format::Jsonl => body.push_str(&jsonl(r).to_string()),
+            Format::Ooni => body.push_str(&ooni(r).to_string()),
+            Format::Csv => body.push_str(&csv(r)),
+        }
+        body.push('\n');
+    }
+    Ok(Page { body, format, next })
+}
+
+fn parse(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or(Value::Null)
+}
+
+fn jsonl(r: &Row) -> Value {
+    json!({"report_id": r.report_id, "idx": r.idx, "created_hour": r.created_hour, "country": r.country, "asn": r.asn,
+           "url": r.url, "category": r.category, "verdict": r.verdict, "confidence": r.confidence,
+           "clues": parse(&r.clues), "prefixes": parse(&r.prefixes), "campaign": r.campaign})
+}
+
+/// OONI's measurement fields where they apply; ajar's own as `x_` keys.
+fn ooni(r: &Row) -> Value {
+    let blocking = match r.verdict.as_str() {
+        "ok" => json!(false),
+        "dns" => json!("dns"),
+        "blackhole" | "reset" | "tls" | "blocked_protocol" => json!("tcp_ip"),
+        "blockpage" => json!("http-diff"),
+        "throttled" => json!(false),
+        _ => Value::Null,
+    };
+    let accessible = match r.verdict.as_str() {
+        "ok" | "throttled" => json!(true),
+        "down" | "inconclusive" => Value::Null,
+        _ => json!(false),
+    };
+    json!({
+        "data_format_version": "0.2.0",
+        "test_name": "ajar_web",
+        "software_name": "ajar",
+        "input": r.url,
+        "probe_cc": r.country,
+        "probe_asn": format!("AS{}", r.asn),
+        "measurement_start_time": r.created_hour.replace('T', " ").trim_end_matches('Z'),
+        "report_id": r.report_id,
+        "annotations": {"x_category": r.category},
+        "test_keys": {"blocking": blocking, "accessible": accessible, "x_verdict": r.verdict,
+                      "x_confidence": r.confidence, "x_clues": parse(&r.clues), "x_prefixes": parse(&r.prefixes)},
+        "x_campaign": r.campaign,
+    })
+}
+
+fn csv(r: &Row) -> String {
+    let q = |s: &str| {
+        if s.contains([',', '"', '\n']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_string()
+        }
+    };
+    format!(
+        "{},{},{},{},{},{},{},{},{},{}",
+        r.report_id,
+        r.idx,
+        r.created_hour,
+        r.country,
+        r.asn,
+        q(&r.url),
+        q(&r.category),
+        r.verdict,
+        r.confidence,
+        q(r.campaign.as_deref().unwrap_or(""))
+    )
+}
