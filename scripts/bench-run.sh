@@ -21,3 +21,9 @@ start_lab "${ARGS[@]}"
 AJAR_LAB_ARGS=$(printf '%s\n' "${ARGS[@]}" | node -e 'console.log(JSON.stringify(require("fs").readFileSync(0,"utf8").trim().split("\n")))') \
   node wasm-tests/bench/scan.mjs
 stop_lab
+
+echo "== collector: 32 clients posting 50-result reports for 10 s, then the same load on a no-op route"
+stop_all
+STATE=$(mktemp -d /tmp/ajar-d1-XXXXXX)
+start_collector "$STATE" 8787 --var RATE_LIMIT_PER_MIN:100000000
+AJAR_D1_STATE="$STATE" node wasm-tests/bench/collector.mjs

@@ -23,11 +23,12 @@ start_lab() { # extra args for ajar-lab serve
   echo "error: the lab did not start:" >&2; cat "$log" >&2; return 1
 }
 
-start_collector() { # persist dir, port
+start_collector() { # persist dir, port, extra wrangler dev args
   local state="$1" port="${2:-8787}" log="$ROOT/target/collector.log"
+  shift 2 || true
   (cd "$ROOT/worker" && npx wrangler d1 migrations apply DB --local --persist-to "$state" >"$log" 2>&1) \
     || { echo "error: D1 migrations failed:" >&2; cat "$log" >&2; return 1; }
-  (cd "$ROOT/worker" && exec setsid npx wrangler dev --local --ip 127.0.0.1 --port "$port" --persist-to "$state" --show-interactive-dev-session=false >>"$log" 2>&1) &
+  (cd "$ROOT/worker" && exec setsid npx wrangler dev --local --ip 127.0.0.1 --port "$port" --persist-to "$state" --show-interactive-dev-session=false "$@" >>"$log" 2>&1) &
   AJAR_PIDS+=($!)
   wait_http "http://127.0.0.1:$port/v1/whoami" "the collector" || { cat "$log" >&2; return 1; }
 }

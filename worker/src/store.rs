@@ -24,17 +24,12 @@ fn js(v: impl serde::Serialize) -> JsValue {
     JsValue::from_str(&serde_json::to_string(&v).unwrap_or_default())
 }
 
-/// Stores the report whole or not at all. Returns false if it was already stored.
+/// Stores the report whole or not at all (one D1 batch is one transaction), in two
+/// statements whatever its size: the results go in as one JSON array expanded by SQLite's
+/// `json_each`. Returns false if a report with this id was already stored.
 pub async fn insert(db: &D1Database, report: &Report, origin: &Origin) -> Result<bool, ApiError> {
-    let exists = db
-        .prepare("SELECT 1 AS x FROM reports WHERE id = ?1")
-        .bind(&[s(&report.id)])?;
-    if exists.first::<Value>(None).await?.is_some() {
-        return Ok(false);
-    }
-    let mut batch = Vec::with_capacity(report.results.len() + 1);
-    batch.push(
-        db.prepare(
+    let head = db
+        .prepare(
             "INSERT OR IGNORE INTO reports (id, created_hour, received_hour, country, asn, software, browser, list, campaign, result_count, patterns) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         )
@@ -50,34 +45,36 @@ pub async fn insert(db: &D1Database, report: &Report, origin: &Origin) -> Result
             opt(&report.campaign),
             JsValue::from(report.results.len() as u32),
             js(&report.patterns),
-        ])?,
-    );
-    for (i, r) in report.results.iter().enumerate() {
-        batch.push(
-            db.prepare(
-                "INSERT OR IGNORE INTO results (report_id, idx, url, category, verdict, confidence, clues, probes, prefixes, country, asn, created_hour, campaign) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            )
-            .bind(&[
-                s(&report.id),
-                JsValue::from(i as u32),
-                s(&r.url),
-                s(&r.category),
-                s(r.verdict.as_str()),
-                // f32 → f64 would store 0.8999999761581421 for 0.9.
-                JsValue::from((f64::from(r.confidence) * 1000.0).round() / 1000.0),
-                js(&r.clues),
-                js(&r.probes),
-                js(&r.prefixes),
-                s(&origin.country),
-                JsValue::from(origin.asn),
-                s(&report.created_hour),
-                opt(&report.campaign),
-            ])?,
-        );
-    }
-    db.batch(batch).await?;
-    Ok(true)
+        ])?;
+    let rows: Vec<Value> = report
+        .results
+        .iter()
+        .map(|r| {
+            // f32 → f64 would store 0.8999999761581421 for 0.9.
+            let confidence = (f64::from(r.confidence) * 1000.0).round() / 1000.0;
+            json!({"url": r.url, "category": r.category, "verdict": r.verdict.as_str(), "confidence": confidence,
+                   "clues": serde_json::to_string(&r.clues).unwrap_or_default(),
+                   "probes": serde_json::to_string(&r.probes).unwrap_or_default(),
+                   "prefixes": serde_json::to_string(&r.prefixes).unwrap_or_default()})
+        })
+        .collect();
+    let results = db
+        .prepare(
+            "INSERT OR IGNORE INTO results (report_id, idx, url, category, verdict, confidence, clues, probes, prefixes, country, asn, created_hour, campaign) \
+             SELECT ?1, CAST(key AS INTEGER), value ->> '$.url', value ->> '$.category', value ->> '$.verdict', value ->> '$.confidence', \
+                    value ->> '$.clues', value ->> '$.probes', value ->> '$.prefixes', ?2, ?3, ?4, ?5 FROM json_each(?6)",
+        )
+        .bind(&[
+            s(&report.id),
+            s(&origin.country),
+            JsValue::from(origin.asn),
+            s(&report.created_hour),
+            opt(&report.campaign),
+            js(&rows),
+        ])?;
+    let outcome = db.batch(vec![head, results]).await?;
+    let inserted = outcome.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
+    Ok(inserted > 0)
 }
 
 /// A stored report as the collector keeps it (network facts from `cf`, no visitor data).

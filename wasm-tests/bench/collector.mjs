@@ -1,0 +1,63 @@
+// Collector load: >=32 concurrent clients posting realistic 50-result reports for >=10 s to
+// wrangler dev (workerd + local D1), then the same load against /v1/ping (answers 204, does
+// nothing) on the same workerd: the runtime's own ceiling here. `stored` is counted from D1.
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+
+const COLLECTOR = process.env.AJAR_COLLECTOR;
+const CLIENTS = Number(process.env.AJAR_BENCH_CLIENTS || 32);
+const SECONDS = Number(process.env.AJAR_BENCH_SECONDS || 10);
+const hour = new Date(Math.floor(Date.now() / 3600000) * 3600000).toISOString().replace('.000Z', 'Z');
+const verdicts = ['ok', 'ok', 'ok', 'dns', 'blackhole', 'reset', 'blockpage', 'throttled', 'down'];
+
+function report() {
+  return JSON.stringify({
+    schema: 'ajar.report/1', id: randomBytes(16).toString('hex'), created_hour: hour, software: 'ajar/0.1.0',
+    browser: 'chromium', list: 'ru',
+    results: Array.from({ length: 50 }, (_, i) => ({
+      url: `https://site${i}.example.org/`, category: 'NEWS', verdict: verdicts[i % verdicts.length], confidence: 0.93,
+      clues: [{ clue: 'failed_fast', ms: 7 }, { clue: 'doh_resolves' }, { clue: 'not_resolved_locally' }],
+      probes: [{ probe: 'fetch', outcome: 'error', ms: 7 }, { probe: 'doh', outcome: 'addresses' }],
+      prefixes: [`203.0.${i}.0/24`],
+    })),
+    patterns: [],
+  });
+}
+
+async function load(method, path, body) {
+  const latencies = [];
+  let requests = 0, accepted = 0, errors = 0, fivexx = 0;
+  const end = performance.now() + SECONDS * 1000;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: CLIENTS }, async (_, c) => {
+    while (performance.now() < end) {
+      const t = performance.now();
+      try {
+        const res = await fetch(`${COLLECTOR}${path}`, { method, body: body?.(),
+          headers: { 'content-type': 'application/json', 'cf-connecting-ip': `10.0.${c >> 8}.${c & 255}` } });
+        await res.arrayBuffer();
+        requests++;
+        if (res.status === 201 || res.status === 204) accepted++;
+        else { errors++; if (res.status >= 500) fivexx++; }
+      } catch { requests++; errors++; }
+      latencies.push(performance.now() - t);
+    }
+  }));
+  const seconds = (performance.now() - t0) / 1000;
+  latencies.sort((a, b) => a - b);
+  const q = (p) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] * 100) / 100;
+  return { seconds: Math.round(seconds * 100) / 100, requests, accepted, errors, fivexx, rps: Math.round(requests / seconds * 10) / 10, p50_ms: q(0.5), p99_ms: q(0.99) };
+}
+
+const ingest = await load('POST', '/v1/reports', report);
+const noop = await load('GET', '/v1/ping');
+const count = JSON.parse(execFileSync('npx', ['wrangler', 'd1', 'execute', 'DB', '--local', '--persist-to', process.env.AJAR_D1_STATE,
+  '--json', '--command', 'SELECT COUNT(*) AS n FROM reports'], { cwd: new URL('../../worker', import.meta.url).pathname }).toString());
+const stored = count[0].results[0].n;
+const out = { seconds: ingest.seconds, clients: CLIENTS, requests: ingest.requests, accepted: ingest.accepted, rps: ingest.rps,
+  p50_ms: ingest.p50_ms, p99_ms: ingest.p99_ms, errors: ingest.errors, server_errors: ingest.fivexx, stored,
+  noop_rps: noop.rps, noop_p99_ms: noop.p99_ms, ingest_to_noop: Math.round(ingest.rps / noop.rps * 1000) / 1000 };
+mkdirSync('target/bench', { recursive: true });
+writeFileSync('target/bench/collector.json', JSON.stringify(out));
+console.log(JSON.stringify(out));
