@@ -9,7 +9,9 @@ trap stop_all EXIT
 STATE=$(mktemp -d /tmp/ajar-d1-XXXXXX)
 mkdir -p target/screenshots
 start_lab
-start_collector "$STATE" 8787
+# The lab is this collector's "outside": its control may reach loopback and asks the lab's DoH.
+start_collector "$STATE" 8787 --var CONTROL_DOH:http://127.0.0.1:8470/dns-query \
+  --var CONTROL_CONNECT:127.0.0.1:8470 --var CONTROL_ALLOW_PRIVATE:1
 export AJAR_COLLECTOR=http://127.0.0.1:8787 AJAR_D1_STATE="$STATE" AJAR_LAB_BIN="$ROOT/target/debug/ajar-lab"
 
 echo "== browser tests (wasm-bindgen-test, headless Chromium)"

@@ -127,13 +127,14 @@ pub fn app() -> Html {
                     .collect();
                 automation::publish_running(list.targets.len());
                 dispatcher.dispatch(Action::Started {
-                    list_id: id,
+                    list_id: id.clone(),
                     rows,
                     now_ms: timer::now_ms(),
                 });
                 let d = dispatcher.clone();
                 let handle = runner::start(
                     list,
+                    id,
                     controls,
                     params.config.clone(),
                     params.outside.clone(),

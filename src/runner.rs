@@ -32,6 +32,7 @@ pub struct Run {
 /// Starts a run; returns a handle whose `stop()` ends it early.
 pub fn start(
     list: List,
+    list_id: String,
     controls: List,
     config: PlanConfig,
     outside: Option<String>,
@@ -51,7 +52,7 @@ pub fn start(
     let r = run.clone();
     wasm_bindgen_futures::spawn_local(async move {
         if let Some(url) = outside {
-            r.fetch_outside(&url, &list).await;
+            r.fetch_outside(&url, &list, &list_id).await;
         }
         for _ in 0..workers {
             let w = r.clone();
@@ -71,15 +72,23 @@ impl Run {
     }
 
     /// Asks the outside vantage point about every target (one request; failures are harmless).
-    async fn fetch_outside(&self, url: &str, list: &List) {
-        let urls: Vec<&str> = list.targets.iter().map(|t| t.url.as_str()).collect();
-        let body = serde_json::to_string(&urls).unwrap_or_default();
-        if let Ok(text) = fetch_ok(url, Some(&body)).await {
-            let views: HashMap<String, OutsideView> =
+    /// Asks the outside vantage point about every target, in the collector's batches
+    /// (`/v1/control` takes 20 at a time); failures are harmless: inference does without.
+    async fn fetch_outside(&self, url: &str, list: &List, list_id: &str) {
+        for chunk in list.targets.chunks(20) {
+            let urls: Vec<&str> = chunk.iter().map(|t| t.url.as_str()).collect();
+            let body = serde_json::json!({"urls": urls, "list": list_id}).to_string();
+            let Ok(text) = fetch_ok(url, Some(&body)).await else {
+                return;
+            };
+            // Entries with an "error" (refused, resolver failure) are not views: skipped.
+            let views: HashMap<String, serde_json::Value> =
                 serde_json::from_str(&text).unwrap_or_default();
             let mut plan = self.plan.borrow_mut();
             for (u, v) in views {
-                plan.set_outside(&u, v);
+                if let Ok(view) = serde_json::from_value::<OutsideView>(v) {
+                    plan.set_outside(&u, view);
+                }
             }
         }
     }

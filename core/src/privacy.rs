@@ -94,6 +94,38 @@ pub fn is_report_id(id: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
+/// Addresses a public control must never fetch: private, loopback, link-local, CGNAT,
+/// unspecified, multicast, benchmarking and documentation ranges, unique-local IPv6.
+pub fn is_non_public(address: &IpAddr) -> bool {
+    match address {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.is_documentation()
+                || o[0] == 0
+                || (o[0] == 100 && (64..128).contains(&o[1]))
+                || (o[0] == 198 && (18..20).contains(&o[1]))
+                || o[0] >= 240
+        }
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+                || v6
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| is_non_public(&IpAddr::V4(v4)))
+        }
+    }
+}
+
 /// True if `text` holds something shaped like a full IPv4 or IPv6 address
 /// (not a /prefix): used to refuse reports that would carry one.
 pub fn contains_address(text: &str) -> bool {
@@ -133,6 +165,28 @@ mod tests {
             "firefox"
         );
         assert_eq!(browser_family(""), "other");
+    }
+
+    #[test]
+    fn non_public_ranges() {
+        for a in [
+            "10.1.2.3",
+            "127.0.0.1",
+            "169.254.1.1",
+            "192.168.0.1",
+            "100.64.0.1",
+            "198.18.0.1",
+            "0.0.0.0",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:10.0.0.1",
+        ] {
+            assert!(is_non_public(&a.parse().unwrap()), "{a}");
+        }
+        for a in ["8.8.8.8", "142.250.74.46", "2a00:1450:4001::200e"] {
+            assert!(!is_non_public(&a.parse().unwrap()), "{a}");
+        }
     }
 
     #[test]

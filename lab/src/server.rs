@@ -115,7 +115,13 @@ impl Lab {
                 _ if req.method == "OPTIONS" => {
                     respond(&mut stream, 204, "text/plain", b"", &cors())
                 }
-                _ if req.host == DOH_HOST => self.doh(&mut stream, &req),
+                _ if req.outside.is_some() => self.outside_view(&mut stream, &req),
+                _ if req.host == DOH_HOST
+                    || (req.host.parse::<std::net::IpAddr>().is_ok()
+                        && req.path.starts_with("/dns-query")) =>
+                {
+                    self.doh(&mut stream, &req)
+                }
                 _ if req.host == API_HOST => self.api(&mut stream, &req),
                 _ if req.host == CONTROL_HOST => self.page(&mut stream, &req, None),
                 Some(h) => self.behave(&mut stream, &req, h),
@@ -197,6 +203,20 @@ impl Lab {
         }
     }
 
+    /// A request from the collector's control (`X-Ajar-Host`: it stands outside the censored
+    /// network): the host answers if it is reachable from outside, else the connection is reset.
+    fn outside_view(&self, stream: &mut TcpStream, req: &Request) -> bool {
+        let name = req.outside.as_deref().unwrap_or_default();
+        match self.scenario.host(name) {
+            Some(h) if self.scenario.outside(h).reachable => self.page(stream, req, None),
+            Some(_) => {
+                reset(stream);
+                false
+            }
+            None => respond(stream, 404, "text/plain", b"not a lab host", &[]),
+        }
+    }
+
     /// DNS-over-HTTPS, JSON API (as Cloudflare's and Google's `?name=&type=`).
     fn doh(&self, stream: &mut TcpStream, req: &Request) -> bool {
         let name = query_param(&req.path, "name").unwrap_or_default();
@@ -254,7 +274,11 @@ impl Lab {
                 serde_json::Value::from(truth).to_string()
             }
             "/outside" => {
-                let urls: Vec<String> = serde_json::from_slice(&req.body).unwrap_or_default();
+                // A bare array, or the collector's form {"urls": [...], "list": …}.
+                let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+                let urls: Vec<String> =
+                    serde_json::from_value(body.get("urls").cloned().unwrap_or(body))
+                        .unwrap_or_default();
                 let mut out = serde_json::Map::new();
                 for url in urls {
                     let name = ajar_core::url::TargetUrl::parse(&url)
@@ -346,6 +370,8 @@ struct Request {
     path: String,
     host: String,
     upgrade: Option<String>,
+    /// `X-Ajar-Host`: the collector's control asking as an outside vantage point.
+    outside: Option<String>,
     body: Vec<u8>,
 }
 
@@ -356,7 +382,7 @@ impl Request {
         let mut parts = line.split_whitespace();
         let method = parts.next()?.to_string();
         let path = parts.next()?.to_string();
-        let (mut host, mut upgrade, mut length) = (String::new(), None, 0usize);
+        let (mut host, mut upgrade, mut outside, mut length) = (String::new(), None, None, 0usize);
         loop {
             let mut h = String::new();
             reader.read_line(&mut h).ok().filter(|n| *n > 0)?;
@@ -376,6 +402,7 @@ impl Request {
                         .to_ascii_lowercase()
                 }
                 "sec-websocket-key" => upgrade = Some(v.to_string()),
+                "x-ajar-host" => outside = Some(v.to_ascii_lowercase()),
                 "content-length" => length = v.parse().unwrap_or(0).min(1 << 20),
                 _ => {}
             }
@@ -387,6 +414,7 @@ impl Request {
             path,
             host,
             upgrade,
+            outside,
             body,
         })
     }

@@ -12,7 +12,7 @@ const rules = execFileSync(process.env.AJAR_LAB_BIN, ['rules', ...labArgs]).toSt
 const chrome = await launch(rules);
 const page = await chrome.context.newPage();
 const t0 = Date.now();
-await page.goto(appUrl(`${LAB}/list.json`, { timeout: '8000', ice_timeout: '6000', resolve_timeout: '2000', concurrency: '16' }));
+await page.goto(appUrl(`${LAB}/list.json`, { timeout: '8000', ice_timeout: '6000', resolve_timeout: '2000', concurrency: '16', outside: `${LAB}/outside` }));
 const run = await waitDone(page, 600000);
 const seconds = (Date.now() - t0) / 1000;
 const truth = await labJson(page, '/truth.json');

@@ -107,3 +107,21 @@ test('the D1 files hold no IP address, user agent or cookie', { skip: !process.e
     }
   }
 });
+
+test('control from outside: what the lab looks like from beyond the censored network', async () => {
+  const ask = (body) => fetch(`${COLLECTOR}/v1/control`, { method: 'POST', body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json', 'cf-connecting-ip': '192.0.2.90' } });
+  const urls = ['http://ok.test:8470/', 'http://blackhole.test:8470/', 'http://down.test:8470/', 'http://nowhere.test:8470/', 'ftp://x.test/'];
+  const res = await ask({ urls, list: 'custom' });
+  assert.equal(res.status, 200);
+  const v = await res.json();
+  assert.equal(v['http://ok.test:8470/'].reachable, true);
+  assert.equal(v['http://ok.test:8470/'].status, 200);
+  assert.equal(v['http://ok.test:8470/'].title, 'lab site');
+  assert.equal(v['http://blackhole.test:8470/'].reachable, true, 'blocked in the lab, fine from outside');
+  assert.deepEqual([v['http://down.test:8470/'].resolves, v['http://down.test:8470/'].reachable], [true, false]);
+  assert.deepEqual([v['http://nowhere.test:8470/'].resolves, v['http://nowhere.test:8470/'].reachable], [false, false]);
+  assert.match(v['ftp://x.test/'].error, /http/);
+  const tooMany = await ask({ urls: Array.from({ length: 21 }, (_, i) => `http://h${i}.test/`) });
+  assert.equal(tooMany.status, 400);
+});

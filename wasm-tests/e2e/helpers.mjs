@@ -17,7 +17,7 @@ export function labRules() {
 export function appUrl(list, extra = {}) {
   const q = new URLSearchParams({
     list, autorun: '1', controls: `${LAB}/controls.json`, doh: 'http://doh.test:8470/dns-query',
-    outside: `${LAB}/outside`, timeout: '3000', ice_timeout: '3000', resolve_timeout: '1500', ...extra,
+    outside: `${COLLECTOR}/v1/control`, timeout: '3000', ice_timeout: '3000', resolve_timeout: '1500', ...extra,
   });
   return `${COLLECTOR}/?${q}`;
 }

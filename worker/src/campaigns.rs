@@ -64,6 +64,16 @@ pub async fn get(db: &D1Database, id: &str, now_ms: u64) -> Result<Value, ApiErr
     Ok(v)
 }
 
+/// The inline target URLs of campaign `id` (empty for a campaign with a list URL).
+pub async fn target_urls(db: &D1Database, id: &str) -> Result<Vec<String>, ApiError> {
+    let (d, _) = load(db, id).await?;
+    Ok(d.targets
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| t.url)
+        .collect())
+}
+
 /// Is `id` a campaign that takes reports now?
 pub async fn accepts(db: &D1Database, id: &str, now_ms: u64) -> Result<bool, ApiError> {
     match load(db, id).await {

@@ -5,6 +5,7 @@
 
 mod aggregates;
 mod campaigns;
+mod control;
 mod error;
 mod export;
 mod http;
@@ -42,6 +43,9 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         })
         .get_async("/v1/export", |req, ctx| async move {
             http::answer(get_export(&req, &ctx).await)
+        })
+        .post_async("/v1/control", |mut req, ctx| async move {
+            http::answer(post_control(&mut req, &ctx).await)
         })
         .post_async("/v1/campaigns", |mut req, ctx| async move {
             http::answer(post_campaign(&mut req, &ctx).await)
@@ -197,6 +201,94 @@ async fn put_campaign(req: &mut Request, ctx: &RouteContext<()>) -> Outcome {
     let body = body(req).await?;
     Ok(Reply::Json(
         campaigns::update(&db(ctx)?, &id, &token, &body, &coarse_hour(now_ms())).await?,
+        200,
+    ))
+}
+
+/// Targets a control request may name: those of the bundled list or the campaign it names
+/// (any, in the lab).
+async fn allowed_targets(
+    ctx: &RouteContext<()>,
+    list: Option<&str>,
+    campaign: Option<&str>,
+) -> std::result::Result<Vec<String>, ApiError> {
+    if let Some(id) = campaign {
+        return campaigns::target_urls(&db(ctx)?, id).await;
+    }
+    let Some(id) = list.filter(|l| {
+        !l.is_empty()
+            && l.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    }) else {
+        return Ok(Vec::new());
+    };
+    let assets = ctx.env.assets("ASSETS").map_err(|_| ApiError::NotFound)?;
+    let mut resp = assets
+        .fetch(format!("https://assets.local/lists/{id}.csv"), None)
+        .await?;
+    if resp.status_code() != 200 {
+        return Ok(Vec::new());
+    }
+    let text = resp.text().await?;
+    Ok(ajar_core::list::List::parse(&text)
+        .map(|l| l.targets.into_iter().map(|t| t.url).collect())
+        .unwrap_or_default())
+}
+
+async fn post_control(req: &mut Request, ctx: &RouteContext<()>) -> Outcome {
+    let client = req
+        .headers()
+        .get("cf-connecting-ip")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    if !limits::allow(
+        "control",
+        &client,
+        setting(ctx, "CONTROL_LIMIT_PER_MIN", 20),
+        now_ms(),
+    ) {
+        return Err(ApiError::RateLimited);
+    }
+    let var = |name: &str| {
+        ctx.env
+            .var(name)
+            .ok()
+            .map(|v| v.to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let cfg = control::Config {
+        doh: var("CONTROL_DOH").unwrap_or_else(|| "https://cloudflare-dns.com/dns-query".into()),
+        timeout_ms: setting(ctx, "CONTROL_TIMEOUT_MS", 5000),
+        allow_private: var("CONTROL_ALLOW_PRIVATE").as_deref() == Some("1"),
+        connect: var("CONTROL_CONNECT"),
+    };
+    let body: control::Body = serde_json::from_slice(&body(req).await?)
+        .map_err(|e| ApiError::BadQuery(format!("body: {e}")))?;
+    let (urls, list, campaign) = match body {
+        control::Body::Scoped {
+            urls,
+            list,
+            campaign,
+        } => (urls, list, campaign),
+        control::Body::Bare(urls) => (urls, None, None),
+    };
+    if urls.len() > control::MAX_TARGETS {
+        return Err(ApiError::BadQuery(format!(
+            "urls: at most {} per request",
+            control::MAX_TARGETS
+        )));
+    }
+    if !cfg.allow_private {
+        let allowed = allowed_targets(ctx, list.as_deref(), campaign.as_deref()).await?;
+        if let Some(u) = urls.iter().find(|u| !allowed.contains(u)) {
+            return Err(ApiError::BadQuery(format!(
+                "urls: {u} is not in the named list or campaign"
+            )));
+        }
+    }
+    Ok(Reply::Json(
+        control::check(&cfg, urls, now_ms()).await?,
         200,
     ))
 }

@@ -73,7 +73,11 @@ pub async fn insert(db: &D1Database, report: &Report, origin: &Origin) -> Result
             js(&rows),
         ])?;
     let outcome = db.batch(vec![head, results]).await?;
-    let inserted = outcome.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
+    let inserted = outcome
+        .first()
+        .and_then(|r| r.meta().ok().flatten())
+        .and_then(|m| m.changes)
+        .unwrap_or(0);
     Ok(inserted > 0)
 }
 

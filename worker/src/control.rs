@@ -1,0 +1,214 @@
+//! `POST /v1/control`: what a target looks like from outside the visitor's network (the
+//! role OONI's test helper plays). For targets of a bundled list or a campaign only, looked
+//! up over DoH and fetched from here with strict timeouts, no redirects followed and a size
+//! cap; never an open proxy: only http(s), and no private, loopback or link-local
+//! destination unless the deployment is the lab (`CONTROL_ALLOW_PRIVATE`).
+
+use crate::error::ApiError;
+use ajar_core::privacy::is_non_public;
+use ajar_core::url::TargetUrl;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use wasm_bindgen::{JsCast, JsValue};
+use worker::{AbortSignal, Fetch, Headers, Method, Request, RequestInit, RequestRedirect};
+
+/// At most this many targets per request.
+pub const MAX_TARGETS: usize = 20;
+/// Bodies larger than this are not read.
+pub const MAX_BODY: usize = 2 * 1024 * 1024;
+const CACHE_MS: u64 = 5 * 60 * 1000;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// DoH JSON API endpoint.
+    pub doh: String,
+    pub timeout_ms: u32,
+    /// The lab: private destinations and any target allowed.
+    pub allow_private: bool,
+    /// The lab: send every control fetch over plain HTTP to this `host:port` gateway,
+    /// naming the target's host in `X-Ajar-Host` (the lab answers as the site would
+    /// outside the censored network).
+    pub connect: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Body {
+    Scoped {
+        urls: Vec<String>,
+        list: Option<String>,
+        campaign: Option<String>,
+    },
+    Bare(Vec<String>),
+}
+
+thread_local! {
+    static CACHE: RefCell<HashMap<String, (u64, Value)>> = RefCell::new(HashMap::new());
+}
+
+fn timeout_signal(ms: u32) -> Option<AbortSignal> {
+    let ctor = js_sys::Reflect::get(&js_sys::global(), &"AbortSignal".into()).ok()?;
+    let f: js_sys::Function = js_sys::Reflect::get(&ctor, &"timeout".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let signal = f.call1(&ctor, &JsValue::from(ms)).ok()?;
+    Some(AbortSignal::from(
+        signal.unchecked_into::<web_sys::AbortSignal>(),
+    ))
+}
+
+async fn get(url: &str, headers: &[(&str, &str)], ms: u32) -> Option<worker::Response> {
+    let h = Headers::new();
+    for (k, v) in headers {
+        h.set(k, v).ok()?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(Method::Get)
+        .with_headers(h)
+        .with_redirect(RequestRedirect::Manual);
+    let req = Request::new_with_init(url, &init).ok()?;
+    let signal = timeout_signal(ms)?;
+    Fetch::Request(req).send_with_signal(&signal).await.ok()
+}
+
+/// Addresses for `host` from the DoH resolver: `Ok(None)` if it does not exist.
+async fn lookup(cfg: &Config, host: &str) -> Result<Option<Vec<String>>, ()> {
+    let url = format!("{}?name={host}&type=A", cfg.doh);
+    let mut resp = get(&url, &[("accept", "application/dns-json")], cfg.timeout_ms)
+        .await
+        .ok_or(())?;
+    let v: Value = resp.json().await.map_err(|_| ())?;
+    match v["Status"].as_u64() {
+        Some(0) => {}
+        Some(3) => return Ok(None),
+        _ => return Err(()),
+    }
+    let addrs: Vec<String> = v["Answer"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|a| matches!(a["type"].as_u64(), Some(1) | Some(28)))
+        .filter_map(|a| a["data"].as_str().map(String::from))
+        .collect();
+    Ok(if addrs.is_empty() { None } else { Some(addrs) })
+}
+
+fn title_of(body: &str) -> Option<String> {
+    let lower = body.to_ascii_lowercase();
+    let start = lower.find("<title")?;
+    let open = start + lower[start..].find('>')? + 1;
+    let end = open + lower[open..].find("</title")?;
+    Some(body.get(open..end)?.trim().chars().take(200).collect())
+}
+
+async fn observe(cfg: &Config, url: &str) -> Value {
+    let target = match TargetUrl::parse(url) {
+        Ok(t) if t.scheme.is_web() => t,
+        Ok(_) => return json!({"error": "only http and https targets are checked"}),
+        Err(e) => return json!({"error": format!("only http and https targets are checked: {e}")}),
+    };
+    let addresses = if let Ok(ip) = target.host.parse::<IpAddr>() {
+        vec![ip.to_string()]
+    } else {
+        match lookup(cfg, &target.host).await {
+            Ok(Some(a)) => a,
+            Ok(None) => return json!({"resolves": false, "reachable": false}),
+            Err(()) => return json!({"error": "the control's resolver failed"}),
+        }
+    };
+    let private = addresses
+        .iter()
+        .filter_map(|a| a.parse::<IpAddr>().ok())
+        .any(|a| is_non_public(&a));
+    if private && !cfg.allow_private {
+        return json!({"error": "private, loopback or link-local destination refused"});
+    }
+    let (fetch_url, host_header) = match &cfg.connect {
+        Some(gateway) => {
+            let rest = url.split_once("://").map_or("", |(_, r)| r);
+            let path = rest.find('/').map_or("/", |i| &rest[i..]);
+            (format!("http://{gateway}{path}"), Some(target.host.clone()))
+        }
+        None => (url.to_string(), None),
+    };
+    let headers: Vec<(&str, &str)> = host_header
+        .as_deref()
+        .map(|h| vec![("x-ajar-host", h)])
+        .unwrap_or_default();
+    let Some(mut resp) = get(&fetch_url, &headers, cfg.timeout_ms).await else {
+        return json!({"resolves": true, "reachable": false, "addresses": addresses});
+    };
+    let status = resp.status_code();
+    let location = resp.headers().get("location").ok().flatten();
+    let length: Option<usize> = resp
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|l| l.parse().ok());
+    let body = if length.is_some_and(|l| l > MAX_BODY) {
+        None
+    } else {
+        resp.text().await.ok()
+    };
+    let body = body.map(|b| b.chars().take(MAX_BODY).collect::<String>());
+    json!({
+        "resolves": true, "reachable": true, "status": status, "addresses": addresses,
+        "body_length": body.as_ref().map(|b| b.len()).or(length),
+        "title": body.as_deref().and_then(title_of),
+        "final_url": location.unwrap_or_else(|| url.to_string()),
+    })
+}
+
+/// Checks every URL (concurrently), each answer cached for a few minutes.
+pub async fn check(cfg: &Config, urls: Vec<String>, now_ms: u64) -> Result<Value, ApiError> {
+    if urls.len() > MAX_TARGETS {
+        return Err(ApiError::BadQuery(format!(
+            "urls: at most {MAX_TARGETS} per request"
+        )));
+    }
+    let mut out = Map::new();
+    let mut pending = Vec::new();
+    for url in urls {
+        let cached = CACHE.with(|c| {
+            c.borrow()
+                .get(&url)
+                .filter(|(at, _)| now_ms - at < CACHE_MS)
+                .map(|(_, v)| v.clone())
+        });
+        match cached {
+            Some(v) => {
+                out.insert(url, v);
+            }
+            None => {
+                let (cfg, u) = (cfg.clone(), url.clone());
+                let promise = wasm_bindgen_futures::future_to_promise(async move {
+                    let v = observe(&cfg, &u).await;
+                    Ok(JsValue::from_str(&v.to_string()))
+                });
+                pending.push((url, promise));
+            }
+        }
+    }
+    let all = js_sys::Promise::all(
+        &pending
+            .iter()
+            .map(|(_, p)| JsValue::from(p))
+            .collect::<js_sys::Array>(),
+    );
+    let values = wasm_bindgen_futures::JsFuture::from(all)
+        .await
+        .map_err(|_| ApiError::Storage("control failed".into()))?;
+    let values: js_sys::Array = values.unchecked_into();
+    for ((url, _), v) in pending.into_iter().zip(values.iter()) {
+        let v: Value =
+            serde_json::from_str(&v.as_string().unwrap_or_default()).unwrap_or(Value::Null);
+        CACHE.with(|c| c.borrow_mut().insert(url.clone(), (now_ms, v.clone())));
+        out.insert(url, v);
+    }
+    Ok(Value::Object(out))
+}
