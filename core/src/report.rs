@@ -212,3 +212,7 @@ impl Report {
 #[cfg(test)]
 #[path = "report_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "report_schema_tests.rs"]
+mod schema_tests;
