@@ -110,21 +110,31 @@ impl ReportError {
 }
 
 impl Report {
-    /// Parses and validates a body as the collector receives it.
+    /// Parses and validates a body as the collector receives it: one parse on the happy
+    /// path; a second look only to name what is wrong with a refused body.
     pub fn from_json(body: &[u8], now_ms: u64) -> Result<Report, ReportError> {
         if body.len() > MAX_BODY_BYTES {
             return Err(ReportError::TooLarge);
         }
-        // Check the version first, so an old or future client gets the right error.
-        let value: serde_json::Value =
-            serde_json::from_slice(body).map_err(|e| ReportError::Malformed(e.to_string()))?;
-        match value.get("schema").and_then(|s| s.as_str()) {
-            Some(SCHEMA) => {}
-            Some(other) => return Err(ReportError::UnknownSchema(other.into())),
-            None => return Err(ReportError::UnknownSchema(String::new())),
-        }
-        let report: Report =
-            serde_json::from_value(value).map_err(|e| ReportError::Malformed(e.to_string()))?;
+        let report: Report = match serde_json::from_slice(body) {
+            Ok(r) => r,
+            Err(e) => {
+                // An old or future client gets the version error, not a field error.
+                #[derive(Deserialize)]
+                struct Version {
+                    schema: Option<serde_json::Value>,
+                }
+                return Err(
+                    match serde_json::from_slice::<Version>(body).map(|v| v.schema) {
+                        Ok(Some(serde_json::Value::String(s))) if s != SCHEMA => {
+                            ReportError::UnknownSchema(s)
+                        }
+                        Ok(None) => ReportError::UnknownSchema(String::new()),
+                        _ => ReportError::Malformed(e.to_string()),
+                    },
+                );
+            }
+        };
         report.validate(now_ms)?;
         Ok(report)
     }

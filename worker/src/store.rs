@@ -4,7 +4,7 @@ use crate::error::ApiError;
 use ajar_core::report::Report;
 use serde_json::{json, Value};
 use wasm_bindgen::JsValue;
-use worker::D1Database;
+use worker::{D1Database, D1PreparedStatement};
 
 /// Where a report came from, as Cloudflare saw it: the only network facts kept.
 #[derive(Debug, Clone)]
@@ -24,10 +24,14 @@ fn js(v: impl serde::Serialize) -> JsValue {
     JsValue::from_str(&serde_json::to_string(&v).unwrap_or_default())
 }
 
-/// Stores the report whole or not at all (one D1 batch is one transaction), in two
-/// statements whatever its size: the results go in as one JSON array expanded by SQLite's
-/// `json_each`. Returns false if a report with this id was already stored.
-pub async fn insert(db: &D1Database, report: &Report, origin: &Origin) -> Result<bool, ApiError> {
+/// The two statements that store a report whatever its size: its head, and its results
+/// as one JSON array expanded by SQLite's `json_each`. The first one's `changes` is 0 if a
+/// report with this id was already stored.
+pub fn statements(
+    db: &D1Database,
+    report: &Report,
+    origin: &Origin,
+) -> Result<[D1PreparedStatement; 2], ApiError> {
     let head = db
         .prepare(
             "INSERT OR IGNORE INTO reports (id, created_hour, received_hour, country, asn, software, browser, list, campaign, result_count, patterns) \
@@ -46,23 +50,12 @@ pub async fn insert(db: &D1Database, report: &Report, origin: &Origin) -> Result
             JsValue::from(report.results.len() as u32),
             js(&report.patterns),
         ])?;
-    let rows: Vec<Value> = report
-        .results
-        .iter()
-        .map(|r| {
-            // f32 → f64 would store 0.8999999761581421 for 0.9.
-            let confidence = (f64::from(r.confidence) * 1000.0).round() / 1000.0;
-            json!({"url": r.url, "category": r.category, "verdict": r.verdict.as_str(), "confidence": confidence,
-                   "clues": serde_json::to_string(&r.clues).unwrap_or_default(),
-                   "probes": serde_json::to_string(&r.probes).unwrap_or_default(),
-                   "prefixes": serde_json::to_string(&r.prefixes).unwrap_or_default()})
-        })
-        .collect();
     let results = db
         .prepare(
             "INSERT OR IGNORE INTO results (report_id, idx, url, category, verdict, confidence, clues, probes, prefixes, country, asn, created_hour, campaign) \
-             SELECT ?1, CAST(key AS INTEGER), value ->> '$.url', value ->> '$.category', value ->> '$.verdict', value ->> '$.confidence', \
-                    value ->> '$.clues', value ->> '$.probes', value ->> '$.prefixes', ?2, ?3, ?4, ?5 FROM json_each(?6)",
+             SELECT ?1, CAST(key AS INTEGER), value ->> '$.url', value ->> '$.category', value ->> '$.verdict', \
+                    round(value ->> '$.confidence', 3), value -> '$.clues', value -> '$.probes', value -> '$.prefixes', \
+                    ?2, ?3, ?4, ?5 FROM json_each(?6)",
         )
         .bind(&[
             s(&report.id),
@@ -70,9 +63,21 @@ pub async fn insert(db: &D1Database, report: &Report, origin: &Origin) -> Result
             JsValue::from(origin.asn),
             s(&report.created_hour),
             opt(&report.campaign),
-            js(&rows),
+            // The results as the report carried them: one serialisation, expanded by SQLite.
+            js(&report.results),
         ])?;
-    let outcome = db.batch(vec![head, results]).await?;
+    Ok([head, results])
+}
+
+/// Stores the report whole or not at all (one D1 batch is one transaction). Returns false
+/// if a report with this id was already stored.
+///
+/// Each request writes its own batch. Grouping concurrent requests into one transaction
+/// was tried and refused by workerd: waking one request from another's context cancels it
+/// ("promise resolved from a different request context"). Batching across requests needs a
+/// Durable Object or a Queue consumer as the single writer.
+pub async fn insert(db: &D1Database, report: &Report, origin: &Origin) -> Result<bool, ApiError> {
+    let outcome = db.batch(statements(db, report, origin)?.to_vec()).await?;
     let inserted = outcome
         .first()
         .and_then(|r| r.meta().ok().flatten())
