@@ -4,7 +4,7 @@ use crate::automation;
 use crate::collector;
 use crate::i18n::{Lang, K};
 use crate::net::fetch_ok;
-use crate::pages::{results::Results, start::Start, submit::SubmitPanel};
+use crate::pages::{explorer::Explorer, methodology::Methodology, results::Results, start::Start, submit::SubmitPanel};
 use crate::params::Params;
 use crate::probe::timer;
 use crate::runner::{self, Run};
@@ -20,50 +20,61 @@ pub enum ListChoice {
     Named(String),
     /// Text pasted or uploaded by the visitor.
     Custom(String),
+    /// A campaign's list, by campaign id.
+    Campaign(String),
+}
+
+/// The page shown, from the URL's fragment (`#/explorer`, `#/methodology`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Route {
+    Test,
+    Explorer,
+    Methodology,
+}
+
+fn route_now() -> Route {
+    let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+    match hash.trim_start_matches('#').trim_start_matches('/') {
+        "explorer" => Route::Explorer,
+        "methodology" => Route::Methodology,
+        _ => Route::Test,
+    }
 }
 
 fn browser_lang() -> Lang {
-    web_sys::window()
-        .and_then(|w| w.navigator().language())
-        .and_then(|l| Lang::from_code(&l))
-        .unwrap_or(Lang::En)
+    web_sys::window().and_then(|w| w.navigator().language()).and_then(|l| Lang::from_code(&l)).unwrap_or(Lang::En)
 }
 
 /// Every problem in a list, one per line.
 pub fn describe(e: &ListError) -> String {
     match e {
-        ListError::Lines(lines) => lines
-            .iter()
-            .map(|l| l.to_string())
-            .collect::<Vec<_>>()
-            .join("\n"),
+        ListError::Lines(lines) => lines.iter().map(|l| l.to_string()).collect::<Vec<_>>().join("\n"),
         other => other.to_string(),
     }
 }
 
-async fn load_list(choice: &ListChoice) -> Result<(String, List), String> {
+async fn load_list(choice: &ListChoice, collector: &str) -> Result<(String, List), String> {
     let (id, text) = match choice {
+        ListChoice::Campaign(id) => {
+            let text = fetch_ok(&format!("{collector}/v1/campaigns/{id}"), None).await.map_err(|e| e.to_string())?;
+            let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+            let list = match (v.get("targets"), v["list_url"].as_str()) {
+                (Some(targets), _) => targets.to_string(),
+                (None, Some(url)) => fetch_ok(url, None).await.map_err(|e| e.to_string())?,
+                (None, None) => return Err(ListError::Empty.to_string()),
+            };
+            ("campaign".to_string(), list)
+        }
         ListChoice::Custom(text) => ("custom".to_string(), text.clone()),
-        ListChoice::Named(name) if name.contains("://") => (
-            "custom".to_string(),
-            fetch_ok(name, None).await.map_err(|e| e.to_string())?,
-        ),
+        ListChoice::Named(name) if name.contains("://") => {
+            ("custom".to_string(), fetch_ok(name, None).await.map_err(|e| e.to_string())?)
+        }
         ListChoice::Named(id) => {
-            let safe: String = id
-                .chars()
-                .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
-                .collect();
-            (
-                safe.clone(),
-                fetch_ok(&format!("lists/{safe}.csv"), None)
-                    .await
-                    .map_err(|e| e.to_string())?,
-            )
+            let safe: String = id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
+            (safe.clone(), fetch_ok(&format!("lists/{safe}.csv"), None).await.map_err(|e| e.to_string())?)
         }
     };
-    List::parse(&text)
-        .map(|l| (id, l))
-        .map_err(|e| describe(&e))
+    List::parse(&text).map(|l| (id, l)).map_err(|e| describe(&e))
 }
 
 async fn load_controls(params: &Params) -> List {
@@ -76,27 +87,38 @@ async fn load_controls(params: &Params) -> List {
     }
     // The collector that served this page is always a control.
     List {
-        targets: vec![Target {
-            url: format!("{}/", params.collector_base()),
-            category: "CTRL".into(),
-            image: None,
-        }],
+        targets: vec![Target { url: format!("{}/", params.collector_base()), category: "CTRL".into(), image: None }],
     }
 }
 
 #[function_component(App)]
 pub fn app() -> Html {
     let params = use_memo((), |_| Params::from_location());
-    let state = use_reducer(|| {
-        AppState::new(
-            params
-                .lang
-                .as_deref()
-                .and_then(Lang::from_code)
-                .unwrap_or_else(browser_lang),
-        )
-    });
+    let state =
+        use_reducer(|| AppState::new(params.lang.as_deref().and_then(Lang::from_code).unwrap_or_else(browser_lang)));
     let run = use_mut_ref(|| Option::<Rc<Run>>::None);
+    let route = use_state(route_now);
+    {
+        let route = route.clone();
+        use_effect_with((), move |_| {
+            let listener = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || route.set(route_now()));
+            let window = web_sys::window();
+            if let Some(w) = &window {
+                let _ = w.add_event_listener_with_callback(
+                    "hashchange",
+                    wasm_bindgen::JsCast::unchecked_ref(listener.as_ref()),
+                );
+            }
+            move || {
+                if let Some(w) = window {
+                    let _ = w.remove_event_listener_with_callback(
+                        "hashchange",
+                        wasm_bindgen::JsCast::unchecked_ref(listener.as_ref()),
+                    );
+                }
+            }
+        });
+    }
 
     let start = {
         let (state, params, run) = (state.clone(), params.clone(), run.clone());
@@ -104,7 +126,11 @@ pub fn app() -> Html {
             let (dispatcher, params, run) = (state.dispatcher(), params.clone(), run.clone());
             dispatcher.dispatch(Action::Loading);
             wasm_bindgen_futures::spawn_local(async move {
-                let (id, list) = match load_list(&choice).await {
+                let campaign = match &choice {
+                    ListChoice::Campaign(id) => Some(id.clone()),
+                    _ => None,
+                };
+                let (id, list) = match load_list(&choice, &params.collector_base()).await {
                     Ok(l) => l,
                     Err(e) => {
                         automation::publish_error(&e);
@@ -119,18 +145,10 @@ pub fn app() -> Html {
                 let rows = list
                     .targets
                     .iter()
-                    .map(|t| Row {
-                        url: t.url.clone(),
-                        category: t.category.clone(),
-                        finding: None,
-                    })
+                    .map(|t| Row { url: t.url.clone(), category: t.category.clone(), finding: None })
                     .collect();
                 automation::publish_running(list.targets.len());
-                dispatcher.dispatch(Action::Started {
-                    list_id: id.clone(),
-                    rows,
-                    now_ms: timer::now_ms(),
-                });
+                dispatcher.dispatch(Action::Started { campaign, list_id: id.clone(), rows, now_ms: timer::now_ms() });
                 let d = dispatcher.clone();
                 let handle = runner::start(
                     list,
@@ -151,11 +169,14 @@ pub fn app() -> Html {
         use_effect_with((), move |_| {
             let base = params.collector_base();
             wasm_bindgen_futures::spawn_local(async move {
-                collector::flush(&base).await;
+                collector::flush(&base, true).await;
             });
             if params.autorun {
-                let list = params.list.clone().unwrap_or_else(|| "global".into());
-                start.emit((ListChoice::Named(list), params.category.clone()));
+                let choice = match (&params.campaign, &params.list) {
+                    (Some(c), _) => ListChoice::Campaign(c.clone()),
+                    (None, list) => ListChoice::Named(list.clone().unwrap_or_else(|| "global".into())),
+                };
+                start.emit((choice, params.category.clone()));
             }
         });
     }
@@ -183,9 +204,18 @@ pub fn app() -> Html {
         }
     }
 
-    let body = match &state.phase {
+    let run_campaign = {
+        let start = start.clone();
+        Callback::from(move |id: String| {
+            if let Some(w) = web_sys::window() {
+                let _ = w.location().set_hash("");
+            }
+            start.emit((ListChoice::Campaign(id), None));
+        })
+    };
+    let test_body = match &state.phase {
         Phase::Start => {
-            html! { <Start {lang} on_start={start} initial_list={params.list.clone()} /> }
+            html! { <Start {lang} on_start={start.clone()} initial_list={params.list.clone()} campaign={params.campaign.clone()} /> }
         }
         Phase::Loading => html! { <p class="status" role="status">{ lang.t(K::Loading) }</p> },
         Phase::Failed(msg) => html! {
@@ -199,7 +229,7 @@ pub fn app() -> Html {
             <>
                 <Results state={(*state).clone()} on_stop={stop} />
                 if let Phase::Done { entries, patterns } = &state.phase {
-                    <SubmitPanel {lang} entries={entries.clone()} patterns={patterns.clone()} list_id={state.list_id.clone()}
+                    <SubmitPanel {lang} entries={entries.clone()} patterns={patterns.clone()} list_id={state.list_id.clone()} campaign={state.campaign.clone()}
                         submit={state.submit.clone()} collector={params.collector_base()} dispatch={state.dispatcher()} />
                     <button class="again" onclick={again}>{ lang.t(K::Again) }</button>
                 }
@@ -207,11 +237,27 @@ pub fn app() -> Html {
         },
     };
 
+    let body = match *route {
+        Route::Test => test_body,
+        Route::Explorer => html! {
+            <Explorer {lang} collector={params.collector_base()} campaign={params.campaign.clone()} on_run_campaign={run_campaign} />
+        },
+        Route::Methodology => html! { <Methodology {lang} /> },
+    };
+    let nav_link = |r: Route, href: &'static str, key: K| {
+        html! { <a href={href} aria-current={(*route == r).then_some("page")}>{ lang.t(key) }</a> }
+    };
+
     html! {
         <>
             <header>
                 <h1>{ lang.t(K::Title) }</h1>
                 <p class="tagline">{ lang.t(K::Tagline) }</p>
+                <nav class="pages">
+                    { nav_link(Route::Test, "#/", K::NavTest) }
+                    { nav_link(Route::Explorer, "#/explorer", K::NavExplorer) }
+                    { nav_link(Route::Methodology, "#/methodology", K::NavMethod) }
+                </nav>
                 <nav aria-label={lang.t(K::Language)}>
                     { for Lang::ALL.iter().map(|l| {
                         let (l, set_lang) = (*l, set_lang.clone());
@@ -220,7 +266,7 @@ pub fn app() -> Html {
                 </nav>
             </header>
             <main>
-                if collector::pending() > 0 && matches!(state.phase, Phase::Start) {
+                if collector::pending() > 0 && matches!(state.phase, Phase::Start) && *route == Route::Test {
                     <p class="queued" role="status">{ lang.t(K::Queued) }</p>
                 }
                 { body }

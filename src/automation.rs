@@ -18,12 +18,7 @@ pub fn publish_running(total: usize) {
     set(&json!({"done": false, "total": total}));
 }
 
-pub fn publish_done(
-    entries: &[ResultEntry],
-    patterns: &[Pattern],
-    stopped: bool,
-    max_in_flight: usize,
-) {
+pub fn publish_done(entries: &[ResultEntry], patterns: &[Pattern], stopped: bool, max_in_flight: usize) {
     let results: Vec<_> = entries
         .iter()
         .map(|e| {

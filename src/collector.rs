@@ -29,10 +29,7 @@ fn storage() -> Option<web_sys::Storage> {
 }
 
 fn load() -> Vec<Queued> {
-    storage()
-        .and_then(|s| s.get_item(QUEUE_KEY).ok()?)
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or_default()
+    storage().and_then(|s| s.get_item(QUEUE_KEY).ok()?).and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default()
 }
 
 fn save(queue: &[Queued]) {
@@ -61,18 +58,25 @@ async fn post(base: &str, report: &str) -> Result<Sent, NetError> {
     })
 }
 
-/// Sends one report; queues it if the collector is unreachable.
+/// Sends one report; queues it if the collector is unreachable, and keeps retrying with
+/// backoff while the page stays open (and on the next visit).
 pub async fn send(base: &str, report: String) -> Sent {
     match post(base, &report).await {
         Ok(sent) => sent,
         Err(_) => {
             let mut q = load();
-            q.push(Queued {
-                report,
-                attempts: 1,
-                next_try_ms: wall_ms() + backoff_ms(1),
-            });
+            q.push(Queued { report, attempts: 1, next_try_ms: wall_ms() + backoff_ms(1) });
             save(&q);
+            let base = base.to_string();
+            wasm_bindgen_futures::spawn_local(async move {
+                for attempt in 1..=8 {
+                    crate::probe::timer::sleep(backoff_ms(attempt) as u32).await;
+                    flush(&base, false).await;
+                    if pending() == 0 {
+                        break;
+                    }
+                }
+            });
             Sent::Queued
         }
     }
@@ -83,8 +87,9 @@ fn backoff_ms(attempts: u32) -> u64 {
     (30_000u64 << attempts.min(12)).min(86_400_000) / 2
 }
 
-/// Retries queued reports that are due. Returns how many were delivered.
-pub async fn flush(base: &str) -> usize {
+/// Retries queued reports: all of them on a new visit (`every`), else those whose backoff
+/// has passed. Returns how many were delivered.
+pub async fn flush(base: &str, every: bool) -> usize {
     let queue = load();
     if queue.is_empty() {
         return 0;
@@ -93,7 +98,7 @@ pub async fn flush(base: &str) -> usize {
     let mut keep = Vec::new();
     let mut delivered = 0;
     for mut item in queue {
-        if item.next_try_ms > now {
+        if !every && item.next_try_ms > now {
             keep.push(item);
             continue;
         }

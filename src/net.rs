@@ -9,11 +9,7 @@ pub enum NetError {
     #[error("could not reach {0}")]
     Unreachable(String),
     #[error("{url} answered {status}: {body}")]
-    Status {
-        url: String,
-        status: u16,
-        body: String,
-    },
+    Status { url: String, status: u16, body: String },
 }
 
 /// GET or POST (when `body` is given) with credentials omitted; returns status and text.
@@ -31,16 +27,10 @@ pub async fn request(url: &str, body: Option<&str>) -> Result<(u16, String), Net
             init.set_headers(&h);
         }
     }
-    let resp = JsFuture::from(window.fetch_with_str_and_init(url, &init))
-        .await
-        .map_err(|_| unreachable())?;
+    let resp = JsFuture::from(window.fetch_with_str_and_init(url, &init)).await.map_err(|_| unreachable())?;
     let resp: Response = resp.dyn_into().map_err(|_| unreachable())?;
     let text = match resp.text() {
-        Ok(p) => JsFuture::from(p)
-            .await
-            .ok()
-            .and_then(|v| v.as_string())
-            .unwrap_or_default(),
+        Ok(p) => JsFuture::from(p).await.ok().and_then(|v| v.as_string()).unwrap_or_default(),
         Err(_) => String::new(),
     };
     Ok((resp.status(), text))
@@ -52,10 +42,6 @@ pub async fn fetch_ok(url: &str, body: Option<&str>) -> Result<String, NetError>
     if (200..300).contains(&status) {
         Ok(text)
     } else {
-        Err(NetError::Status {
-            url: url.to_string(),
-            status,
-            body: text.chars().take(300).collect(),
-        })
+        Err(NetError::Status { url: url.to_string(), status, body: text.chars().take(300).collect() })
     }
 }

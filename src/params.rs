@@ -17,14 +17,14 @@ pub struct Params {
     pub collector: Option<String>,
     pub lang: Option<String>,
     pub category: Option<String>,
+    /// A campaign id: its list is run and its reports carry the id.
+    pub campaign: Option<String>,
     pub config: PlanConfig,
 }
 
 impl Params {
     pub fn from_location() -> Params {
-        let search = web_sys::window()
-            .and_then(|w| w.location().search().ok())
-            .unwrap_or_default();
+        let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
         let Ok(q) = web_sys::UrlSearchParams::new_with_str(&search) else {
             return Params::default();
         };
@@ -32,11 +32,7 @@ impl Params {
         let num = |k: &str| get(k).and_then(|v| v.parse::<u32>().ok());
         let mut config = PlanConfig::default();
         if let Some(v) = get("doh") {
-            config.doh_resolvers = v
-                .split(',')
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect();
+            config.doh_resolvers = v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
         }
         if let Some(v) = num("timeout") {
             config.fetch_timeout_ms = v;
@@ -68,19 +64,14 @@ impl Params {
             collector: get("collector"),
             lang: get("lang"),
             category: get("category"),
+            campaign: get("campaign").filter(|c| c.bytes().all(|b| b.is_ascii_hexdigit())),
             config,
         }
     }
 
     /// The collector's base URL, without a trailing slash.
     pub fn collector_base(&self) -> String {
-        let origin = web_sys::window()
-            .and_then(|w| w.location().origin().ok())
-            .unwrap_or_default();
-        self.collector
-            .clone()
-            .unwrap_or(origin)
-            .trim_end_matches('/')
-            .to_string()
+        let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
+        self.collector.clone().unwrap_or(origin).trim_end_matches('/').to_string()
     }
 }

@@ -82,8 +82,7 @@ impl Run {
                 return;
             };
             // Entries with an "error" (refused, resolver failure) are not views: skipped.
-            let views: HashMap<String, serde_json::Value> =
-                serde_json::from_str(&text).unwrap_or_default();
+            let views: HashMap<String, serde_json::Value> = serde_json::from_str(&text).unwrap_or_default();
             let mut plan = self.plan.borrow_mut();
             for (u, v) in views {
                 if let Ok(view) = serde_json::from_value::<OutsideView>(v) {
@@ -101,8 +100,7 @@ impl Run {
             let step = self.plan.borrow_mut().next(self.now());
             match step {
                 Step::Run(task) => {
-                    self.max_in_flight
-                        .set(self.max_in_flight.get().max(self.plan.borrow().in_flight()));
+                    self.max_in_flight.set(self.max_in_flight.get().max(self.plan.borrow().in_flight()));
                     let obs = probe::run(&task).await;
                     self.plan.borrow_mut().record(task.id, obs, self.now());
                     self.publish();
@@ -123,8 +121,7 @@ impl Run {
             self.findings.borrow_mut().extend(found.iter().cloned());
             self.dispatch.emit(Action::Found(found));
         }
-        self.dispatch
-            .emit(Action::Progress(self.findings.borrow().len()));
+        self.dispatch.emit(Action::Progress(self.findings.borrow().len()));
     }
 
     /// All verdicts in: patterns across targets, the report's entries, `window.ajar`.
@@ -132,23 +129,12 @@ impl Run {
         let mut plan = self.plan.borrow_mut();
         self.findings.borrow_mut().extend(plan.take_findings());
         let findings = self.findings.borrow();
-        let offset = (0..plan.targets().len())
-            .filter(|i| plan.is_control(*i))
-            .count();
+        let offset = (0..plan.targets().len()).filter(|i| plan.is_control(*i)).count();
         let targets = &plan.targets()[offset..];
-        let not_measured = Finding::new(
-            ajar_core::verdict::Verdict::Inconclusive,
-            0.0,
-            vec![ajar_core::verdict::Clue::NotMeasured],
-        );
-        let all: Vec<Finding> = (0..targets.len())
-            .map(|i| {
-                findings
-                    .get(&i)
-                    .cloned()
-                    .unwrap_or_else(|| not_measured.clone())
-            })
-            .collect();
+        let not_measured =
+            Finding::new(ajar_core::verdict::Verdict::Inconclusive, 0.0, vec![ajar_core::verdict::Clue::NotMeasured]);
+        let all: Vec<Finding> =
+            (0..targets.len()).map(|i| findings.get(&i).cloned().unwrap_or_else(|| not_measured.clone())).collect();
         let measured: Vec<Measured> = targets
             .iter()
             .enumerate()
@@ -160,19 +146,15 @@ impl Run {
             })
             .collect();
         let found_patterns = patterns::find(&measured);
-        let mut named: Vec<(String, Finding)> = targets
-            .iter()
-            .map(|t| t.url.clone())
-            .zip(all.iter().cloned())
-            .collect();
+        let mut named: Vec<(String, Finding)> =
+            targets.iter().map(|t| t.url.clone()).zip(all.iter().cloned()).collect();
         patterns::strengthen(&mut named, &found_patterns);
         let entries: Vec<ResultEntry> = named
             .into_iter()
             .enumerate()
             .map(|(i, (url, f))| {
                 let ev = plan.evidence(i + offset);
-                let mut prefixes: Vec<String> =
-                    ev.addresses().iter().filter_map(|a| prefix_of(a)).collect();
+                let mut prefixes: Vec<String> = ev.addresses().iter().filter_map(|a| prefix_of(a)).collect();
                 prefixes.dedup();
                 ResultEntry {
                     url,
@@ -187,16 +169,8 @@ impl Run {
             .collect();
         drop(findings);
         drop(plan);
-        automation::publish_done(
-            &entries,
-            &found_patterns,
-            self.stop.get(),
-            self.max_in_flight.get(),
-        );
-        self.dispatch.emit(Action::Finished {
-            entries,
-            patterns: found_patterns,
-        });
+        automation::publish_done(&entries, &found_patterns, self.stop.get(), self.max_in_flight.get());
+        self.dispatch.emit(Action::Finished { entries, patterns: found_patterns });
     }
 }
 
@@ -222,9 +196,5 @@ fn summary(o: &Observation) -> ProbeSummary {
         Observation::IceFailed { .. } => (P::Ice, "failed"),
         Observation::Unsupported { probe } => (*probe, "unsupported"),
     };
-    ProbeSummary {
-        probe,
-        outcome: outcome.into(),
-        ms: o.ms(),
-    }
+    ProbeSummary { probe, outcome: outcome.into(), ms: o.ms() }
 }

@@ -19,13 +19,8 @@ pub struct Row {
 pub enum Phase {
     Start,
     Loading,
-    Running {
-        started_ms: f64,
-    },
-    Done {
-        entries: Vec<ResultEntry>,
-        patterns: Vec<Pattern>,
-    },
+    Running { started_ms: f64 },
+    Done { entries: Vec<ResultEntry>, patterns: Vec<Pattern> },
     Failed(String),
 }
 
@@ -42,6 +37,8 @@ pub struct AppState {
     pub lang: Lang,
     pub phase: Phase,
     pub list_id: String,
+    /// The campaign this run belongs to, if any.
+    pub campaign: Option<String>,
     pub rows: Vec<Row>,
     pub finished: usize,
     pub submit: Submit,
@@ -50,17 +47,10 @@ pub struct AppState {
 pub enum Action {
     SetLang(Lang),
     Loading,
-    Started {
-        list_id: String,
-        rows: Vec<Row>,
-        now_ms: f64,
-    },
+    Started { list_id: String, campaign: Option<String>, rows: Vec<Row>, now_ms: f64 },
     Found(Vec<(usize, Finding)>),
     Progress(usize),
-    Finished {
-        entries: Vec<ResultEntry>,
-        patterns: Vec<Pattern>,
-    },
+    Finished { entries: Vec<ResultEntry>, patterns: Vec<Pattern> },
     Failed(String),
     Submit(Submit),
     Reset,
@@ -72,6 +62,7 @@ impl AppState {
             lang,
             phase: Phase::Start,
             list_id: String::new(),
+            campaign: None,
             rows: Vec::new(),
             finished: 0,
             submit: Submit::NotAsked,
@@ -87,12 +78,9 @@ impl Reducible for AppState {
         match action {
             Action::SetLang(l) => s.lang = l,
             Action::Loading => s.phase = Phase::Loading,
-            Action::Started {
-                list_id,
-                rows,
-                now_ms,
-            } => {
+            Action::Started { list_id, campaign, rows, now_ms } => {
                 s.list_id = list_id;
+                s.campaign = campaign;
                 s.rows = rows;
                 s.finished = 0;
                 s.submit = Submit::NotAsked;

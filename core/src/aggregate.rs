@@ -105,11 +105,7 @@ pub fn binomial_tail(k: u32, n: u32, p: f64) -> f64 {
         return 0.0;
     }
     let p = p.clamp(1e-12, 1.0 - 1e-12);
-    let ln_choose = |n: u32, i: u32| -> f64 {
-        (1..=i)
-            .map(|j| ((n - i + j) as f64).ln() - (j as f64).ln())
-            .sum()
-    };
+    let ln_choose = |n: u32, i: u32| -> f64 { (1..=i).map(|j| ((n - i + j) as f64).ln() - (j as f64).ln()).sum() };
     let mut ln_pmf = ln_choose(n, k) + k as f64 * p.ln() + (n - k) as f64 * (1.0 - p).ln();
     let mut total = 0.0;
     for i in k..=n {
@@ -148,18 +144,12 @@ pub fn aggregate(rows: &[CountRow], rules: &Rules) -> Aggregates {
         });
         *cell.counts.entry(r.verdict.clone()).or_default() += r.reports;
         cell.reports += r.reports;
-        let total = per_url
-            .entry((r.url.clone(), r.bucket.clone()))
-            .or_default();
+        let total = per_url.entry((r.url.clone(), r.bucket.clone())).or_default();
         total.0 += r.reports;
         if is_blocked(&r.verdict) {
             cell.blocked += r.reports;
             total.1 += r.reports;
-            if cell
-                .first_blocked_hour
-                .as_ref()
-                .is_none_or(|h| r.first_hour < *h)
-            {
+            if cell.first_blocked_hour.as_ref().is_none_or(|h| r.first_hour < *h) {
                 cell.first_blocked_hour = Some(r.first_hour.clone());
             }
         }
@@ -171,52 +161,29 @@ pub fn aggregate(rows: &[CountRow], rules: &Rules) -> Aggregates {
             withheld += 1;
             continue;
         }
-        let (all, all_blocked) = per_url
-            .get(&(cell.url.clone(), cell.bucket.clone()))
-            .copied()
-            .unwrap_or_default();
+        let (all, all_blocked) = per_url.get(&(cell.url.clone(), cell.bucket.clone())).copied().unwrap_or_default();
         let (others, others_blocked) = (all - cell.reports, all_blocked - cell.blocked);
-        cell.baseline_share = if others > 0 {
-            others_blocked as f64 / others as f64
-        } else {
-            0.0
-        };
+        cell.baseline_share = if others > 0 { others_blocked as f64 / others as f64 } else { 0.0 };
         cell.blocked_share = cell.blocked as f64 / cell.reports as f64;
-        cell.p_value = binomial_tail(
-            cell.blocked,
-            cell.reports,
-            cell.baseline_share.max(rules.baseline_floor),
-        );
+        cell.p_value = binomial_tail(cell.blocked, cell.reports, cell.baseline_share.max(rules.baseline_floor));
         cell.anomaly = cell.blocked > 0 && cell.p_value < rules.anomaly_p;
         cell.confirmed = cell.anomaly
             && cell.p_value < rules.confirm_p
             && cell.reports >= rules.confirm_reports
             && cell.blocked_share > 0.5;
-        cell.technique = cell
-            .counts
-            .iter()
-            .filter(|(v, _)| is_blocked(v))
-            .max_by_key(|(_, n)| **n)
-            .map(|(v, _)| v.clone());
+        cell.technique =
+            cell.counts.iter().filter(|(v, _)| is_blocked(v)).max_by_key(|(_, n)| **n).map(|(v, _)| v.clone());
         out.push(cell);
     }
     let waves = waves(&out, rules);
-    Aggregates {
-        rules: *rules,
-        cells: out,
-        withheld,
-        waves,
-    }
+    Aggregates { rules: *rules, cells: out, withheld, waves }
 }
 
 fn waves(cells: &[Cell], rules: &Rules) -> Vec<Wave> {
     let mut groups: BTreeMap<(String, u32, String, String), Vec<&Cell>> = BTreeMap::new();
     for c in cells.iter().filter(|c| c.confirmed) {
         if let Some(t) = &c.technique {
-            groups
-                .entry((c.country.clone(), c.asn, c.bucket.clone(), t.clone()))
-                .or_default()
-                .push(c);
+            groups.entry((c.country.clone(), c.asn, c.bucket.clone(), t.clone())).or_default().push(c);
         }
     }
     groups
@@ -228,11 +195,7 @@ fn waves(cells: &[Cell], rules: &Rules) -> Vec<Wave> {
             bucket,
             technique,
             targets: cs.iter().map(|c| c.url.clone()).collect(),
-            since: cs
-                .iter()
-                .filter_map(|c| c.first_blocked_hour.clone())
-                .min()
-                .unwrap_or_default(),
+            since: cs.iter().filter_map(|c| c.first_blocked_hour.clone()).min().unwrap_or_default(),
         })
         .collect()
 }
@@ -241,14 +204,7 @@ fn waves(cells: &[Cell], rules: &Rules) -> Vec<Wave> {
 mod tests {
     use super::*;
 
-    fn row(
-        country: &str,
-        asn: u32,
-        url: &str,
-        verdict: &str,
-        reports: u32,
-        hour: &str,
-    ) -> CountRow {
+    fn row(country: &str, asn: u32, url: &str, verdict: &str, reports: u32, hour: &str) -> CountRow {
         CountRow {
             country: country.into(),
             asn,
@@ -282,14 +238,8 @@ mod tests {
         let agg = aggregate(&rows, &RULES);
         let ru: Vec<&Cell> = agg.cells.iter().filter(|c| c.country == "RU").collect();
         assert_eq!(ru.len(), 3);
-        assert!(ru
-            .iter()
-            .all(|c| c.confirmed && c.anomaly && c.technique.as_deref() == Some("dns")));
-        assert!(agg
-            .cells
-            .iter()
-            .filter(|c| c.country == "DE")
-            .all(|c| !c.anomaly));
+        assert!(ru.iter().all(|c| c.confirmed && c.anomaly && c.technique.as_deref() == Some("dns")));
+        assert!(agg.cells.iter().filter(|c| c.country == "DE").all(|c| !c.anomaly));
         assert_eq!(agg.waves.len(), 1);
         assert_eq!(agg.waves[0].technique, "dns");
         assert_eq!(agg.waves[0].since, "2026-11-20T08:00:00Z");
@@ -298,31 +248,10 @@ mod tests {
     #[test]
     fn few_reports_are_withheld_and_ubiquitous_failures_are_not_anomalies() {
         let rows = vec![
-            row(
-                "IR",
-                1,
-                "https://a/",
-                "blackhole",
-                2,
-                "2026-11-20T08:00:00Z",
-            ),
+            row("IR", 1, "https://a/", "blackhole", 2, "2026-11-20T08:00:00Z"),
             // Down everywhere: blocked share here equals the baseline.
-            row(
-                "FR",
-                2,
-                "https://dead/",
-                "blackhole",
-                5,
-                "2026-11-20T08:00:00Z",
-            ),
-            row(
-                "US",
-                3,
-                "https://dead/",
-                "blackhole",
-                5,
-                "2026-11-20T08:00:00Z",
-            ),
+            row("FR", 2, "https://dead/", "blackhole", 5, "2026-11-20T08:00:00Z"),
+            row("US", 3, "https://dead/", "blackhole", 5, "2026-11-20T08:00:00Z"),
         ];
         let agg = aggregate(&rows, &RULES);
         assert_eq!(agg.withheld, 1);
@@ -331,10 +260,7 @@ mod tests {
 
     #[test]
     fn one_blocked_report_among_many_is_no_anomaly() {
-        let rows = vec![
-            row("RU", 1, "https://a/", "reset", 1, "h"),
-            row("RU", 1, "https://a/", "ok", 30, "h"),
-        ];
+        let rows = vec![row("RU", 1, "https://a/", "reset", 1, "h"), row("RU", 1, "https://a/", "ok", 30, "h")];
         let agg = aggregate(&rows, &RULES);
         assert!(!agg.cells[0].anomaly);
     }

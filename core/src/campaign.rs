@@ -80,17 +80,11 @@ impl Descriptor {
             _ => return Err(CampaignError::ListSource),
         }
         if self.countries.len() > 250
-            || !self
-                .countries
-                .iter()
-                .all(|c| c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()))
+            || !self.countries.iter().all(|c| c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()))
         {
             return Err(CampaignError::Countries);
         }
-        let (Some(start), Some(end)) = (
-            parse_hour(&self.starts_hour),
-            parse_hour(&self.expires_hour),
-        ) else {
+        let (Some(start), Some(end)) = (parse_hour(&self.starts_hour), parse_hour(&self.expires_hour)) else {
             return Err(CampaignError::Window);
         };
         if start >= end || end - start > MAX_SPAN_MS {
@@ -134,20 +128,11 @@ mod tests {
             d.validate().unwrap_err().field()
         };
         assert_eq!(bad(|d| d.name = String::new()), "name");
-        assert_eq!(
-            bad(|d| d.list_url = Some("https://x.org/l.csv".into())),
-            "targets"
-        );
+        assert_eq!(bad(|d| d.list_url = Some("https://x.org/l.csv".into())), "targets");
         assert_eq!(bad(|d| d.targets = Some(vec![])), "targets");
         assert_eq!(bad(|d| d.countries = vec!["ru".into()]), "countries");
-        assert_eq!(
-            bad(|d| d.expires_hour = "2026-10-01T00:00:00Z".into()),
-            "starts_hour"
-        );
-        assert_eq!(
-            bad(|d| d.expires_hour = "2028-12-01T00:00:00Z".into()),
-            "starts_hour"
-        );
+        assert_eq!(bad(|d| d.expires_hour = "2026-10-01T00:00:00Z".into()), "starts_hour");
+        assert_eq!(bad(|d| d.expires_hour = "2028-12-01T00:00:00Z".into()), "starts_hour");
         let mut d = sample();
         d.targets = None;
         d.list_url = Some("ftp://x.org/".into());

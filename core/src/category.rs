@@ -3,9 +3,9 @@
 
 /// The current codes, in the legend's order.
 pub const CODES: &[&str] = &[
-    "ALDR", "REL", "PORN", "PROV", "POLR", "HUMR", "ENV", "MILX", "HATE", "NEWS", "XED", "PUBH",
-    "GMB", "ANON", "DATE", "GRP", "LGBT", "FILE", "HACK", "COMT", "MMED", "HOST", "SRCH", "GAME",
-    "CULTR", "ECON", "GOVT", "COMM", "CTRL", "IGO", "MISC",
+    "ALDR", "REL", "PORN", "PROV", "POLR", "HUMR", "ENV", "MILX", "HATE", "NEWS", "XED", "PUBH", "GMB", "ANON", "DATE",
+    "GRP", "LGBT", "FILE", "HACK", "COMT", "MMED", "HOST", "SRCH", "GAME", "CULTR", "ECON", "GOVT", "COMM", "CTRL",
+    "IGO", "MISC",
 ];
 
 /// Old codes still found in lists, and the current code each became.
@@ -47,10 +47,7 @@ pub fn normalise(code: &str) -> Option<String> {
     if CODES.contains(&upper.as_str()) {
         return Some(upper);
     }
-    REPLACED
-        .iter()
-        .find(|(old, _)| *old == upper)
-        .map(|(_, new)| (*new).to_string())
+    REPLACED.iter().find(|(old, _)| *old == upper).map(|(_, new)| (*new).to_string())
 }
 
 #[cfg(test)]
@@ -62,10 +59,7 @@ mod tests {
         assert_eq!(normalise("NEWS").as_deref(), Some("NEWS"));
         assert_eq!(normalise(" news ").as_deref(), Some("NEWS"));
         assert_eq!(normalise("VOIP").as_deref(), Some("COMT"));
-        assert_eq!(
-            normalise("official/it/aams").as_deref(),
-            Some("official/it/aams")
-        );
+        assert_eq!(normalise("official/it/aams").as_deref(), Some("official/it/aams"));
         assert_eq!(normalise("official/"), None);
         assert_eq!(normalise("NOPE"), None);
         assert_eq!(normalise(""), None);

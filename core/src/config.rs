@@ -36,10 +36,7 @@ impl Default for PlanConfig {
             socket_timeout_ms: 8_000,
             ice_timeout_ms: 6_000,
             budget_ms: 10 * 60 * 1000,
-            doh_resolvers: vec![
-                "https://cloudflare-dns.com/dns-query".into(),
-                "https://dns.google/resolve".into(),
-            ],
+            doh_resolvers: vec!["https://cloudflare-dns.com/dns-query".into(), "https://dns.google/resolve".into()],
             resolve_port: 3478,
         }
     }

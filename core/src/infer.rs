@@ -37,9 +37,7 @@ impl Evidence {
         self.observations.iter().find_map(f)
     }
     fn unsupported(&self, kind: ProbeKind) -> bool {
-        self.observations
-            .iter()
-            .any(|o| matches!(o, Observation::Unsupported { probe } if *probe == kind))
+        self.observations.iter().any(|o| matches!(o, Observation::Unsupported { probe } if *probe == kind))
     }
     /// The DoH answer's addresses, if any.
     pub fn addresses(&self) -> &[String] {
@@ -64,9 +62,9 @@ pub fn infer(target: &Target, ev: &Evidence, ctx: &RunContext) -> Finding {
 
 fn fetch(ev: &Evidence) -> Option<Observation> {
     ev.find(|o| match o {
-        Observation::FetchOk { .. }
-        | Observation::FetchError { .. }
-        | Observation::FetchTimeout { .. } => Some(o.clone()),
+        Observation::FetchOk { .. } | Observation::FetchError { .. } | Observation::FetchTimeout { .. } => {
+            Some(o.clone())
+        }
         _ => None,
     })
 }
@@ -92,17 +90,13 @@ fn reachable(target: &Target, ev: &Evidence, ctx: &RunContext, ms: u32) -> Findi
         return Finding::new(Verdict::Ok, 0.9, clues);
     };
     let image = ev.find(|o| match o {
-        Observation::ImageDecoded { .. }
-        | Observation::ImageError { .. }
-        | Observation::ImageTimeout { .. } => Some(o.clone()),
+        Observation::ImageDecoded { .. } | Observation::ImageError { .. } | Observation::ImageTimeout { .. } => {
+            Some(o.clone())
+        }
         _ => None,
     });
     match image {
-        Some(Observation::ImageDecoded {
-            width,
-            height,
-            ms: img_ms,
-        }) => {
+        Some(Observation::ImageDecoded { width, height, ms: img_ms }) => {
             if (width, height) != (spec.width, spec.height) {
                 clues.push(Clue::ImageWrongSize { width, height });
                 return Finding::new(Verdict::Blockpage, 0.9, clues);
@@ -113,11 +107,7 @@ fn reachable(target: &Target, ev: &Evidence, ctx: &RunContext, ms: u32) -> Findi
                 let ratio = control / here.max(f32::MIN_POSITIVE);
                 if ratio >= THROTTLE_RATIO {
                     clues.push(Clue::SlowerThanControl { ratio });
-                    let confidence = if ratio >= 2.0 * THROTTLE_RATIO {
-                        0.95
-                    } else {
-                        0.8
-                    };
+                    let confidence = if ratio >= 2.0 * THROTTLE_RATIO { 0.95 } else { 0.8 };
                     return Finding::new(Verdict::Throttled, confidence, clues);
                 }
             }
@@ -125,11 +115,7 @@ fn reachable(target: &Target, ev: &Evidence, ctx: &RunContext, ms: u32) -> Findi
         }
         Some(Observation::ImageError { .. }) => {
             clues.push(Clue::ImageNotAnImage);
-            let confidence = if ev.outside.is_some_and(|o| o.reachable) {
-                0.92
-            } else {
-                0.85
-            };
+            let confidence = if ev.outside.is_some_and(|o| o.reachable) { 0.92 } else { 0.85 };
             Finding::new(Verdict::Blockpage, confidence, clues)
         }
         Some(Observation::ImageTimeout { ms }) => {
@@ -195,11 +181,7 @@ fn failed(ev: &Evidence, ctx: &RunContext, first: Clue, fast: bool) -> Finding {
         c
     };
     if !fast {
-        return Finding::new(
-            Verdict::Blackhole,
-            sure(if doh_ok { 0.95 } else { 0.9 }),
-            clues,
-        );
+        return Finding::new(Verdict::Blackhole, sure(if doh_ok { 0.95 } else { 0.9 }), clues);
     }
     let local = ev.find(|o| match o {
         Observation::Resolves { .. } => Some(true),
@@ -236,11 +218,9 @@ fn infer_socket(target: &Target, ev: &Evidence, ctx: &RunContext) -> Finding {
         None => Finding::new(Verdict::Inconclusive, 0.0, vec![Clue::NotMeasured]),
         Some(false) => match fetch(ev) {
             // The host's web answers but its socket does not: the protocol is singled out.
-            Some(Observation::FetchOk { .. }) => Finding::new(
-                Verdict::BlockedProtocol,
-                0.92,
-                vec![Clue::SocketFailed, Clue::HostReachable],
-            ),
+            Some(Observation::FetchOk { .. }) => {
+                Finding::new(Verdict::BlockedProtocol, 0.92, vec![Clue::SocketFailed, Clue::HostReachable])
+            }
             // The host itself fails: judge it as a web target.
             Some(_) => {
                 let mut f = infer_web(target, ev, ctx);
@@ -260,20 +240,14 @@ fn infer_ice(ev: &Evidence, ctx: &RunContext) -> Finding {
     });
     match ice {
         Some(true) => Finding::new(Verdict::Ok, 0.97, vec![Clue::IceReached]),
-        Some(false) if ctx.connection_down() => Finding::new(
-            Verdict::Down,
-            0.9,
-            vec![Clue::IceFailed, Clue::ControlsFailed],
-        ),
+        Some(false) if ctx.connection_down() => {
+            Finding::new(Verdict::Down, 0.9, vec![Clue::IceFailed, Clue::ControlsFailed])
+        }
         Some(false) => {
             if let Some(Observation::DohNoSuchName) =
                 ev.find(|o| matches!(o, Observation::DohNoSuchName).then(|| o.clone()))
             {
-                return Finding::new(
-                    Verdict::Down,
-                    0.9,
-                    vec![Clue::IceFailed, Clue::DohNoSuchName],
-                );
+                return Finding::new(Verdict::Down, 0.9, vec![Clue::IceFailed, Clue::DohNoSuchName]);
             }
             Finding::new(Verdict::BlockedProtocol, 0.9, vec![Clue::IceFailed])
         }

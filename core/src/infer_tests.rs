@@ -2,75 +2,40 @@ use super::*;
 use crate::list::ImageSpec;
 
 fn web(url: &str) -> Target {
-    Target {
-        url: url.into(),
-        category: "NEWS".into(),
-        image: None,
-    }
+    Target { url: url.into(), category: "NEWS".into(), image: None }
 }
 fn with_image(bytes: u32) -> Target {
     Target {
         url: "https://a.test/".into(),
         category: "NEWS".into(),
-        image: Some(ImageSpec {
-            url: "https://a.test/i.png".into(),
-            width: 64,
-            height: 32,
-            bytes: Some(bytes),
-        }),
+        image: Some(ImageSpec { url: "https://a.test/i.png".into(), width: 64, height: 32, bytes: Some(bytes) }),
     }
 }
 fn ev(obs: Vec<Observation>) -> Evidence {
-    Evidence {
-        observations: obs,
-        outside: None,
-    }
+    Evidence { observations: obs, outside: None }
 }
 fn ctx() -> RunContext {
-    RunContext {
-        controls_total: 3,
-        controls_ok: 3,
-        control_throughput: Some(10_000.0),
-    }
+    RunContext { controls_total: 3, controls_ok: 3, control_throughput: Some(10_000.0) }
 }
 fn addrs() -> Observation {
-    Observation::DohAddresses {
-        addresses: vec!["10.0.0.1".into()],
-    }
+    Observation::DohAddresses { addresses: vec!["10.0.0.1".into()] }
 }
 use Observation::*;
 
 #[test]
 fn a_loaded_page_is_ok_but_unchecked_content_is_said() {
-    let f = infer(
-        &web("https://a.test/"),
-        &ev(vec![FetchOk { ms: 40 }]),
-        &ctx(),
-    );
+    let f = infer(&web("https://a.test/"), &ev(vec![FetchOk { ms: 40 }]), &ctx());
     assert_eq!(f.verdict, Verdict::Ok);
     assert!(f.clues.contains(&Clue::ContentNotChecked));
 }
 
 #[test]
 fn fast_failure_not_resolving_locally_but_via_doh_is_dns() {
-    let e = ev(vec![
-        FetchError { ms: 6 },
-        addrs(),
-        DoesNotResolve { ms: 3 },
-    ]);
+    let e = ev(vec![FetchError { ms: 6 }, addrs(), DoesNotResolve { ms: 3 }]);
     let f = infer(&web("https://a.test/"), &e, &ctx());
     assert_eq!(f.verdict, Verdict::Dns);
-    assert!(
-        f.confidence < 0.9,
-        "without an outside view confidence stays below 0.9"
-    );
-    let e = Evidence {
-        outside: Some(OutsideView {
-            resolves: true,
-            reachable: true,
-        }),
-        ..e
-    };
+    assert!(f.confidence < 0.9, "without an outside view confidence stays below 0.9");
+    let e = Evidence { outside: Some(OutsideView { resolves: true, reachable: true }), ..e };
     let f = infer(&web("https://a.test/"), &e, &ctx());
     assert!(f.confidence >= 0.9);
 }
@@ -78,21 +43,12 @@ fn fast_failure_not_resolving_locally_but_via_doh_is_dns() {
 #[test]
 fn fast_failure_that_resolves_is_reset() {
     let e = ev(vec![FetchError { ms: 6 }, addrs(), Resolves { ms: 5 }]);
-    assert_eq!(
-        infer(&web("https://a.test/"), &e, &ctx()).verdict,
-        Verdict::Reset
-    );
+    assert_eq!(infer(&web("https://a.test/"), &e, &ctx()).verdict, Verdict::Reset);
 }
 
 #[test]
 fn fast_failure_without_a_resolution_oracle_is_inconclusive() {
-    let e = ev(vec![
-        FetchError { ms: 6 },
-        addrs(),
-        Unsupported {
-            probe: ProbeKind::Resolve,
-        },
-    ]);
+    let e = ev(vec![FetchError { ms: 6 }, addrs(), Unsupported { probe: ProbeKind::Resolve }]);
     let f = infer(&web("https://a.test/"), &e, &ctx());
     assert_eq!(f.verdict, Verdict::Inconclusive);
     assert!(f.clues.contains(&Clue::ResolveUnsupported));
@@ -101,58 +57,32 @@ fn fast_failure_without_a_resolution_oracle_is_inconclusive() {
 #[test]
 fn timeout_while_controls_work_is_blackhole() {
     let e = ev(vec![FetchTimeout { ms: 6000 }, addrs()]);
-    assert_eq!(
-        infer(&web("https://a.test/"), &e, &ctx()).verdict,
-        Verdict::Blackhole
-    );
+    assert_eq!(infer(&web("https://a.test/"), &e, &ctx()).verdict, Verdict::Blackhole);
 }
 
 #[test]
 fn failures_when_controls_fail_are_down() {
-    let down = RunContext {
-        controls_total: 3,
-        controls_ok: 1,
-        control_throughput: None,
-    };
+    let down = RunContext { controls_total: 3, controls_ok: 1, control_throughput: None };
     let e = ev(vec![FetchTimeout { ms: 6000 }]);
     let f = infer(&web("https://a.test/"), &e, &down);
     assert_eq!(f.verdict, Verdict::Down);
     assert!(f.clues.contains(&Clue::ControlsFailed));
     // A target that loads is still reachable.
-    assert_eq!(
-        infer(&web("https://a.test/"), &ev(vec![FetchOk { ms: 5 }]), &down).verdict,
-        Verdict::Ok
-    );
+    assert_eq!(infer(&web("https://a.test/"), &ev(vec![FetchOk { ms: 5 }]), &down).verdict, Verdict::Ok);
 }
 
 #[test]
 fn a_name_that_exists_nowhere_is_down_not_dns() {
-    let e = ev(vec![
-        FetchError { ms: 6 },
-        DohNoSuchName,
-        DoesNotResolve { ms: 3 },
-    ]);
-    assert_eq!(
-        infer(&web("https://a.test/"), &e, &ctx()).verdict,
-        Verdict::Down
-    );
+    let e = ev(vec![FetchError { ms: 6 }, DohNoSuchName, DoesNotResolve { ms: 3 }]);
+    assert_eq!(infer(&web("https://a.test/"), &e, &ctx()).verdict, Verdict::Down);
 }
 
 #[test]
 fn outside_view_tells_down_from_blocked() {
     let mut e = ev(vec![FetchTimeout { ms: 6000 }, addrs()]);
-    e.outside = Some(OutsideView {
-        resolves: true,
-        reachable: false,
-    });
-    assert_eq!(
-        infer(&web("https://a.test/"), &e, &ctx()).verdict,
-        Verdict::Down
-    );
-    e.outside = Some(OutsideView {
-        resolves: true,
-        reachable: true,
-    });
+    e.outside = Some(OutsideView { resolves: true, reachable: false });
+    assert_eq!(infer(&web("https://a.test/"), &e, &ctx()).verdict, Verdict::Down);
+    e.outside = Some(OutsideView { resolves: true, reachable: true });
     let f = infer(&web("https://a.test/"), &e, &ctx());
     assert_eq!(f.verdict, Verdict::Blackhole);
     assert!(f.confidence >= 0.9);
@@ -161,43 +91,19 @@ fn outside_view_tells_down_from_blocked() {
 #[test]
 fn image_checks_content_and_speed() {
     let t = with_image(64_000);
-    let genuine = ev(vec![
-        FetchOk { ms: 5 },
-        ImageDecoded {
-            width: 64,
-            height: 32,
-            ms: 20,
-        },
-    ]);
+    let genuine = ev(vec![FetchOk { ms: 5 }, ImageDecoded { width: 64, height: 32, ms: 20 }]);
     assert_eq!(infer(&t, &genuine, &ctx()).verdict, Verdict::Ok);
-    let wrong = ev(vec![
-        FetchOk { ms: 5 },
-        ImageDecoded {
-            width: 1,
-            height: 1,
-            ms: 20,
-        },
-    ]);
+    let wrong = ev(vec![FetchOk { ms: 5 }, ImageDecoded { width: 1, height: 1, ms: 20 }]);
     assert_eq!(infer(&t, &wrong, &ctx()).verdict, Verdict::Blockpage);
     let not_image = ev(vec![FetchOk { ms: 5 }, ImageError { ms: 4 }]);
     assert_eq!(infer(&t, &not_image, &ctx()).verdict, Verdict::Blockpage);
     // 64 kB in 4 s is 16 B/ms against a control of 10 000 B/ms.
-    let slow = ev(vec![
-        FetchOk { ms: 5 },
-        ImageDecoded {
-            width: 64,
-            height: 32,
-            ms: 4000,
-        },
-    ]);
+    let slow = ev(vec![FetchOk { ms: 5 }, ImageDecoded { width: 64, height: 32, ms: 4000 }]);
     let f = infer(&t, &slow, &ctx());
     assert_eq!(f.verdict, Verdict::Throttled);
     assert!(f.confidence >= 0.9);
     // Without a control throughput there is no speed comparison.
-    let no_control = RunContext {
-        control_throughput: None,
-        ..ctx()
-    };
+    let no_control = RunContext { control_throughput: None, ..ctx() };
     assert_eq!(infer(&t, &slow, &no_control).verdict, Verdict::Ok);
     let crawl = ev(vec![FetchOk { ms: 5 }, ImageTimeout { ms: 10_000 }]);
     assert_eq!(infer(&t, &crawl, &ctx()).verdict, Verdict::Throttled);
@@ -210,47 +116,22 @@ fn websocket_blocked_while_web_works_is_blocked_protocol() {
     assert_eq!(infer(&t, &e, &ctx()).verdict, Verdict::BlockedProtocol);
     let e = ev(vec![SocketOpen { ms: 3 }]);
     assert_eq!(infer(&t, &e, &ctx()).verdict, Verdict::Ok);
-    let e = ev(vec![
-        SocketTimeout { ms: 6000 },
-        FetchTimeout { ms: 6000 },
-        addrs(),
-    ]);
+    let e = ev(vec![SocketTimeout { ms: 6000 }, FetchTimeout { ms: 6000 }, addrs()]);
     assert_eq!(infer(&t, &e, &ctx()).verdict, Verdict::Blackhole);
 }
 
 #[test]
 fn stun_server_unreachable_is_blocked_protocol() {
     let t = web("stun:a.test:3478");
-    assert_eq!(
-        infer(&t, &ev(vec![IceReached { ms: 300 }]), &ctx()).verdict,
-        Verdict::Ok
-    );
-    assert_eq!(
-        infer(&t, &ev(vec![IceFailed { ms: 5000 }]), &ctx()).verdict,
-        Verdict::BlockedProtocol
-    );
-    let f = infer(
-        &t,
-        &ev(vec![Unsupported {
-            probe: ProbeKind::Ice,
-        }]),
-        &ctx(),
-    );
+    assert_eq!(infer(&t, &ev(vec![IceReached { ms: 300 }]), &ctx()).verdict, Verdict::Ok);
+    assert_eq!(infer(&t, &ev(vec![IceFailed { ms: 5000 }]), &ctx()).verdict, Verdict::BlockedProtocol);
+    let f = infer(&t, &ev(vec![Unsupported { probe: ProbeKind::Ice }]), &ctx());
     assert_eq!(f.verdict, Verdict::Inconclusive);
     assert_eq!(f.clues, vec![Clue::SkippedUnsupported]);
 }
 
 #[test]
 fn missing_fetch_api_is_said_not_guessed() {
-    let f = infer(
-        &web("https://a.test/"),
-        &ev(vec![Unsupported {
-            probe: ProbeKind::Fetch,
-        }]),
-        &ctx(),
-    );
-    assert_eq!(
-        (f.verdict, f.clues),
-        (Verdict::Inconclusive, vec![Clue::SkippedUnsupported])
-    );
+    let f = infer(&web("https://a.test/"), &ev(vec![Unsupported { probe: ProbeKind::Fetch }]), &ctx());
+    assert_eq!((f.verdict, f.clues), (Verdict::Inconclusive, vec![Clue::SkippedUnsupported]));
 }

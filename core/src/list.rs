@@ -110,18 +110,11 @@ impl List {
                     continue;
                 }
             };
-            if line == 1
-                && fields
-                    .first()
-                    .is_some_and(|f| f.trim().eq_ignore_ascii_case("url"))
-            {
+            if line == 1 && fields.first().is_some_and(|f| f.trim().eq_ignore_ascii_case("url")) {
                 continue;
             }
             if fields.len() < 2 {
-                builder.errors.push(LineError {
-                    line,
-                    problem: LineProblem::TooFewColumns(fields.len()),
-                });
+                builder.errors.push(LineError { line, problem: LineProblem::TooFewColumns(fields.len()) });
                 continue;
             }
             builder.add(line, &fields[0], &fields[1], None);
@@ -154,14 +147,7 @@ impl List {
         if codes.is_empty() {
             return self.clone();
         }
-        List {
-            targets: self
-                .targets
-                .iter()
-                .filter(|t| codes.contains(&t.category))
-                .cloned()
-                .collect(),
-        }
+        List { targets: self.targets.iter().filter(|t| codes.contains(&t.category)).cloned().collect() }
     }
 
     /// Categories present, in first-seen order.
@@ -212,25 +198,15 @@ impl Builder {
             return;
         }
         let Some(category) = category::normalise(category) else {
-            self.errors.push(LineError {
-                line,
-                problem: LineProblem::UnknownCategory(category.trim().into()),
-            });
+            self.errors.push(LineError { line, problem: LineProblem::UnknownCategory(category.trim().into()) });
             return;
         };
         if let Some(&first) = self.seen.get(url) {
-            self.errors.push(LineError {
-                line,
-                problem: LineProblem::Duplicate(first),
-            });
+            self.errors.push(LineError { line, problem: LineProblem::Duplicate(first) });
             return;
         }
         self.seen.insert(url.to_string(), line);
-        self.targets.push(Target {
-            url: url.to_string(),
-            category,
-            image,
-        });
+        self.targets.push(Target { url: url.to_string(), category, image });
     }
 
     fn finish(self) -> Result<List, ListError> {
@@ -243,9 +219,7 @@ impl Builder {
         if self.targets.len() > MAX_TARGETS {
             return Err(ListError::TooLong(self.targets.len()));
         }
-        Ok(List {
-            targets: self.targets,
-        })
+        Ok(List { targets: self.targets })
     }
 }
 
@@ -298,11 +272,8 @@ mod tests {
             "{HEADER}https://ok.org/,NEWS\nnot a url,NEWS\nhttps://x.org/,WHAT\nhttps://ok.org/,NEWS\n\
              https://y.org/\nhttps://z.org/,NEWS,\"open\n"
         );
-        let Err(ListError::Lines(errors)) = List::parse(&text) else {
-            panic!("expected line errors")
-        };
-        let got: Vec<(usize, LineProblem)> =
-            errors.into_iter().map(|e| (e.line, e.problem)).collect();
+        let Err(ListError::Lines(errors)) = List::parse(&text) else { panic!("expected line errors") };
+        let got: Vec<(usize, LineProblem)> = errors.into_iter().map(|e| (e.line, e.problem)).collect();
         assert_eq!(
             got,
             vec![
@@ -319,14 +290,10 @@ mod tests {
     fn empty_and_too_long_lists_are_refused() {
         assert_eq!(List::parse(HEADER), Err(ListError::Empty));
         assert_eq!(List::parse("  \n"), Err(ListError::Empty));
-        let long: String = (0..=MAX_TARGETS)
-            .map(|i| format!("https://h{i}.org/,NEWS\n"))
-            .collect();
+        let long: String = (0..=MAX_TARGETS).map(|i| format!("https://h{i}.org/,NEWS\n")).collect();
         assert_eq!(List::parse(&long), Err(ListError::TooLong(MAX_TARGETS + 1)));
         let url = format!("https://a.org/{},NEWS", "x".repeat(MAX_URL_LEN));
-        assert!(
-            matches!(List::parse(&url), Err(ListError::Lines(e)) if e[0].problem == LineProblem::UrlTooLong)
-        );
+        assert!(matches!(List::parse(&url), Err(ListError::Lines(e)) if e[0].problem == LineProblem::UrlTooLong));
     }
 
     #[test]
@@ -339,15 +306,9 @@ mod tests {
         .unwrap();
         assert_eq!(list.targets[0].image.as_ref().unwrap().width, 16);
         assert_eq!(list.targets[1].category, "COMT");
-        assert_eq!(
-            list.categories(),
-            vec!["NEWS".to_string(), "COMT".to_string()]
-        );
+        assert_eq!(list.categories(), vec!["NEWS".to_string(), "COMT".to_string()]);
         assert_eq!(list.filter_categories(&["COMT".into()]).targets.len(), 1);
-        assert!(matches!(
-            List::parse("[{\"url\":1}]"),
-            Err(ListError::Json(_))
-        ));
+        assert!(matches!(List::parse("[{\"url\":1}]"), Err(ListError::Json(_))));
         let round = List::parse(&list.to_compact_csv()).unwrap();
         assert_eq!(round.targets.len(), 2);
     }

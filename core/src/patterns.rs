@@ -14,11 +14,7 @@ pub const MIN_TARGETS: usize = 3;
 pub enum Pattern {
     /// Many targets in one address prefix all time out: the provider's addresses
     /// are blocked, and every site hosted there goes with them.
-    AddressRangeBlocked {
-        prefix: String,
-        targets: Vec<String>,
-        categories: Vec<String>,
-    },
+    AddressRangeBlocked { prefix: String, targets: Vec<String>, categories: Vec<String> },
     /// Many names fail to resolve locally at once: removal from the national DNS.
     DnsRemoval { targets: Vec<String> },
     /// Some hosts are slowed while others load at normal speed.
@@ -37,16 +33,8 @@ pub struct Measured<'a> {
 pub fn find(measured: &[Measured]) -> Vec<Pattern> {
     let mut out = Vec::new();
     let mut by_prefix: BTreeMap<String, Vec<&Measured>> = BTreeMap::new();
-    for m in measured
-        .iter()
-        .filter(|m| m.finding.verdict == Verdict::Blackhole)
-    {
-        let mut prefixes: Vec<String> = m
-            .evidence
-            .addresses()
-            .iter()
-            .filter_map(|a| prefix_of(a))
-            .collect();
+    for m in measured.iter().filter(|m| m.finding.verdict == Verdict::Blackhole) {
+        let mut prefixes: Vec<String> = m.evidence.addresses().iter().filter_map(|a| prefix_of(a)).collect();
         prefixes.dedup();
         for p in prefixes {
             by_prefix.entry(p).or_default().push(m);
@@ -65,11 +53,7 @@ pub fn find(measured: &[Measured]) -> Vec<Pattern> {
         }
     }
     let of = |v: Verdict| -> Vec<String> {
-        measured
-            .iter()
-            .filter(|m| m.finding.verdict == v)
-            .map(|m| m.url.to_string())
-            .collect()
+        measured.iter().filter(|m| m.finding.verdict == v).map(|m| m.url.to_string()).collect()
     };
     let dns = of(Verdict::Dns);
     if dns.len() >= MIN_TARGETS {
@@ -77,14 +61,8 @@ pub fn find(measured: &[Measured]) -> Vec<Pattern> {
     }
     let throttled = of(Verdict::Throttled);
     if !throttled.is_empty() {
-        let normal = measured
-            .iter()
-            .filter(|m| m.finding.verdict == Verdict::Ok)
-            .count() as u32;
-        out.push(Pattern::Throttling {
-            targets: throttled,
-            normal,
-        });
+        let normal = measured.iter().filter(|m| m.finding.verdict == Verdict::Ok).count() as u32;
+        out.push(Pattern::Throttling { targets: throttled, normal });
     }
     out
 }
@@ -93,15 +71,9 @@ pub fn find(measured: &[Measured]) -> Vec<Pattern> {
 /// raises their confidence: many failing together is stronger evidence.
 pub fn strengthen(findings: &mut [(String, Finding)], patterns: &[Pattern]) {
     for p in patterns {
-        if let Pattern::AddressRangeBlocked {
-            prefix, targets, ..
-        } = p
-        {
+        if let Pattern::AddressRangeBlocked { prefix, targets, .. } = p {
             for (_, f) in findings.iter_mut().filter(|(u, _)| targets.contains(u)) {
-                f.clues.push(Clue::SharedPrefixFailing {
-                    prefix: prefix.clone(),
-                    count: targets.len() as u32,
-                });
+                f.clues.push(Clue::SharedPrefixFailing { prefix: prefix.clone(), count: targets.len() as u32 });
                 f.confidence = (f.confidence + 0.03).min(0.99);
             }
         }
@@ -114,12 +86,7 @@ mod tests {
     use crate::observation::Observation;
 
     fn ev(addr: &str) -> Evidence {
-        Evidence {
-            observations: vec![Observation::DohAddresses {
-                addresses: vec![addr.into()],
-            }],
-            outside: None,
-        }
+        Evidence { observations: vec![Observation::DohAddresses { addresses: vec![addr.into()] }], outside: None }
     }
 
     #[test]
@@ -128,10 +95,7 @@ mod tests {
         let dns = Finding::new(Verdict::Dns, 0.9, vec![]);
         let ok = Finding::new(Verdict::Ok, 0.9, vec![]);
         let slow = Finding::new(Verdict::Throttled, 0.9, vec![]);
-        let evs: Vec<Evidence> = ["10.9.0.1", "10.9.0.2", "10.9.0.3", "10.8.0.1"]
-            .iter()
-            .map(|a| ev(a))
-            .collect();
+        let evs: Vec<Evidence> = ["10.9.0.1", "10.9.0.2", "10.9.0.3", "10.8.0.1"].iter().map(|a| ev(a)).collect();
         let empty = Evidence::default();
         let urls = ["https://a/", "https://b/", "https://c/", "https://d/"];
         let mut m: Vec<Measured> = (0..4)
@@ -143,56 +107,24 @@ mod tests {
             })
             .collect();
         for u in ["https://e/", "https://f/", "https://g/"] {
-            m.push(Measured {
-                url: u,
-                category: "GRP",
-                evidence: &empty,
-                finding: &dns,
-            });
+            m.push(Measured { url: u, category: "GRP", evidence: &empty, finding: &dns });
         }
-        m.push(Measured {
-            url: "https://h/",
-            category: "GRP",
-            evidence: &empty,
-            finding: &ok,
-        });
-        m.push(Measured {
-            url: "https://i/",
-            category: "GRP",
-            evidence: &empty,
-            finding: &slow,
-        });
+        m.push(Measured { url: "https://h/", category: "GRP", evidence: &empty, finding: &ok });
+        m.push(Measured { url: "https://i/", category: "GRP", evidence: &empty, finding: &slow });
         let p = find(&m);
         assert_eq!(
             p[0],
             Pattern::AddressRangeBlocked {
                 prefix: "10.9.0.0/24".into(),
-                targets: vec![
-                    "https://a/".into(),
-                    "https://b/".into(),
-                    "https://c/".into()
-                ],
+                targets: vec!["https://a/".into(), "https://b/".into(), "https://c/".into()],
                 categories: vec!["COMT".into(), "NEWS".into()],
             }
         );
         assert!(matches!(&p[1], Pattern::DnsRemoval { targets } if targets.len() == 3));
-        assert_eq!(
-            p[2],
-            Pattern::Throttling {
-                targets: vec!["https://i/".into()],
-                normal: 1
-            }
-        );
-        assert_eq!(
-            p.len(),
-            3,
-            "one blackholed target alone in 10.8.0.0/24 is no pattern"
-        );
+        assert_eq!(p[2], Pattern::Throttling { targets: vec!["https://i/".into()], normal: 1 });
+        assert_eq!(p.len(), 3, "one blackholed target alone in 10.8.0.0/24 is no pattern");
 
-        let mut findings = vec![
-            ("https://a/".to_string(), hole.clone()),
-            ("https://d/".to_string(), hole.clone()),
-        ];
+        let mut findings = vec![("https://a/".to_string(), hole.clone()), ("https://d/".to_string(), hole.clone())];
         strengthen(&mut findings, &p);
         assert!(findings[0].1.confidence > 0.9);
         assert_eq!(findings[1].1, hole);

@@ -89,10 +89,7 @@ impl Plan {
     }
     /// (finished targets, all targets), controls included.
     pub fn progress(&self) -> (usize, usize) {
-        (
-            self.states.iter().filter(|s| s.finished).count(),
-            self.states.len(),
-        )
+        (self.states.iter().filter(|s| s.finished).count(), self.states.len())
     }
 
     /// What a vantage point outside the visitor's network saw of target `url`.
@@ -156,11 +153,8 @@ impl Plan {
         let Some((index, kind)) = self.running.remove(&id) else {
             return;
         };
-        let follow = if self.out_of_budget {
-            VecDeque::new()
-        } else {
-            follow_ups(&self.targets[index], kind, &observation)
-        };
+        let follow =
+            if self.out_of_budget { VecDeque::new() } else { follow_ups(&self.targets[index], kind, &observation) };
         let state = &mut self.states[index];
         state.running -= 1;
         state.evidence.observations.push(observation);
@@ -185,23 +179,15 @@ impl Plan {
 
     /// The run's context from the controls measured so far.
     pub fn context(&self) -> RunContext {
-        let mut ctx = RunContext {
-            controls_total: self.controls as u32,
-            ..RunContext::default()
-        };
+        let mut ctx = RunContext { controls_total: self.controls as u32, ..RunContext::default() };
         for (t, s) in self.targets[..self.controls].iter().zip(&self.states) {
-            let fetched = s
-                .evidence
-                .observations
-                .iter()
-                .any(|o| matches!(o, Observation::FetchOk { .. }));
+            let fetched = s.evidence.observations.iter().any(|o| matches!(o, Observation::FetchOk { .. }));
             ctx.controls_ok += u32::from(fetched);
             let bytes = t.image.as_ref().and_then(|i| i.bytes);
             for o in &s.evidence.observations {
                 if let (Observation::ImageDecoded { ms, .. }, Some(bytes)) = (o, bytes) {
                     let tp = bytes as f32 / (*ms).max(1) as f32;
-                    ctx.control_throughput =
-                        Some(ctx.control_throughput.map_or(tp, |c: f32| c.max(tp)));
+                    ctx.control_throughput = Some(ctx.control_throughput.map_or(tp, |c: f32| c.max(tp)));
                 }
             }
         }
@@ -247,28 +233,17 @@ impl Plan {
         let parsed = target.parsed();
         match kind {
             ProbeKind::Fetch => web_url_of(&target.url, parsed.scheme),
-            ProbeKind::Image => target
-                .image
-                .as_ref()
-                .map(|i| i.url.clone())
-                .unwrap_or_default(),
+            ProbeKind::Image => target.image.as_ref().map(|i| i.url.clone()).unwrap_or_default(),
             ProbeKind::WebSocket | ProbeKind::Ice => target.url.clone(),
             ProbeKind::Doh => {
                 // Spread lookups over the resolvers so no single one sees the whole list.
                 let resolvers = &self.config.doh_resolvers;
-                let resolver = resolvers
-                    .get(index % resolvers.len().max(1))
-                    .cloned()
-                    .unwrap_or_default();
+                let resolver = resolvers.get(index % resolvers.len().max(1)).cloned().unwrap_or_default();
                 let sep = if resolver.contains('?') { '&' } else { '?' };
                 format!("{resolver}{sep}name={}&type=A", parsed.host)
             }
             ProbeKind::Resolve => {
-                let host = if parsed.host.contains(':') {
-                    format!("[{}]", parsed.host)
-                } else {
-                    parsed.host
-                };
+                let host = if parsed.host.contains(':') { format!("[{}]", parsed.host) } else { parsed.host };
                 format!("stun:{host}:{}", self.config.resolve_port)
             }
         }
@@ -298,14 +273,10 @@ fn follow_ups(target: &Target, kind: ProbeKind, seen: &Observation) -> VecDeque<
     use Observation::*;
     let mut next = VecDeque::new();
     match (kind, seen) {
-        (ProbeKind::Fetch, FetchOk { .. }) if target.image.is_some() => {
-            next.push_back(ProbeKind::Image)
-        }
+        (ProbeKind::Fetch, FetchOk { .. }) if target.image.is_some() => next.push_back(ProbeKind::Image),
         (ProbeKind::Fetch, FetchError { .. }) => next.extend([ProbeKind::Doh, ProbeKind::Resolve]),
         (ProbeKind::Fetch, FetchTimeout { .. }) => next.push_back(ProbeKind::Doh),
-        (ProbeKind::WebSocket, SocketFailed { .. } | SocketTimeout { .. }) => {
-            next.push_back(ProbeKind::Fetch)
-        }
+        (ProbeKind::WebSocket, SocketFailed { .. } | SocketTimeout { .. }) => next.push_back(ProbeKind::Fetch),
         (ProbeKind::Ice, IceFailed { .. }) => next.push_back(ProbeKind::Doh),
         _ => {}
     }

@@ -2,18 +2,11 @@ use super::*;
 use crate::list::ImageSpec;
 
 fn t(url: &str) -> Target {
-    Target {
-        url: url.into(),
-        category: "NEWS".into(),
-        image: None,
-    }
+    Target { url: url.into(), category: "NEWS".into(), image: None }
 }
 
 /// A fake network: each probe's answer and how long it takes, on a virtual clock.
-fn drive(
-    plan: &mut Plan,
-    answer: impl Fn(&ProbeTask) -> (Observation, u64),
-) -> (Vec<ProbeTask>, usize, u64) {
+fn drive(plan: &mut Plan, answer: impl Fn(&ProbeTask) -> (Observation, u64)) -> (Vec<ProbeTask>, usize, u64) {
     let mut now = 0u64;
     let mut inflight: Vec<(u64, ProbeTask, Observation)> = Vec::new();
     let mut log = Vec::new();
@@ -39,10 +32,7 @@ fn drive(
 
 #[test]
 fn controls_run_first_and_concurrency_is_capped() {
-    let config = PlanConfig {
-        concurrency: 4,
-        ..PlanConfig::default()
-    };
+    let config = PlanConfig { concurrency: 4, ..PlanConfig::default() };
     let targets: Vec<Target> = (0..40).map(|i| t(&format!("https://t{i}.test/"))).collect();
     let mut plan = Plan::new(config, vec![t("https://control.test/")], targets);
     let (log, max_inflight, _) = drive(&mut plan, |_| (Observation::FetchOk { ms: 10 }, 10));
@@ -51,21 +41,13 @@ fn controls_run_first_and_concurrency_is_capped() {
     let findings = plan.take_findings();
     assert_eq!(findings.len(), 40);
     assert!(findings.iter().all(|(_, f)| f.verdict == Verdict::Ok));
-    assert!(
-        plan.take_findings().is_empty(),
-        "each finding is released once"
-    );
+    assert!(plan.take_findings().is_empty(), "each finding is released once");
 }
 
 #[test]
 fn requested_concurrency_is_bounded() {
-    let config = PlanConfig {
-        concurrency: 500,
-        ..PlanConfig::default()
-    };
-    let targets: Vec<Target> = (0..100)
-        .map(|i| t(&format!("https://t{i}.test/")))
-        .collect();
+    let config = PlanConfig { concurrency: 500, ..PlanConfig::default() };
+    let targets: Vec<Target> = (0..100).map(|i| t(&format!("https://t{i}.test/"))).collect();
     let mut plan = Plan::new(config, vec![], targets);
     let (_, max_inflight, _) = drive(&mut plan, |_| (Observation::FetchTimeout { ms: 100 }, 100));
     assert_eq!(max_inflight, crate::config::MAX_CONCURRENCY as usize);
@@ -73,37 +55,18 @@ fn requested_concurrency_is_bounded() {
 
 #[test]
 fn failures_call_for_doh_and_local_resolution() {
-    let mut plan = Plan::new(
-        PlanConfig::default(),
-        vec![t("https://control.test/")],
-        vec![t("https://gone.test:8080/x")],
-    );
+    let mut plan =
+        Plan::new(PlanConfig::default(), vec![t("https://control.test/")], vec![t("https://gone.test:8080/x")]);
     let (log, _, _) = drive(&mut plan, |task| match task.kind {
         ProbeKind::Fetch if task.url.contains("gone") => (Observation::FetchError { ms: 5 }, 5),
         ProbeKind::Fetch => (Observation::FetchOk { ms: 5 }, 5),
-        ProbeKind::Doh => (
-            Observation::DohAddresses {
-                addresses: vec!["10.1.2.3".into()],
-            },
-            30,
-        ),
+        ProbeKind::Doh => (Observation::DohAddresses { addresses: vec!["10.1.2.3".into()] }, 30),
         ProbeKind::Resolve => (Observation::DoesNotResolve { ms: 3 }, 3),
         _ => unreachable!(),
     });
     let kinds: Vec<ProbeKind> = log.iter().map(|t| t.kind).collect();
-    assert_eq!(
-        kinds,
-        vec![
-            ProbeKind::Fetch,
-            ProbeKind::Fetch,
-            ProbeKind::Doh,
-            ProbeKind::Resolve
-        ]
-    );
-    assert_eq!(
-        log[2].url, "https://dns.google/resolve?name=gone.test&type=A",
-        "target 1 of the run uses resolver 1"
-    );
+    assert_eq!(kinds, vec![ProbeKind::Fetch, ProbeKind::Fetch, ProbeKind::Doh, ProbeKind::Resolve]);
+    assert_eq!(log[2].url, "https://dns.google/resolve?name=gone.test&type=A", "target 1 of the run uses resolver 1");
     assert_eq!(log[3].url, "stun:gone.test:3478");
     let f = plan.take_findings();
     assert_eq!(f[0].1.verdict, Verdict::Dns);
@@ -111,22 +74,11 @@ fn failures_call_for_doh_and_local_resolution() {
 
 #[test]
 fn findings_wait_for_the_controls() {
-    let mut plan = Plan::new(
-        PlanConfig::default(),
-        vec![t("https://slow-control.test/")],
-        vec![t("https://a.test/")],
-    );
-    let Step::Run(control) = plan.next(0) else {
-        panic!()
-    };
-    let Step::Run(target) = plan.next(0) else {
-        panic!()
-    };
+    let mut plan = Plan::new(PlanConfig::default(), vec![t("https://slow-control.test/")], vec![t("https://a.test/")]);
+    let Step::Run(control) = plan.next(0) else { panic!() };
+    let Step::Run(target) = plan.next(0) else { panic!() };
     plan.record(target.id, Observation::FetchOk { ms: 5 }, 5);
-    assert!(
-        plan.take_findings().is_empty(),
-        "the control has not answered yet"
-    );
+    assert!(plan.take_findings().is_empty(), "the control has not answered yet");
     plan.record(control.id, Observation::FetchOk { ms: 50 }, 50);
     assert_eq!(plan.take_findings().len(), 1);
     assert_eq!(plan.next(50), Step::Done);
@@ -137,24 +89,12 @@ fn control_image_sets_the_throughput_baseline() {
     let control = Target {
         url: "https://control.test/".into(),
         category: "CTRL".into(),
-        image: Some(ImageSpec {
-            url: "https://control.test/i.png".into(),
-            width: 8,
-            height: 8,
-            bytes: Some(50_000),
-        }),
+        image: Some(ImageSpec { url: "https://control.test/i.png".into(), width: 8, height: 8, bytes: Some(50_000) }),
     };
     let mut plan = Plan::new(PlanConfig::default(), vec![control], vec![]);
     drive(&mut plan, |task| match task.kind {
         ProbeKind::Fetch => (Observation::FetchOk { ms: 5 }, 5),
-        _ => (
-            Observation::ImageDecoded {
-                width: 8,
-                height: 8,
-                ms: 25,
-            },
-            25,
-        ),
+        _ => (Observation::ImageDecoded { width: 8, height: 8, ms: 25 }, 25),
     });
     assert_eq!(plan.context().control_throughput, Some(2000.0));
     assert_eq!(plan.context().controls_ok, 1);
@@ -162,11 +102,7 @@ fn control_image_sets_the_throughput_baseline() {
 
 #[test]
 fn budget_stops_new_probes_and_marks_the_rest_not_measured() {
-    let config = PlanConfig {
-        concurrency: 1,
-        budget_ms: 1000,
-        ..PlanConfig::default()
-    };
+    let config = PlanConfig { concurrency: 1, budget_ms: 1000, ..PlanConfig::default() };
     let targets: Vec<Target> = (0..10).map(|i| t(&format!("https://t{i}.test/"))).collect();
     let mut plan = Plan::new(config, vec![], targets);
     let (log, _, end) = drive(&mut plan, |_| (Observation::FetchOk { ms: 400 }, 400));
@@ -174,10 +110,7 @@ fn budget_stops_new_probes_and_marks_the_rest_not_measured() {
     assert!(end <= 2000);
     let findings = plan.take_findings();
     assert_eq!(findings.len(), 10);
-    let unmeasured = findings
-        .iter()
-        .filter(|(_, f)| f.clues == vec![Clue::NotMeasured])
-        .count();
+    let unmeasured = findings.iter().filter(|(_, f)| f.clues == vec![Clue::NotMeasured]).count();
     assert_eq!(unmeasured, 10 - log.len());
 }
 

@@ -88,10 +88,7 @@ pub fn prefix_of(address: &str) -> Option<String> {
 /// A report id: 32 lowercase hex digits, fresh for each report (never reused
 /// across visits, so two reports cannot be linked by it).
 pub fn is_report_id(id: &str) -> bool {
-    id.len() == 32
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    id.len() == 32 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// Addresses a public control must never fetch: private, loopback, link-local, CGNAT,
@@ -119,9 +116,7 @@ pub fn is_non_public(address: &IpAddr) -> bool {
                 || v6.is_multicast()
                 || (s[0] & 0xfe00) == 0xfc00
                 || (s[0] & 0xffc0) == 0xfe80
-                || v6
-                    .to_ipv4_mapped()
-                    .is_some_and(|v4| is_non_public(&IpAddr::V4(v4)))
+                || v6.to_ipv4_mapped().is_some_and(|v4| is_non_public(&IpAddr::V4(v4)))
         }
     }
 }
@@ -145,12 +140,7 @@ mod tests {
         assert_eq!(coarse_hour(ms), "2026-11-23T11:00:00Z");
         assert_eq!(parse_hour("2026-11-23T11:00:00Z"), Some(ms - ms % HOUR_MS));
         assert_eq!(coarse_hour(0), "1970-01-01T00:00:00Z");
-        assert_eq!(
-            parse_hour("2024-02-29T23:00:00Z")
-                .map(coarse_hour)
-                .as_deref(),
-            Some("2024-02-29T23:00:00Z")
-        );
+        assert_eq!(parse_hour("2024-02-29T23:00:00Z").map(coarse_hour).as_deref(), Some("2024-02-29T23:00:00Z"));
         assert_eq!(parse_hour("2025-02-29T23:00:00Z"), None);
         assert_eq!(parse_hour("2026-11-23T11:34:00Z"), None);
         assert_eq!(parse_hour("2026-11-23 11:00:00Z"), None);
@@ -158,12 +148,10 @@ mod tests {
 
     #[test]
     fn only_the_family_of_a_browser_is_kept() {
-        let ua = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
+        let ua =
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
         assert_eq!(browser_family(ua), "chromium");
-        assert_eq!(
-            browser_family("Mozilla/5.0 (X11; rv:140.0) Gecko/20100101 Firefox/140.0"),
-            "firefox"
-        );
+        assert_eq!(browser_family("Mozilla/5.0 (X11; rv:140.0) Gecko/20100101 Firefox/140.0"), "firefox");
         assert_eq!(browser_family(""), "other");
     }
 
@@ -192,10 +180,7 @@ mod tests {
     #[test]
     fn prefixes_and_address_detection() {
         assert_eq!(prefix_of("203.0.113.77").as_deref(), Some("203.0.113.0/24"));
-        assert_eq!(
-            prefix_of("2001:db8:abcd:12::1").as_deref(),
-            Some("2001:db8:abcd::/48")
-        );
+        assert_eq!(prefix_of("2001:db8:abcd:12::1").as_deref(), Some("2001:db8:abcd::/48"));
         assert_eq!(prefix_of("nope"), None);
         assert!(contains_address("seen from 198.51.100.7 today"));
         assert!(contains_address("2001:db8::1"));

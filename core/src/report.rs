@@ -100,9 +100,7 @@ impl ReportError {
             ReportError::TooLarge | ReportError::Malformed(_) => "body".into(),
             ReportError::UnknownSchema(_) => "schema".into(),
             ReportError::BadId => "id".into(),
-            ReportError::BadHour | ReportError::InFuture | ReportError::TooOld => {
-                "created_hour".into()
-            }
+            ReportError::BadHour | ReportError::InFuture | ReportError::TooOld => "created_hour".into(),
             ReportError::BadField { field, .. } => field.clone(),
             ReportError::TooManyResults(_) | ReportError::NoResults => "results".into(),
         }
@@ -124,15 +122,11 @@ impl Report {
                 struct Version {
                     schema: Option<serde_json::Value>,
                 }
-                return Err(
-                    match serde_json::from_slice::<Version>(body).map(|v| v.schema) {
-                        Ok(Some(serde_json::Value::String(s))) if s != SCHEMA => {
-                            ReportError::UnknownSchema(s)
-                        }
-                        Ok(None) => ReportError::UnknownSchema(String::new()),
-                        _ => ReportError::Malformed(e.to_string()),
-                    },
-                );
+                return Err(match serde_json::from_slice::<Version>(body).map(|v| v.schema) {
+                    Ok(Some(serde_json::Value::String(s))) if s != SCHEMA => ReportError::UnknownSchema(s),
+                    Ok(None) => ReportError::UnknownSchema(String::new()),
+                    _ => ReportError::Malformed(e.to_string()),
+                });
             }
         };
         report.validate(now_ms)?;
@@ -140,10 +134,7 @@ impl Report {
     }
 
     pub fn validate(&self, now_ms: u64) -> Result<(), ReportError> {
-        let bad = |field: String, problem: &str| ReportError::BadField {
-            field,
-            problem: problem.into(),
-        };
+        let bad = |field: String, problem: &str| ReportError::BadField { field, problem: problem.into() };
         if self.schema != SCHEMA {
             return Err(ReportError::UnknownSchema(self.schema.clone()));
         }
@@ -192,20 +183,11 @@ impl Report {
             if !(0.0..=1.0).contains(&r.confidence) {
                 return Err(bad(at("confidence"), "must be between 0 and 1"));
             }
-            if r.clues.len() > MAX_PER_RESULT
-                || r.probes.len() > MAX_PER_RESULT
-                || r.prefixes.len() > MAX_PER_RESULT
-            {
+            if r.clues.len() > MAX_PER_RESULT || r.probes.len() > MAX_PER_RESULT || r.prefixes.len() > MAX_PER_RESULT {
                 return Err(bad(at("clues"), "too many entries"));
             }
-            if r.prefixes
-                .iter()
-                .any(|p| !p.contains('/') || privacy::contains_address(p))
-            {
-                return Err(bad(
-                    at("prefixes"),
-                    "must be network prefixes such as 203.0.113.0/24",
-                ));
+            if r.prefixes.iter().any(|p| !p.contains('/') || privacy::contains_address(p)) {
+                return Err(bad(at("prefixes"), "must be network prefixes such as 203.0.113.0/24"));
             }
             if r.probes.iter().any(|p| p.outcome.len() > 32) {
                 return Err(bad(at("probes"), "outcome too long"));

@@ -15,11 +15,7 @@ fn schema() -> Value {
 }
 
 fn names(v: &Value) -> BTreeSet<String> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s.as_str().unwrap().to_string())
-        .collect()
+    v.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect()
 }
 
 fn keys(v: &Value) -> BTreeSet<String> {
@@ -38,10 +34,7 @@ fn all_clues() -> Vec<Clue> {
         Clue::NotResolvedLocally,
         Clue::ResolveUnsupported,
         Clue::ImageGenuine,
-        Clue::ImageWrongSize {
-            width: 1,
-            height: 1,
-        },
+        Clue::ImageWrongSize { width: 1, height: 1 },
         Clue::ImageNotAnImage,
         Clue::ImageTimedOut { ms: 1 },
         Clue::ContentNotChecked,
@@ -58,10 +51,7 @@ fn all_clues() -> Vec<Clue> {
         Clue::NoControls,
         Clue::SkippedUnsupported,
         Clue::NotMeasured,
-        Clue::SharedPrefixFailing {
-            prefix: "p".into(),
-            count: 1,
-        },
+        Clue::SharedPrefixFailing { prefix: "p".into(), count: 1 },
     ]
 }
 
@@ -88,24 +78,15 @@ fn report_and_result_fields_match() {
         results: vec![entry.clone()],
         patterns: vec![],
     };
-    assert_eq!(
-        keys(&serde_json::to_value(&report).unwrap()),
-        keys(&s["properties"])
-    );
-    assert_eq!(
-        keys(&serde_json::to_value(&entry).unwrap()),
-        keys(&s["$defs"]["result"]["properties"])
-    );
+    assert_eq!(keys(&serde_json::to_value(&report).unwrap()), keys(&s["properties"]));
+    assert_eq!(keys(&serde_json::to_value(&entry).unwrap()), keys(&s["$defs"]["result"]["properties"]));
     assert_eq!(s["properties"]["schema"]["const"], SCHEMA);
 }
 
 #[test]
 fn enums_match() {
     let s = schema();
-    let verdicts: BTreeSet<String> = Verdict::ALL
-        .iter()
-        .map(|v| v.as_str().to_string())
-        .collect();
+    let verdicts: BTreeSet<String> = Verdict::ALL.iter().map(|v| v.as_str().to_string()).collect();
     assert_eq!(verdicts, names(&s["$defs"]["verdict"]["enum"]));
     let clue_props = keys(&s["$defs"]["clue"]["properties"]);
     let clues: BTreeSet<String> = all_clues()
@@ -116,57 +97,25 @@ fn enums_match() {
             v["clue"].as_str().unwrap().to_string()
         })
         .collect();
-    assert_eq!(
-        clues,
-        names(&s["$defs"]["clue"]["properties"]["clue"]["enum"])
-    );
-    let probes: BTreeSet<String> = [
-        ProbeKind::Fetch,
-        ProbeKind::Doh,
-        ProbeKind::Resolve,
-        ProbeKind::Image,
-        ProbeKind::WebSocket,
-        ProbeKind::Ice,
-    ]
-    .iter()
-    .map(|p| {
-        serde_json::to_value(ProbeSummary {
-            probe: *p,
-            outcome: "x".into(),
-            ms: None,
-        })
-        .unwrap()["probe"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    })
-    .collect();
-    assert_eq!(
-        probes,
-        names(&s["$defs"]["probe"]["properties"]["probe"]["enum"])
-    );
+    assert_eq!(clues, names(&s["$defs"]["clue"]["properties"]["clue"]["enum"]));
+    let probes: BTreeSet<String> =
+        [ProbeKind::Fetch, ProbeKind::Doh, ProbeKind::Resolve, ProbeKind::Image, ProbeKind::WebSocket, ProbeKind::Ice]
+            .iter()
+            .map(|p| {
+                serde_json::to_value(ProbeSummary { probe: *p, outcome: "x".into(), ms: None }).unwrap()["probe"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+    assert_eq!(probes, names(&s["$defs"]["probe"]["properties"]["probe"]["enum"]));
     let patterns: BTreeSet<String> = [
-        Pattern::AddressRangeBlocked {
-            prefix: "p".into(),
-            targets: vec![],
-            categories: vec![],
-        },
+        Pattern::AddressRangeBlocked { prefix: "p".into(), targets: vec![], categories: vec![] },
         Pattern::DnsRemoval { targets: vec![] },
-        Pattern::Throttling {
-            targets: vec![],
-            normal: 0,
-        },
+        Pattern::Throttling { targets: vec![], normal: 0 },
     ]
     .iter()
-    .map(|p| {
-        serde_json::to_value(p).unwrap()["pattern"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    })
+    .map(|p| serde_json::to_value(p).unwrap()["pattern"].as_str().unwrap().to_string())
     .collect();
-    assert_eq!(
-        patterns,
-        names(&s["$defs"]["pattern"]["properties"]["pattern"]["enum"])
-    );
+    assert_eq!(patterns, names(&s["$defs"]["pattern"]["properties"]["pattern"]["enum"]));
 }

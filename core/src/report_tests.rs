@@ -17,11 +17,7 @@ fn sample() -> Report {
             verdict: Verdict::Ok,
             confidence: 0.9,
             clues: vec![Clue::Loaded { ms: 12 }],
-            probes: vec![ProbeSummary {
-                probe: ProbeKind::Fetch,
-                outcome: "fetch_ok".into(),
-                ms: Some(12),
-            }],
+            probes: vec![ProbeSummary { probe: ProbeKind::Fetch, outcome: "fetch_ok".into(), ms: Some(12) }],
             prefixes: vec!["203.0.113.0/24".into()],
         }],
         patterns: vec![],
@@ -44,57 +40,21 @@ fn a_valid_report_round_trips() {
 fn each_bad_input_names_its_field() {
     let cases: Vec<(ReportError, &str)> = vec![
         (Report::from_json(b"{nope", NOW).unwrap_err(), "body"),
-        (
-            Report::from_json(&vec![b' '; MAX_BODY_BYTES + 1], NOW).unwrap_err(),
-            "body",
-        ),
+        (Report::from_json(&vec![b' '; MAX_BODY_BYTES + 1], NOW).unwrap_err(), "body"),
         (refused(|v| v["schema"] = "ajar.report/9".into()), "schema"),
         (refused(|v| v["id"] = "xyz".into()), "id"),
-        (
-            refused(|v| v["created_hour"] = "2026-11-23T11:34:00Z".into()),
-            "created_hour",
-        ),
-        (
-            refused(|v| v["created_hour"] = "2027-01-01T00:00:00Z".into()),
-            "created_hour",
-        ),
-        (
-            refused(|v| v["created_hour"] = "2025-01-01T00:00:00Z".into()),
-            "created_hour",
-        ),
-        (
-            refused(|v| v["results"][0]["url"] = "ftp://x.org/".into()),
-            "results[0].url",
-        ),
-        (
-            refused(|v| v["results"][0]["url"] = "https://198.51.100.7/".into()),
-            "results[0].url",
-        ),
-        (
-            refused(|v| v["results"][0]["category"] = "WHAT".into()),
-            "results[0].category",
-        ),
-        (
-            refused(|v| v["results"][0]["confidence"] = 1.5.into()),
-            "results[0].confidence",
-        ),
-        (
-            refused(|v| v["results"][0]["prefixes"][0] = "198.51.100.7".into()),
-            "results[0].prefixes",
-        ),
-        (
-            refused(|v| v["results"][0]["verdict"] = "maybe".into()),
-            "body",
-        ),
-        (
-            refused(|v| v["results"][0]["confidence"] = "high".into()),
-            "body",
-        ),
+        (refused(|v| v["created_hour"] = "2026-11-23T11:34:00Z".into()), "created_hour"),
+        (refused(|v| v["created_hour"] = "2027-01-01T00:00:00Z".into()), "created_hour"),
+        (refused(|v| v["created_hour"] = "2025-01-01T00:00:00Z".into()), "created_hour"),
+        (refused(|v| v["results"][0]["url"] = "ftp://x.org/".into()), "results[0].url"),
+        (refused(|v| v["results"][0]["url"] = "https://198.51.100.7/".into()), "results[0].url"),
+        (refused(|v| v["results"][0]["category"] = "WHAT".into()), "results[0].category"),
+        (refused(|v| v["results"][0]["confidence"] = 1.5.into()), "results[0].confidence"),
+        (refused(|v| v["results"][0]["prefixes"][0] = "198.51.100.7".into()), "results[0].prefixes"),
+        (refused(|v| v["results"][0]["verdict"] = "maybe".into()), "body"),
+        (refused(|v| v["results"][0]["confidence"] = "high".into()), "body"),
         (refused(|v| v["ip"] = "198.51.100.7".into()), "body"),
-        (
-            refused(|v| v["browser"] = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36".into()),
-            "browser",
-        ),
+        (refused(|v| v["browser"] = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36".into()), "browser"),
         (refused(|v| v["results"] = serde_json::json!([])), "results"),
     ];
     for (i, (err, field)) in cases.iter().enumerate() {
@@ -105,14 +65,7 @@ fn each_bad_input_names_its_field() {
 #[test]
 fn too_many_results_are_refused() {
     let mut r = sample();
-    r.results = (0..=MAX_RESULTS)
-        .map(|i| ResultEntry {
-            url: format!("https://h{i}.test/"),
-            ..r.results[0].clone()
-        })
-        .collect();
-    assert_eq!(
-        r.validate(NOW),
-        Err(ReportError::TooManyResults(MAX_RESULTS + 1))
-    );
+    r.results =
+        (0..=MAX_RESULTS).map(|i| ResultEntry { url: format!("https://h{i}.test/"), ..r.results[0].clone() }).collect();
+    assert_eq!(r.validate(NOW), Err(ReportError::TooManyResults(MAX_RESULTS + 1)));
 }

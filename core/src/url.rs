@@ -80,11 +80,7 @@ impl TargetUrl {
             "stun" => Scheme::Stun,
             "turn" => Scheme::Turn,
             "turns" => Scheme::Turns,
-            other
-                if other
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) =>
-            {
+            other if other.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) => {
                 return Err(UrlError::UnsupportedScheme(other.to_string()))
             }
             _ => return Err(UrlError::NoScheme),
@@ -116,9 +112,7 @@ impl TargetUrl {
 
 fn split_host_port(authority: &str) -> Result<(String, Option<u16>), UrlError> {
     let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
-        let (h, after) = rest
-            .split_once(']')
-            .ok_or_else(|| UrlError::BadHost(authority.into()))?;
+        let (h, after) = rest.split_once(']').ok_or_else(|| UrlError::BadHost(authority.into()))?;
         match after.strip_prefix(':') {
             Some(p) => (h, Some(p)),
             None if after.is_empty() => (h, None),
@@ -148,9 +142,7 @@ fn valid_host(host: &str) -> bool {
         && host.split('.').all(|label| {
             !label.is_empty()
                 && label.len() <= 63
-                && label
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || !c.is_ascii())
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || !c.is_ascii())
         })
 }
 
@@ -161,18 +153,12 @@ mod tests {
     #[test]
     fn parses_web_socket_and_stun_urls() {
         let u = TargetUrl::parse("https://WWW.Example.org:8443/a?b#c").unwrap();
-        assert_eq!(
-            (u.scheme, u.host.as_str(), u.port),
-            (Scheme::Https, "www.example.org", Some(8443))
-        );
+        assert_eq!((u.scheme, u.host.as_str(), u.port), (Scheme::Https, "www.example.org", Some(8443)));
         let u = TargetUrl::parse("http://[::1]:80/").unwrap();
         assert_eq!((u.host.as_str(), u.port), ("::1", Some(80)));
         assert!(u.host_is_ip());
         let u = TargetUrl::parse("stun:stun.l.google.com:19302").unwrap();
-        assert_eq!(
-            (u.scheme, u.host.as_str(), u.port),
-            (Scheme::Stun, "stun.l.google.com", Some(19302))
-        );
+        assert_eq!((u.scheme, u.host.as_str(), u.port), (Scheme::Stun, "stun.l.google.com", Some(19302)));
         let u = TargetUrl::parse("wss://chat.example/ws").unwrap();
         assert_eq!(u.scheme, Scheme::Wss);
     }
@@ -181,26 +167,11 @@ mod tests {
     fn rejects_bad_urls_with_a_reason() {
         assert_eq!(TargetUrl::parse(""), Err(UrlError::Empty));
         assert_eq!(TargetUrl::parse("example.org"), Err(UrlError::NoScheme));
-        assert_eq!(
-            TargetUrl::parse("ftp://x.org/"),
-            Err(UrlError::UnsupportedScheme("ftp".into()))
-        );
+        assert_eq!(TargetUrl::parse("ftp://x.org/"), Err(UrlError::UnsupportedScheme("ftp".into())));
         assert_eq!(TargetUrl::parse("https:///path"), Err(UrlError::NoHost));
-        assert_eq!(
-            TargetUrl::parse("https://a b.org/"),
-            Err(UrlError::BadCharacters)
-        );
-        assert_eq!(
-            TargetUrl::parse("https://x.org:99999/"),
-            Err(UrlError::BadPort("99999".into()))
-        );
-        assert_eq!(
-            TargetUrl::parse("https://a..b/"),
-            Err(UrlError::BadHost("a..b".into()))
-        );
-        assert_eq!(
-            TargetUrl::parse("javascript:alert(1)"),
-            Err(UrlError::UnsupportedScheme("javascript".into()))
-        );
+        assert_eq!(TargetUrl::parse("https://a b.org/"), Err(UrlError::BadCharacters));
+        assert_eq!(TargetUrl::parse("https://x.org:99999/"), Err(UrlError::BadPort("99999".into())));
+        assert_eq!(TargetUrl::parse("https://a..b/"), Err(UrlError::BadHost("a..b".into())));
+        assert_eq!(TargetUrl::parse("javascript:alert(1)"), Err(UrlError::UnsupportedScheme("javascript".into())));
     }
 }

@@ -130,10 +130,6 @@ pub struct Finding {
 
 impl Finding {
     pub fn new(verdict: Verdict, confidence: f32, clues: Vec<Clue>) -> Self {
-        Finding {
-            verdict,
-            confidence: confidence.clamp(0.0, 1.0),
-            clues,
-        }
+        Finding { verdict, confidence: confidence.clamp(0.0, 1.0), clues }
     }
 }

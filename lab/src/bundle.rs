@@ -28,22 +28,14 @@ pub fn bundle(from: &Path, to: &Path) -> Result<()> {
     std::fs::create_dir_all(to)?;
     let names = country_names(&from.join("00-LEGEND-country_codes.csv"));
     let mut index = Vec::new();
-    let mut files: Vec<_> = std::fs::read_dir(from)?
-        .flatten()
-        .map(|e| e.path())
-        .collect();
+    let mut files: Vec<_> = std::fs::read_dir(from)?.flatten().map(|e| e.path()).collect();
     files.sort();
     for path in files {
-        let stem = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or_default()
-            .to_string();
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
         if path.extension().and_then(|e| e.to_str()) != Some("csv") || stem.starts_with("00-") {
             continue;
         }
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
         let (list, dropped) = match lenient(&text) {
             Ok(r) => r,
             Err(e) => {
@@ -73,10 +65,7 @@ fn country_names(path: &Path) -> Vec<(String, String)> {
         .skip(1)
         .filter_map(|l| {
             let mut parts = l.splitn(2, ',');
-            Some((
-                parts.next()?.trim().to_string(),
-                parts.next()?.trim().trim_matches('"').to_string(),
-            ))
+            Some((parts.next()?.trim().to_string(), parts.next()?.trim().trim_matches('"').to_string()))
         })
         .collect()
 }

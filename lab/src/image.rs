@@ -23,11 +23,7 @@ pub fn bmp() -> Vec<u8> {
     out.extend_from_slice(&[0; 16]);
     for y in 0..HEIGHT {
         for x in 0..row {
-            out.push(if x < WIDTH * 3 && (y / 10 + x / 30) % 2 == 0 {
-                0xd0
-            } else {
-                0x30
-            });
+            out.push(if x < WIDTH * 3 && (y / 10 + x / 30) % 2 == 0 { 0xd0 } else { 0x30 });
         }
     }
     out

@@ -24,7 +24,10 @@ fn main() -> Result<()> {
                 "ajar lab: {hosts} hosts; HTTP 127.0.0.1:{}, TLS :{}, STUN udp :{} (silent :{})",
                 p.http, p.tls, p.stun, p.stun_silent
             );
-            println!("ajar lab: list http://lab.test:{}/list.json, resolver rules http://lab.test:{}/rules", p.http, p.http);
+            println!(
+                "ajar lab: list http://lab.test:{}/list.json, resolver rules http://lab.test:{}/rules",
+                p.http, p.http
+            );
             loop {
                 std::thread::park();
             }
@@ -44,17 +47,11 @@ fn main() -> Result<()> {
 }
 
 fn flag(args: &[String], name: &str) -> Option<String> {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
 }
 
 fn scenario_from(args: &[String]) -> Result<Scenario> {
-    let latency: u32 = flag(args, "--latency-ms")
-        .map(|v| v.parse())
-        .transpose()
-        .context("--latency-ms")?
-        .unwrap_or(0);
+    let latency: u32 = flag(args, "--latency-ms").map(|v| v.parse()).transpose().context("--latency-ms")?.unwrap_or(0);
     let mut scenario = if let Some(path) = flag(args, "--scenario") {
         let text = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
         serde_json::from_str(&text).with_context(|| format!("parsing scenario {path}"))?
@@ -68,20 +65,13 @@ fn scenario_from(args: &[String]) -> Result<Scenario> {
         Scenario::scan(n, share, latency)
     } else if let Some(n) = flag(args, "--generate") {
         let n: usize = n.parse().context("--generate")?;
-        let seed: u64 = flag(args, "--seed")
-            .map(|v| v.parse())
-            .transpose()
-            .context("--seed")?
-            .unwrap_or(1);
+        let seed: u64 = flag(args, "--seed").map(|v| v.parse()).transpose().context("--seed")?.unwrap_or(1);
         Scenario::generate(n, seed, latency)
     } else {
         Scenario::demo()
     };
     if latency > 0 {
-        scenario
-            .hosts
-            .iter_mut()
-            .for_each(|h| h.latency_ms = latency);
+        scenario.hosts.iter_mut().for_each(|h| h.latency_ms = latency);
     }
     if let Some(port) = flag(args, "--http-port") {
         scenario.ports.http = port.parse().context("--http-port")?;

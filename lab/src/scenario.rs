@@ -111,12 +111,7 @@ pub struct Ports {
 
 impl Default for Ports {
     fn default() -> Self {
-        Ports {
-            http: 8470,
-            tls: 8471,
-            stun: 3478,
-            stun_silent: 3479,
-        }
+        Ports { http: 8470, tls: 8471, stun: 3478, stun_silent: 3479 }
     }
 }
 
@@ -187,15 +182,9 @@ impl Scenario {
             h("nowhere.test", Technique::NoSuchName, "MISC"),
         ];
         for i in 1..=3 {
-            hosts.push(Host {
-                provider: BLOCKED_PROVIDER,
-                ..h(&format!("cdn{i}.test"), Technique::IpRange, "COMT")
-            });
+            hosts.push(Host { provider: BLOCKED_PROVIDER, ..h(&format!("cdn{i}.test"), Technique::IpRange, "COMT") });
         }
-        Scenario {
-            ports: Ports::default(),
-            hosts,
-        }
+        Scenario { ports: Ports::default(), hosts }
     }
 
     /// A random scenario of `n` hosts from `seed`: every technique makes up at least
@@ -203,11 +192,8 @@ impl Scenario {
     pub fn generate(n: usize, seed: u64, latency_ms: u32) -> Scenario {
         let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
         let per = n.div_ceil(20).max(1); // 5% each
-        let mut techniques: Vec<Technique> = Technique::ALL
-            .iter()
-            .skip(1)
-            .flat_map(|t| std::iter::repeat_n(*t, per))
-            .collect();
+        let mut techniques: Vec<Technique> =
+            Technique::ALL.iter().skip(1).flat_map(|t| std::iter::repeat_n(*t, per)).collect();
         techniques.truncate(n);
         techniques.resize(n, Technique::Ok);
         // Fisher–Yates
@@ -223,17 +209,10 @@ impl Scenario {
                 technique,
                 category: categories[(rng.next() % categories.len() as u64) as usize].into(),
                 latency_ms,
-                provider: if technique == Technique::IpRange {
-                    BLOCKED_PROVIDER
-                } else {
-                    (rng.next() % 190) as u8
-                },
+                provider: if technique == Technique::IpRange { BLOCKED_PROVIDER } else { (rng.next() % 190) as u8 },
             })
             .collect();
-        Scenario {
-            ports: Ports::default(),
-            hosts,
-        }
+        Scenario { ports: Ports::default(), hosts }
     }
 
     /// The scan benchmark's network: `n` ordinary hosts, `blackholed_share` of them dropped,
@@ -244,10 +223,7 @@ impl Scenario {
             .map(|i| Host {
                 name: format!("scan-{i:04}.test"),
                 // Spread evenly, so the holes are not all at the end of the list.
-                technique: if holes > 0
-                    && i % (n / holes).max(1) == 0
-                    && i / (n / holes).max(1) < holes
-                {
+                technique: if holes > 0 && i % (n / holes).max(1) == 0 && i / (n / holes).max(1) < holes {
                     Technique::Blackhole
                 } else {
                     Technique::Ok
@@ -257,10 +233,7 @@ impl Scenario {
                 provider: (i % 190) as u8,
             })
             .collect();
-        Scenario {
-            ports: Ports::default(),
-            hosts,
-        }
+        Scenario { ports: Ports::default(), hosts }
     }
 
     pub fn host(&self, name: &str) -> Option<&Host> {
@@ -296,11 +269,7 @@ impl Scenario {
             .map(|h| {
                 let url = self.url_of(h);
                 let web = url.starts_with("http://");
-                Target {
-                    url,
-                    category: h.category.clone(),
-                    image: web.then(|| self.image_of(&h.name)),
-                }
+                Target { url, category: h.category.clone(), image: web.then(|| self.image_of(&h.name)) }
             })
             .collect();
         List { targets }
@@ -309,30 +278,15 @@ impl Scenario {
     /// The control set: the lab's control host, with its full-speed image.
     pub fn controls(&self) -> List {
         let url = format!("http://{CONTROL_HOST}:{}/", self.ports.http);
-        List {
-            targets: vec![Target {
-                url,
-                category: "CTRL".into(),
-                image: Some(self.image_of(CONTROL_HOST)),
-            }],
-        }
+        List { targets: vec![Target { url, category: "CTRL".into(), image: Some(self.image_of(CONTROL_HOST)) }] }
     }
 
     /// What an outside vantage point sees of a host.
     pub fn outside(&self, host: &Host) -> OutsideView {
         match host.technique {
-            Technique::NoSuchName => OutsideView {
-                resolves: false,
-                reachable: false,
-            },
-            Technique::Down => OutsideView {
-                resolves: true,
-                reachable: false,
-            },
-            _ => OutsideView {
-                resolves: true,
-                reachable: true,
-            },
+            Technique::NoSuchName => OutsideView { resolves: false, reachable: false },
+            Technique::Down => OutsideView { resolves: true, reachable: false },
+            _ => OutsideView { resolves: true, reachable: true },
         }
     }
 
@@ -342,11 +296,7 @@ impl Scenario {
         if name == CONTROL_HOST || name == API_HOST || name == DOH_HOST {
             return Some(vec!["198.19.0.1".into()]);
         }
-        let (i, host) = self
-            .hosts
-            .iter()
-            .enumerate()
-            .find(|(_, h)| h.name == name)?;
+        let (i, host) = self.hosts.iter().enumerate().find(|(_, h)| h.name == name)?;
         if host.technique == Technique::NoSuchName {
             return None;
         }
@@ -368,11 +318,7 @@ impl Scenario {
             rules.push(format!("MAP {} {to}", h.name));
             rules.push(format!("MAP {}. {to}", h.name));
         }
-        rules.extend([
-            "MAP *.test 127.0.0.1".into(),
-            "MAP *.test. 127.0.0.1".into(),
-            "MAP * ~NOTFOUND".into(),
-        ]);
+        rules.extend(["MAP *.test 127.0.0.1".into(), "MAP *.test. 127.0.0.1".into(), "MAP * ~NOTFOUND".into()]);
         rules.extend(["EXCLUDE localhost".into(), "EXCLUDE 127.0.0.1".into()]);
         rules.join(", ")
     }
@@ -404,18 +350,13 @@ mod tests {
         assert_eq!(s, Scenario::generate(500, 7, 0));
         assert_ne!(s, Scenario::generate(500, 8, 0));
         assert_eq!(s.list().targets.len(), 500);
-        List::parse(&serde_json::to_string(&s.list()).unwrap())
-            .expect("the lab's list is a valid ajar list");
+        List::parse(&serde_json::to_string(&s.list()).unwrap()).expect("the lab's list is a valid ajar list");
     }
 
     #[test]
     fn scan_scenario_has_the_asked_share_of_holes() {
         let s = Scenario::scan(1000, 0.1, 50);
-        let holes = s
-            .hosts
-            .iter()
-            .filter(|h| h.technique == Technique::Blackhole)
-            .count();
+        let holes = s.hosts.iter().filter(|h| h.technique == Technique::Blackhole).count();
         assert_eq!(holes, 100);
         assert!(s.hosts.iter().all(|h| h.latency_ms == 50));
     }
@@ -427,15 +368,9 @@ mod tests {
         assert!(rules.contains("MAP nxdomain.test ~NOTFOUND, MAP nxdomain.test. ~NOTFOUND"));
         assert!(rules.contains("MAP refused.test 127.0.0.2"));
         assert!(rules.ends_with("MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"));
-        assert!(
-            s.doh_answer("nxdomain.test").is_some(),
-            "removed locally, exists outside"
-        );
+        assert!(s.doh_answer("nxdomain.test").is_some(), "removed locally, exists outside");
         assert!(s.doh_answer("nowhere.test").is_none());
-        let cdn: Vec<String> = ["cdn1.test", "cdn2.test"]
-            .iter()
-            .map(|n| s.doh_answer(n).unwrap()[0].clone())
-            .collect();
+        let cdn: Vec<String> = ["cdn1.test", "cdn2.test"].iter().map(|n| s.doh_answer(n).unwrap()[0].clone()).collect();
         assert!(cdn.iter().all(|a| a.starts_with("198.18.200.")));
         assert!(!s.outside(s.host("down.test").unwrap()).reachable);
     }

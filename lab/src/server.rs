@@ -45,11 +45,7 @@ impl Drop for InFlight<'_> {
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("cannot listen on {what} 127.0.0.1:{port}: {source}")]
-    Bind {
-        what: &'static str,
-        port: u16,
-        source: std::io::Error,
-    },
+    Bind { what: &'static str, port: u16, source: std::io::Error },
 }
 
 impl Lab {
@@ -71,19 +67,10 @@ impl Lab {
     pub fn start(self) -> Result<Arc<Lab>, StartError> {
         let p = self.scenario.ports;
         let bind = |what, port| {
-            TcpListener::bind(("127.0.0.1", port)).map_err(|source| StartError::Bind {
-                what,
-                port,
-                source,
-            })
+            TcpListener::bind(("127.0.0.1", port)).map_err(|source| StartError::Bind { what, port, source })
         };
-        let udp = |what, port| {
-            UdpSocket::bind(("0.0.0.0", port)).map_err(|source| StartError::Bind {
-                what,
-                port,
-                source,
-            })
-        };
+        let udp =
+            |what, port| UdpSocket::bind(("0.0.0.0", port)).map_err(|source| StartError::Bind { what, port, source });
         let http = bind("HTTP", p.http)?;
         let tls_listener = bind("TLS", p.tls)?;
         let stun_ok = udp("STUN", p.stun)?;
@@ -112,13 +99,10 @@ impl Lab {
                 thread::sleep(Duration::from_millis(u64::from(h.latency_ms)));
             }
             let keep = match host {
-                _ if req.method == "OPTIONS" => {
-                    respond(&mut stream, 204, "text/plain", b"", &cors())
-                }
+                _ if req.method == "OPTIONS" => respond(&mut stream, 204, "text/plain", b"", &cors()),
                 _ if req.outside.is_some() => self.outside_view(&mut stream, &req),
                 _ if req.host == DOH_HOST
-                    || (req.host.parse::<std::net::IpAddr>().is_ok()
-                        && req.path.starts_with("/dns-query")) =>
+                    || (req.host.parse::<std::net::IpAddr>().is_ok() && req.path.starts_with("/dns-query")) =>
                 {
                     self.doh(&mut stream, &req)
                 }
@@ -175,18 +159,13 @@ impl Lab {
         let (ctype, body): (&str, &[u8]) = if req.path.starts_with("/logo.bmp") {
             ("image/bmp", &self.bmp)
         } else {
-            (
-                "text/html; charset=utf-8",
-                b"<!doctype html><title>lab site</title><p>An ordinary page.</p>",
-            )
+            ("text/html; charset=utf-8", b"<!doctype html><title>lab site</title><p>An ordinary page.</p>")
         };
         match bps {
             None => respond(stream, 200, ctype, body, &[]),
             Some(bps) => {
-                let head = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\n\r\n",
-                    body.len()
-                );
+                let head =
+                    format!("HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\n\r\n", body.len());
                 if stream.write_all(head.as_bytes()).is_err() {
                     return false;
                 }
@@ -228,13 +207,7 @@ impl Lab {
             }),
             None => json!({"Status": 3, "Question": [{"name": name, "type": 1}]}),
         };
-        respond(
-            stream,
-            200,
-            "application/dns-json",
-            body.to_string().as_bytes(),
-            &cors(),
-        )
+        respond(stream, 200, "application/dns-json", body.to_string().as_bytes(), &cors())
     }
 
     /// The lab's API: list, controls, ground truth, and the outside view that the
@@ -277,18 +250,12 @@ impl Lab {
                 // A bare array, or the collector's form {"urls": [...], "list": …}.
                 let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
                 let urls: Vec<String> =
-                    serde_json::from_value(body.get("urls").cloned().unwrap_or(body))
-                        .unwrap_or_default();
+                    serde_json::from_value(body.get("urls").cloned().unwrap_or(body)).unwrap_or_default();
                 let mut out = serde_json::Map::new();
                 for url in urls {
-                    let name = ajar_core::url::TargetUrl::parse(&url)
-                        .map(|u| u.host)
-                        .unwrap_or_default();
+                    let name = ajar_core::url::TargetUrl::parse(&url).map(|u| u.host).unwrap_or_default();
                     if let Some(h) = self.scenario.host(&name) {
-                        out.insert(
-                            url,
-                            serde_json::to_value(self.scenario.outside(h)).unwrap_or_default(),
-                        );
+                        out.insert(url, serde_json::to_value(self.scenario.outside(h)).unwrap_or_default());
                     }
                 }
                 serde_json::Value::Object(out).to_string()
@@ -303,10 +270,7 @@ impl Lab {
         let mut buf = vec![0u8; 4096];
         let n = stream.read(&mut buf).unwrap_or(0);
         let sni = tls::client_hello_sni(&buf[..n]).unwrap_or_default();
-        let interfere = self
-            .scenario
-            .host(&sni)
-            .is_some_and(|h| h.technique == Technique::TlsSni);
+        let interfere = self.scenario.host(&sni).is_some_and(|h| h.technique == Technique::TlsSni);
         if interfere || n == 0 {
             reset(&mut stream);
         } else {
@@ -336,20 +300,17 @@ fn cors() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
-fn respond(
-    stream: &mut TcpStream,
-    status: u16,
-    ctype: &str,
-    body: &[u8],
-    headers: &[(&str, &str)],
-) -> bool {
+fn respond(stream: &mut TcpStream, status: u16, ctype: &str, body: &[u8], headers: &[(&str, &str)]) -> bool {
     let reason = match status {
         200 => "OK",
         204 => "No Content",
         403 => "Forbidden",
         _ => "Not Found",
     };
-    let mut head = format!("HTTP/1.1 {status} {reason}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nCache-Control: no-store\r\n", body.len());
+    let mut head = format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nCache-Control: no-store\r\n",
+        body.len()
+    );
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -395,12 +356,7 @@ impl Request {
             };
             let v = v.trim();
             match k.to_ascii_lowercase().as_str() {
-                "host" => {
-                    host = v
-                        .rsplit_once(':')
-                        .map_or(v, |(h, _)| h)
-                        .to_ascii_lowercase()
-                }
+                "host" => host = v.rsplit_once(':').map_or(v, |(h, _)| h).to_ascii_lowercase(),
                 "sec-websocket-key" => upgrade = Some(v.to_string()),
                 "x-ajar-host" => outside = Some(v.to_ascii_lowercase()),
                 "content-length" => length = v.parse().unwrap_or(0).min(1 << 20),
@@ -409,13 +365,6 @@ impl Request {
         }
         let mut body = vec![0; length];
         reader.read_exact(&mut body).ok()?;
-        Some(Request {
-            method,
-            path,
-            host,
-            upgrade,
-            outside,
-            body,
-        })
+        Some(Request { method, path, host, upgrade, outside, body })
     }
 }

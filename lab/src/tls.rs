@@ -28,10 +28,7 @@ pub fn client_hello_sni(buf: &[u8]) -> Option<String> {
         let body = take(&mut p, len)?;
         if kind == 0 {
             // server_name_list length(2) type(1) name length(2) name
-            let name_len = usize::from(u16::from_be_bytes([
-                *buf.get(body + 3)?,
-                *buf.get(body + 4)?,
-            ]));
+            let name_len = usize::from(u16::from_be_bytes([*buf.get(body + 3)?, *buf.get(body + 4)?]));
             let name = buf.get(body + 5..body + 5 + name_len)?;
             return String::from_utf8(name.to_vec()).ok();
         }
@@ -70,10 +67,7 @@ mod tests {
 
     #[test]
     fn reads_sni_and_rejects_garbage() {
-        assert_eq!(
-            client_hello_sni(&hello("twimg.com.canary.test")).as_deref(),
-            Some("twimg.com.canary.test")
-        );
+        assert_eq!(client_hello_sni(&hello("twimg.com.canary.test")).as_deref(), Some("twimg.com.canary.test"));
         assert_eq!(client_hello_sni(b"GET / HTTP/1.1\r\n"), None);
         let h = hello("x.test");
         assert_eq!(client_hello_sni(&h[..h.len() - 3]), None);

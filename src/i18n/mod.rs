@@ -30,11 +30,7 @@ impl Lang {
         }
     }
     pub fn from_code(code: &str) -> Option<Lang> {
-        let primary = code
-            .split(['-', '_'])
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let primary = code.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
         Lang::ALL.into_iter().find(|l| l.code() == primary)
     }
     pub fn t(self, key: K) -> &'static str {
@@ -76,9 +72,7 @@ impl Lang {
             Clue::NoControls => (Ck::NoControls, None),
             Clue::SkippedUnsupported => (Ck::SkippedUnsupported, None),
             Clue::NotMeasured => (Ck::NotMeasured, None),
-            Clue::SharedPrefixFailing { count, .. } => {
-                (Ck::SharedPrefixFailing, Some(*count as f32))
-            }
+            Clue::SharedPrefixFailing { count, .. } => (Ck::SharedPrefixFailing, Some(*count as f32)),
         };
         let text = self.t(K::Clue(key));
         match n {
@@ -166,6 +160,38 @@ pub enum K {
     ListError,
     Again,
     Language,
+    NavTest,
+    NavExplorer,
+    NavMethod,
+    ByCategory,
+    DownloadJson,
+    DownloadCsv,
+    ExplorerTitle,
+    ExplorerIntro,
+    Country,
+    Network,
+    Window,
+    Reports,
+    BlockedShare,
+    Status,
+    Anomaly,
+    Confirmed,
+    NoFinding,
+    Since,
+    WavesTitle,
+    WaveText,
+    Withheld,
+    NoData,
+    FilterCountry,
+    Apply,
+    MethodTitle,
+    MethodIntro,
+    MethodLimits,
+    CampaignTitle,
+    RunCampaign,
+    CampaignInactive,
+    /// How a verdict is reached, for the methodology page.
+    Explain(Verdict),
     Verdict(Verdict),
     Clue(Ck),
 }

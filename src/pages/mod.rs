@@ -1,3 +1,5 @@
+pub mod explorer;
+pub mod methodology;
 pub mod results;
 pub mod start;
 pub mod submit;

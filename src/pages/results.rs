@@ -5,6 +5,7 @@ use crate::i18n::{Lang, K};
 use crate::probe::timer;
 use crate::state::{AppState, Phase, Row};
 use ajar_core::patterns::Pattern;
+use ajar_core::report::ResultEntry;
 use ajar_core::verdict::Verdict;
 use yew::prelude::*;
 
@@ -38,18 +39,78 @@ fn row(lang: Lang, r: &Row) -> Html {
 
 fn pattern(lang: Lang, p: &Pattern) -> String {
     match p {
-        Pattern::AddressRangeBlocked {
-            prefix, targets, ..
-        } => lang
-            .t(K::PatternRange)
-            .replace("{n}", &targets.len().to_string())
-            .replace("{p}", prefix),
-        Pattern::DnsRemoval { targets } => lang
-            .t(K::PatternDns)
-            .replace("{n}", &targets.len().to_string()),
-        Pattern::Throttling { targets, .. } => lang
-            .t(K::PatternThrottle)
-            .replace("{n}", &targets.len().to_string()),
+        Pattern::AddressRangeBlocked { prefix, targets, .. } => {
+            lang.t(K::PatternRange).replace("{n}", &targets.len().to_string()).replace("{p}", prefix)
+        }
+        Pattern::DnsRemoval { targets } => lang.t(K::PatternDns).replace("{n}", &targets.len().to_string()),
+        Pattern::Throttling { targets, .. } => lang.t(K::PatternThrottle).replace("{n}", &targets.len().to_string()),
+    }
+}
+
+/// Offers `text` as a file download.
+fn download(name: &str, mime: &str, text: &str) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else { return };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
+    if let Ok(a) = document.create_element("a") {
+        let _ = a.set_attribute("href", &url);
+        let _ = a.set_attribute("download", name);
+        if let Some(a) = wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlElement>(&a) {
+            a.click();
+        }
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+fn csv_of(entries: &[ResultEntry]) -> String {
+    let q =
+        |s: &str| if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() };
+    let mut out = String::from("url,category,verdict,confidence,evidence\n");
+    for e in entries {
+        let clues = serde_json::to_string(&e.clues).unwrap_or_default();
+        out.push_str(&format!(
+            "{},{},{},{},{}\n",
+            q(&e.url),
+            q(&e.category),
+            e.verdict.as_str(),
+            e.confidence,
+            q(&clues)
+        ));
+    }
+    out
+}
+
+/// Blocked / reachable / other per category, as bars.
+fn by_category(lang: Lang, rows: &[Row]) -> Html {
+    let mut cats: std::collections::BTreeMap<&str, (usize, usize, usize)> = Default::default();
+    for r in rows {
+        let e = cats.entry(r.category.as_str()).or_default();
+        match r.finding.as_ref().map(|f| f.verdict) {
+            Some(Verdict::Ok) => e.0 += 1,
+            Some(v) if v.is_blocked() => e.1 += 1,
+            _ => e.2 += 1,
+        }
+    }
+    html! {
+        <ul class="bars by-category">
+            { for cats.iter().map(|(c, (ok, blocked, other))| {
+                let total = (ok + blocked + other).max(1);
+                html! {
+                    <li>
+                        <span class="bar-label">{ *c }</span>
+                        <span class="stack" role="img" aria-label={format!("{c}: {ok} {}, {blocked} ✕, {other} ?", lang.verdict(Verdict::Ok))}>
+                            <span class="seg ok" style={format!("width:{}%", 100 * ok / total)}></span>
+                            <span class="seg blocked" style={format!("width:{}%", 100 * blocked / total)}></span>
+                            <span class="seg other" style={format!("width:{}%", 100 * other / total)}></span>
+                        </span>
+                        <span class="bar-count">{ format!("✓{ok} ✕{blocked}") }</span>
+                    </li>
+                }
+            }) }
+        </ul>
     }
 }
 
@@ -61,11 +122,7 @@ pub fn results(props: &Props) -> Html {
     let header = match &s.phase {
         Phase::Running { started_ms } => {
             let elapsed = (timer::now_ms() - started_ms) / 1000.0;
-            let left = if s.finished > 0 {
-                elapsed * (total - s.finished) as f64 / s.finished as f64
-            } else {
-                0.0
-            };
+            let left = if s.finished > 0 { elapsed * (total - s.finished) as f64 / s.finished as f64 } else { 0.0 };
             html! {
                 <section class="progress" aria-live="polite">
                     <h2>{ lang.t(K::Running) }</h2>
@@ -76,18 +133,20 @@ pub fn results(props: &Props) -> Html {
                 </section>
             }
         }
-        Phase::Done { patterns, .. } => {
+        Phase::Done { patterns, entries } => {
+            let json_entries = entries.clone();
+            let csv_entries = entries.clone();
+            let save_json = Callback::from(move |_| {
+                download(
+                    "ajar-results.json",
+                    "application/json",
+                    &serde_json::to_string_pretty(&json_entries).unwrap_or_default(),
+                )
+            });
+            let save_csv = Callback::from(move |_| download("ajar-results.csv", "text/csv", &csv_of(&csv_entries)));
             let mut counts: Vec<(Verdict, usize)> = Verdict::ALL
                 .iter()
-                .map(|v| {
-                    (
-                        *v,
-                        s.rows
-                            .iter()
-                            .filter(|r| r.finding.as_ref().map(|f| f.verdict) == Some(*v))
-                            .count(),
-                    )
-                })
+                .map(|v| (*v, s.rows.iter().filter(|r| r.finding.as_ref().map(|f| f.verdict) == Some(*v)).count()))
                 .filter(|(_, n)| *n > 0)
                 .collect();
             counts.sort_by_key(|c| std::cmp::Reverse(c.1));
@@ -105,8 +164,14 @@ pub fn results(props: &Props) -> Html {
                         <h3>{ lang.t(K::PatternsTitle) }</h3>
                         <ul class="patterns">{ for patterns.iter().map(|p| html! { <li>{ pattern(lang, p) }</li> }) }</ul>
                     }
+                    <h3>{ lang.t(K::ByCategory) }</h3>
+                    { by_category(lang, &s.rows) }
                     <h3>{ lang.t(K::WhatNowTitle) }</h3>
                     <p>{ lang.t(K::WhatNow) }</p>
+                    <div class="actions">
+                        <button id="download-json" onclick={save_json}>{ lang.t(K::DownloadJson) }</button>
+                        <button id="download-csv" onclick={save_csv}>{ lang.t(K::DownloadCsv) }</button>
+                    </div>
                 </section>
             }
         }

@@ -13,6 +13,8 @@ pub struct Props {
     pub lang: Lang,
     pub on_start: Callback<(ListChoice, Option<String>)>,
     pub initial_list: Option<String>,
+    /// Reached by a campaign link: run the campaign's list.
+    pub campaign: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -28,22 +30,26 @@ const CUSTOM: &str = "__custom__";
 pub fn start(props: &Props) -> Html {
     let lang = props.lang;
     let lists = use_state(Vec::<Bundled>::new);
-    let choice = use_state(|| {
-        props
-            .initial_list
-            .clone()
-            .unwrap_or_else(|| "global".into())
-    });
+    let choice = use_state(|| props.initial_list.clone().unwrap_or_else(|| "global".into()));
     let consent = use_state(|| false);
+    let campaign_name = use_state(|| Option::<(String, String)>::None);
     let list_ref = use_node_ref();
-    let category_ref = use_node_ref();
+    let category = use_state(String::new);
     let custom_ref = use_node_ref();
 
     {
         let (lists, choice) = (lists.clone(), choice.clone());
         let had_initial = props.initial_list.is_some();
+        let (campaign, campaign_name) = (props.campaign.clone(), campaign_name.clone());
         use_effect_with((), move |_| {
             wasm_bindgen_futures::spawn_local(async move {
+                if let Some(id) = campaign {
+                    if let Ok(text) = fetch_ok(&format!("v1/campaigns/{id}"), None).await {
+                        let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+                        let field = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+                        campaign_name.set(Some((field("name"), field("description"))));
+                    }
+                }
                 if let Ok(text) = fetch_ok("lists/index.json", None).await {
                     lists.set(serde_json::from_str(&text).unwrap_or_default());
                 }
@@ -71,6 +77,14 @@ pub fn start(props: &Props) -> Html {
             }
         })
     };
+    let on_category = {
+        let category = category.clone();
+        Callback::from(move |e: Event| {
+            if let Some(sel) = e.target_dyn_into::<HtmlSelectElement>() {
+                category.set(sel.value());
+            }
+        })
+    };
     let on_consent = {
         let consent = consent.clone();
         Callback::from(move |e: Event| {
@@ -80,25 +94,15 @@ pub fn start(props: &Props) -> Html {
         })
     };
     let on_submit = {
-        let (on_start, choice, category_ref, custom_ref) = (
-            props.on_start.clone(),
-            choice.clone(),
-            category_ref.clone(),
-            custom_ref.clone(),
-        );
+        let (on_start, choice, category, custom_ref, campaign) =
+            (props.on_start.clone(), choice.clone(), category.clone(), custom_ref.clone(), props.campaign.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let category = category_ref
-                .cast::<HtmlSelectElement>()
-                .map(|s| s.value())
-                .filter(|v| !v.is_empty());
-            let picked = if *choice == CUSTOM {
-                ListChoice::Custom(
-                    custom_ref
-                        .cast::<HtmlTextAreaElement>()
-                        .map(|t| t.value())
-                        .unwrap_or_default(),
-                )
+            let category = Some((*category).clone()).filter(|v| !v.is_empty());
+            let picked = if let Some(id) = &campaign {
+                ListChoice::Campaign(id.clone())
+            } else if *choice == CUSTOM {
+                ListChoice::Custom(custom_ref.cast::<HtmlTextAreaElement>().map(|t| t.value()).unwrap_or_default())
             } else {
                 ListChoice::Named((*choice).clone())
             };
@@ -106,7 +110,8 @@ pub fn start(props: &Props) -> Html {
         })
     };
 
-    let option = |id: &str, label: String| html! { <option value={id.to_string()} selected={*choice == id}>{ label }</option> };
+    let option =
+        |id: &str, label: String| html! { <option value={id.to_string()} selected={*choice == id}>{ label }</option> };
     html! {
         <form class="start" onsubmit={on_submit}>
             <section aria-labelledby="what">
@@ -117,7 +122,13 @@ pub fn start(props: &Props) -> Html {
                 <h2 id="risk-title">{ lang.t(K::RiskTitle) }</h2>
                 <p>{ lang.t(K::RiskText) }</p>
             </section>
-            <div class="field">
+            if let Some((name, description)) = &*campaign_name {
+                <section class="campaign">
+                    <h2>{ lang.t(K::CampaignTitle) }{ ": " }{ name }</h2>
+                    <p>{ description }</p>
+                </section>
+            }
+            <div class="field" hidden={props.campaign.is_some()}>
                 <label for="list">{ lang.t(K::ListLabel) }</label>
                 <select id="list" ref={list_ref} onchange={on_choice}>
                     { option("global", lang.t(K::ListGlobal).to_string()) }
@@ -134,9 +145,9 @@ pub fn start(props: &Props) -> Html {
             }
             <div class="field">
                 <label for="category">{ lang.t(K::CategoryLabel) }</label>
-                <select id="category" ref={category_ref}>
-                    <option value="">{ lang.t(K::CategoryAll) }</option>
-                    { for CODES.iter().map(|c| html! { <option value={*c}>{ *c }</option> }) }
+                <select id="category" onchange={on_category}>
+                    <option value="" selected={category.is_empty()}>{ lang.t(K::CategoryAll) }</option>
+                    { for CODES.iter().map(|c| html! { <option value={*c} selected={*category == *c}>{ *c }</option> }) }
                 </select>
             </div>
             <div class="consent">

@@ -15,6 +15,7 @@ pub struct Props {
     pub entries: Vec<ResultEntry>,
     pub patterns: Vec<Pattern>,
     pub list_id: String,
+    pub campaign: Option<String>,
     pub submit: Submit,
     pub collector: String,
     pub dispatch: UseReducerDispatcher<AppState>,
@@ -24,10 +25,7 @@ pub struct Props {
 fn fresh_id() -> String {
     let mut bytes = [0u8; 16];
     let crypto = web_sys::window().and_then(|w| w.crypto().ok());
-    if crypto
-        .and_then(|c| c.get_random_values_with_u8_array(&mut bytes).ok())
-        .is_none()
-    {
+    if crypto.and_then(|c| c.get_random_values_with_u8_array(&mut bytes).ok()).is_none() {
         for b in bytes.iter_mut() {
             *b = (js_sys::Math::random() * 256.0) as u8;
         }
@@ -36,9 +34,7 @@ fn fresh_id() -> String {
 }
 
 fn build(p: &Props) -> Report {
-    let ua = web_sys::window()
-        .and_then(|w| w.navigator().user_agent().ok())
-        .unwrap_or_default();
+    let ua = web_sys::window().and_then(|w| w.navigator().user_agent().ok()).unwrap_or_default();
     Report {
         schema: SCHEMA.into(),
         id: fresh_id(),
@@ -46,7 +42,7 @@ fn build(p: &Props) -> Report {
         software: concat!("ajar/", env!("CARGO_PKG_VERSION")).into(),
         browser: browser_family(&ua).into(),
         list: p.list_id.clone(),
-        campaign: None,
+        campaign: p.campaign.clone(),
         // The collector refuses IP-literal targets (they could be a visitor's own network).
         results: p
             .entries
@@ -61,16 +57,10 @@ fn build(p: &Props) -> Report {
 #[function_component(SubmitPanel)]
 pub fn submit_panel(props: &Props) -> Html {
     let lang = props.lang;
-    let report = use_memo((props.entries.clone(), props.list_id.clone()), |_| {
-        build(props)
-    });
+    let report = use_memo((props.entries.clone(), props.list_id.clone()), |_| build(props));
     let preview = serde_json::to_string_pretty(&*report).unwrap_or_default();
     let send = {
-        let (report, dispatch, base) = (
-            report.clone(),
-            props.dispatch.clone(),
-            props.collector.clone(),
-        );
+        let (report, dispatch, base) = (report.clone(), props.dispatch.clone(), props.collector.clone());
         Callback::from(move |_| {
             let (json, dispatch, base) = (report.to_json(), dispatch.clone(), base.clone());
             dispatch.dispatch(Action::Submit(Submit::Sending));

@@ -35,9 +35,7 @@ pub async fn run(url: &str, timeout_ms: u32) -> Observation {
     let Ok(value) = JsFuture::from(json).await else {
         return Observation::DohFailed;
     };
-    let text = js_sys::JSON::stringify(&value)
-        .map(String::from)
-        .unwrap_or_default();
+    let text = js_sys::JSON::stringify(&value).map(String::from).unwrap_or_default();
     parse(&text)
 }
 

@@ -2,9 +2,7 @@
 
 use super::timer::{now_ms, race, since, timeout_marker};
 use ajar_core::observation::Observation;
-use web_sys::{
-    AbortController, ReferrerPolicy, RequestCache, RequestCredentials, RequestInit, RequestMode,
-};
+use web_sys::{AbortController, ReferrerPolicy, RequestCache, RequestCredentials, RequestInit, RequestMode};
 
 pub async fn run(url: &str, timeout_ms: u32) -> Observation {
     let Some(window) = web_sys::window() else {

@@ -14,8 +14,7 @@ use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    RtcConfiguration, RtcIceServer, RtcPeerConnection, RtcPeerConnectionIceErrorEvent,
-    RtcPeerConnectionIceEvent,
+    RtcConfiguration, RtcIceServer, RtcPeerConnection, RtcPeerConnectionIceErrorEvent, RtcPeerConnectionIceEvent,
 };
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -43,26 +42,24 @@ pub async fn gather(url: &str, timeout_ms: u32) -> Option<Gathered> {
     let settle = settle?;
 
     let (st, fin) = (state.clone(), settle.clone());
-    let on_candidate = Closure::<dyn FnMut(RtcPeerConnectionIceEvent)>::new(
-        move |e: RtcPeerConnectionIceEvent| {
-            match e.candidate() {
-                Some(c) => {
-                    let text = c.candidate();
-                    if text.contains(" typ srflx") || text.contains(" typ relay") {
-                        st.borrow_mut().reached = true;
-                        let _ = fin.call0(&JsValue::NULL);
-                    }
-                }
-                // End of gathering.
-                None => {
+    let on_candidate = Closure::<dyn FnMut(RtcPeerConnectionIceEvent)>::new(move |e: RtcPeerConnectionIceEvent| {
+        match e.candidate() {
+            Some(c) => {
+                let text = c.candidate();
+                if text.contains(" typ srflx") || text.contains(" typ relay") {
+                    st.borrow_mut().reached = true;
                     let _ = fin.call0(&JsValue::NULL);
                 }
             }
-        },
-    );
+            // End of gathering.
+            None => {
+                let _ = fin.call0(&JsValue::NULL);
+            }
+        }
+    });
     let (st, fin) = (state.clone(), settle.clone());
-    let on_error = Closure::<dyn FnMut(RtcPeerConnectionIceErrorEvent)>::new(
-        move |e: RtcPeerConnectionIceErrorEvent| {
+    let on_error =
+        Closure::<dyn FnMut(RtcPeerConnectionIceErrorEvent)>::new(move |e: RtcPeerConnectionIceErrorEvent| {
             let text = e.error_text().to_ascii_lowercase();
             // Chromium also reports a lookup error for its IPv6 socket when a name has
             // only IPv4 addresses: only an IPv4 socket's failure means "does not resolve".
@@ -71,21 +68,16 @@ pub async fn gather(url: &str, timeout_ms: u32) -> Option<Gathered> {
                 st.borrow_mut().lookup_failed = true;
                 let _ = fin.call0(&JsValue::NULL);
             }
-        },
-    );
+        });
     pc.set_onicecandidate(Some(on_candidate.as_ref().unchecked_ref()));
-    let _ =
-        pc.add_event_listener_with_callback("icecandidateerror", on_error.as_ref().unchecked_ref());
+    let _ = pc.add_event_listener_with_callback("icecandidateerror", on_error.as_ref().unchecked_ref());
 
     if let Ok(offer) = JsFuture::from(pc.create_offer()).await {
         let _ = JsFuture::from(pc.set_local_description(offer.unchecked_ref())).await;
     }
     let _ = race(&done, timeout_ms).await;
     pc.set_onicecandidate(None);
-    let _ = pc.remove_event_listener_with_callback(
-        "icecandidateerror",
-        on_error.as_ref().unchecked_ref(),
-    );
+    let _ = pc.remove_event_listener_with_callback("icecandidateerror", on_error.as_ref().unchecked_ref());
     pc.close();
     let mut out = *state.borrow();
     out.ms = since(start);

@@ -8,9 +8,7 @@ use web_sys::HtmlImageElement;
 
 pub async fn run(url: &str, timeout_ms: u32) -> Observation {
     let Ok(img) = HtmlImageElement::new() else {
-        return Observation::Unsupported {
-            probe: ajar_core::observation::ProbeKind::Image,
-        };
+        return Observation::Unsupported { probe: ajar_core::observation::ProbeKind::Image };
     };
     img.set_referrer_policy("no-referrer");
     let loaded = Promise::new(&mut |resolve, reject| {
@@ -20,10 +18,7 @@ pub async fn run(url: &str, timeout_ms: u32) -> Observation {
     let start = now_ms();
     // Cache-busting: the image must come over the network each time.
     let sep = if url.contains('?') { '&' } else { '?' };
-    img.set_src(&format!(
-        "{url}{sep}ajar={}",
-        js_sys::Math::random().to_bits()
-    ));
+    img.set_src(&format!("{url}{sep}ajar={}", js_sys::Math::random().to_bits()));
     let outcome = race(&loaded, timeout_ms).await;
     let ms = since(start);
     img.set_onload(None);
@@ -33,11 +28,7 @@ pub async fn run(url: &str, timeout_ms: u32) -> Observation {
             img.set_src("");
             Observation::ImageTimeout { ms }
         }
-        Ok(_) => Observation::ImageDecoded {
-            width: img.natural_width(),
-            height: img.natural_height(),
-            ms,
-        },
+        Ok(_) => Observation::ImageDecoded { width: img.natural_width(), height: img.natural_height(), ms },
         Err(_) => Observation::ImageError { ms },
     }
 }

@@ -18,9 +18,7 @@ pub async fn run(task: &ProbeTask) -> Observation {
         ProbeKind::Fetch => fetch::run(&task.url, task.timeout_ms).await,
         ProbeKind::Doh => doh::run(&task.url, task.timeout_ms).await,
         ProbeKind::Image => image::run(&task.url, task.timeout_ms).await,
-        ProbeKind::WebSocket => websocket::run(&task.url, task.timeout_ms)
-            .await
-            .unwrap_or(unsupported),
+        ProbeKind::WebSocket => websocket::run(&task.url, task.timeout_ms).await.unwrap_or(unsupported),
         ProbeKind::Resolve => match ice::gather(&task.url, task.timeout_ms).await {
             Some(g) if g.lookup_failed => Observation::DoesNotResolve { ms: g.ms },
             Some(g) => Observation::Resolves { ms: g.ms },

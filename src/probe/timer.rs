@@ -6,9 +6,7 @@ use wasm_bindgen_futures::JsFuture;
 
 /// Milliseconds on the page's monotonic clock.
 pub fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or(0.0, |p| p.now())
+    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
 }
 
 /// Wall-clock milliseconds since the epoch (only ever coarsened before it leaves the app).
@@ -21,8 +19,7 @@ pub fn after(ms: u32, value: JsValue) -> Promise {
     Promise::new(&mut |resolve, _| {
         if let Some(w) = web_sys::window() {
             let args = js_sys::Array::of1(&value);
-            let _ =
-                w.set_timeout_with_callback_and_timeout_and_arguments(&resolve, ms as i32, &args);
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments(&resolve, ms as i32, &args);
         }
     })
 }

@@ -33,11 +33,7 @@ pub async fn query(db: &D1Database, q: &Query) -> Result<Aggregates, ApiError> {
          FROM results WHERE 1 = 1"
     );
     let mut binds: Vec<JsValue> = Vec::new();
-    for (column, value) in [
-        ("url", &q.url),
-        ("category", &q.category),
-        ("campaign", &q.campaign),
-    ] {
+    for (column, value) in [("url", &q.url), ("category", &q.category), ("campaign", &q.campaign)] {
         if let Some(v) = value {
             binds.push(JsValue::from_str(v));
             sql.push_str(&format!(" AND {column} = ?{}", binds.len()));
@@ -51,16 +47,10 @@ pub async fn query(db: &D1Database, q: &Query) -> Result<Aggregates, ApiError> {
     let rows: Vec<CountRow> = db.prepare(sql).bind(&binds)?.all().await?.results()?;
     let mut agg = aggregate(&rows, &RULES);
     agg.cells.retain(|c| {
-        q.country
-            .as_ref()
-            .is_none_or(|cc| cc.eq_ignore_ascii_case(&c.country))
-            && q.asn.is_none_or(|a| a == c.asn)
+        q.country.as_ref().is_none_or(|cc| cc.eq_ignore_ascii_case(&c.country)) && q.asn.is_none_or(|a| a == c.asn)
     });
     agg.waves.retain(|w| {
-        q.country
-            .as_ref()
-            .is_none_or(|cc| cc.eq_ignore_ascii_case(&w.country))
-            && q.asn.is_none_or(|a| a == w.asn)
+        q.country.as_ref().is_none_or(|cc| cc.eq_ignore_ascii_case(&w.country)) && q.asn.is_none_or(|a| a == w.asn)
     });
     Ok(agg)
 }

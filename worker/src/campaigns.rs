@@ -9,8 +9,7 @@ use worker::D1Database;
 
 fn random_hex(bytes: usize) -> String {
     let array = js_sys::Uint8Array::new_with_length(bytes as u32);
-    let crypto =
-        js_sys::Reflect::get(&js_sys::global(), &"crypto".into()).unwrap_or(JsValue::UNDEFINED);
+    let crypto = js_sys::Reflect::get(&js_sys::global(), &"crypto".into()).unwrap_or(JsValue::UNDEFINED);
     if let Ok(f) = js_sys::Reflect::get(&crypto, &"getRandomValues".into()) {
         let _ = js_sys::Function::from(f).call1(&crypto, &array);
     }
@@ -18,25 +17,25 @@ fn random_hex(bytes: usize) -> String {
 }
 
 fn parse(body: &[u8]) -> Result<Descriptor, ApiError> {
-    let d: Descriptor =
-        serde_json::from_slice(body).map_err(|e| ApiError::BadCampaign("body", e.to_string()))?;
-    d.validate()
-        .map_err(|e| ApiError::BadCampaign(e.field(), e.to_string()))?;
+    let d: Descriptor = serde_json::from_slice(body).map_err(|e| ApiError::BadCampaign("body", e.to_string()))?;
+    d.validate().map_err(|e| ApiError::BadCampaign(e.field(), e.to_string()))?;
     Ok(d)
 }
 
 pub async fn create(db: &D1Database, body: &[u8], hour: &str) -> Result<Value, ApiError> {
     let d = parse(body)?;
     let (id, token) = (random_hex(8), random_hex(24));
-    db.prepare("INSERT INTO campaigns (id, descriptor, owner_sha256, created_hour, updated_hour) VALUES (?1, ?2, ?3, ?4, ?4)")
-        .bind(&[
-            id.as_str().into(),
-            serde_json::to_string(&d).unwrap_or_default().into(),
-            sha256_hex(token.as_bytes()).into(),
-            hour.into(),
-        ])?
-        .run()
-        .await?;
+    db.prepare(
+        "INSERT INTO campaigns (id, descriptor, owner_sha256, created_hour, updated_hour) VALUES (?1, ?2, ?3, ?4, ?4)",
+    )
+    .bind(&[
+        id.as_str().into(),
+        serde_json::to_string(&d).unwrap_or_default().into(),
+        sha256_hex(token.as_bytes()).into(),
+        hour.into(),
+    ])?
+    .run()
+    .await?;
     Ok(json!({"id": id, "owner_token": token, "link": format!("/?campaign={id}")}))
 }
 
@@ -49,10 +48,7 @@ async fn load(db: &D1Database, id: &str) -> Result<(Descriptor, String), ApiErro
         .ok_or(ApiError::NotFound)?;
     let d = serde_json::from_str(row["descriptor"].as_str().unwrap_or_default())
         .map_err(|e| ApiError::Storage(e.to_string()))?;
-    Ok((
-        d,
-        row["owner_sha256"].as_str().unwrap_or_default().to_string(),
-    ))
+    Ok((d, row["owner_sha256"].as_str().unwrap_or_default().to_string()))
 }
 
 pub async fn get(db: &D1Database, id: &str, now_ms: u64) -> Result<Value, ApiError> {
@@ -67,11 +63,7 @@ pub async fn get(db: &D1Database, id: &str, now_ms: u64) -> Result<Value, ApiErr
 /// The inline target URLs of campaign `id` (empty for a campaign with a list URL).
 pub async fn target_urls(db: &D1Database, id: &str) -> Result<Vec<String>, ApiError> {
     let (d, _) = load(db, id).await?;
-    Ok(d.targets
-        .unwrap_or_default()
-        .into_iter()
-        .map(|t| t.url)
-        .collect())
+    Ok(d.targets.unwrap_or_default().into_iter().map(|t| t.url).collect())
 }
 
 /// Is `id` a campaign that takes reports now?
@@ -83,24 +75,14 @@ pub async fn accepts(db: &D1Database, id: &str, now_ms: u64) -> Result<bool, Api
     }
 }
 
-pub async fn update(
-    db: &D1Database,
-    id: &str,
-    token: &str,
-    body: &[u8],
-    hour: &str,
-) -> Result<Value, ApiError> {
+pub async fn update(db: &D1Database, id: &str, token: &str, body: &[u8], hour: &str) -> Result<Value, ApiError> {
     let (_, owner) = load(db, id).await?;
     if token.is_empty() || sha256_hex(token.as_bytes()) != owner {
         return Err(ApiError::Forbidden);
     }
     let d = parse(body)?;
     db.prepare("UPDATE campaigns SET descriptor = ?2, updated_hour = ?3 WHERE id = ?1")
-        .bind(&[
-            id.into(),
-            serde_json::to_string(&d).unwrap_or_default().into(),
-            hour.into(),
-        ])?
+        .bind(&[id.into(), serde_json::to_string(&d).unwrap_or_default().into(), hour.into()])?
         .run()
         .await?;
     Ok(json!({"id": id, "updated": true}))

@@ -37,11 +37,7 @@ pub struct Config {
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 pub enum Body {
-    Scoped {
-        urls: Vec<String>,
-        list: Option<String>,
-        campaign: Option<String>,
-    },
+    Scoped { urls: Vec<String>, list: Option<String>, campaign: Option<String> },
     Bare(Vec<String>),
 }
 
@@ -51,14 +47,9 @@ thread_local! {
 
 fn timeout_signal(ms: u32) -> Option<AbortSignal> {
     let ctor = js_sys::Reflect::get(&js_sys::global(), &"AbortSignal".into()).ok()?;
-    let f: js_sys::Function = js_sys::Reflect::get(&ctor, &"timeout".into())
-        .ok()?
-        .dyn_into()
-        .ok()?;
+    let f: js_sys::Function = js_sys::Reflect::get(&ctor, &"timeout".into()).ok()?.dyn_into().ok()?;
     let signal = f.call1(&ctor, &JsValue::from(ms)).ok()?;
-    Some(AbortSignal::from(
-        signal.unchecked_into::<web_sys::AbortSignal>(),
-    ))
+    Some(AbortSignal::from(signal.unchecked_into::<web_sys::AbortSignal>()))
 }
 
 async fn get(url: &str, headers: &[(&str, &str)], ms: u32) -> Option<worker::Response> {
@@ -67,9 +58,7 @@ async fn get(url: &str, headers: &[(&str, &str)], ms: u32) -> Option<worker::Res
         h.set(k, v).ok()?;
     }
     let mut init = RequestInit::new();
-    init.with_method(Method::Get)
-        .with_headers(h)
-        .with_redirect(RequestRedirect::Manual);
+    init.with_method(Method::Get).with_headers(h).with_redirect(RequestRedirect::Manual);
     let req = Request::new_with_init(url, &init).ok()?;
     let signal = timeout_signal(ms)?;
     Fetch::Request(req).send_with_signal(&signal).await.ok()
@@ -78,9 +67,7 @@ async fn get(url: &str, headers: &[(&str, &str)], ms: u32) -> Option<worker::Res
 /// Addresses for `host` from the DoH resolver: `Ok(None)` if it does not exist.
 async fn lookup(cfg: &Config, host: &str) -> Result<Option<Vec<String>>, ()> {
     let url = format!("{}?name={host}&type=A", cfg.doh);
-    let mut resp = get(&url, &[("accept", "application/dns-json")], cfg.timeout_ms)
-        .await
-        .ok_or(())?;
+    let mut resp = get(&url, &[("accept", "application/dns-json")], cfg.timeout_ms).await.ok_or(())?;
     let v: Value = resp.json().await.map_err(|_| ())?;
     match v["Status"].as_u64() {
         Some(0) => {}
@@ -120,10 +107,7 @@ async fn observe(cfg: &Config, url: &str) -> Value {
             Err(()) => return json!({"error": "the control's resolver failed"}),
         }
     };
-    let private = addresses
-        .iter()
-        .filter_map(|a| a.parse::<IpAddr>().ok())
-        .any(|a| is_non_public(&a));
+    let private = addresses.iter().filter_map(|a| a.parse::<IpAddr>().ok()).any(|a| is_non_public(&a));
     if private && !cfg.allow_private {
         return json!({"error": "private, loopback or link-local destination refused"});
     }
@@ -135,26 +119,14 @@ async fn observe(cfg: &Config, url: &str) -> Value {
         }
         None => (url.to_string(), None),
     };
-    let headers: Vec<(&str, &str)> = host_header
-        .as_deref()
-        .map(|h| vec![("x-ajar-host", h)])
-        .unwrap_or_default();
+    let headers: Vec<(&str, &str)> = host_header.as_deref().map(|h| vec![("x-ajar-host", h)]).unwrap_or_default();
     let Some(mut resp) = get(&fetch_url, &headers, cfg.timeout_ms).await else {
         return json!({"resolves": true, "reachable": false, "addresses": addresses});
     };
     let status = resp.status_code();
     let location = resp.headers().get("location").ok().flatten();
-    let length: Option<usize> = resp
-        .headers()
-        .get("content-length")
-        .ok()
-        .flatten()
-        .and_then(|l| l.parse().ok());
-    let body = if length.is_some_and(|l| l > MAX_BODY) {
-        None
-    } else {
-        resp.text().await.ok()
-    };
+    let length: Option<usize> = resp.headers().get("content-length").ok().flatten().and_then(|l| l.parse().ok());
+    let body = if length.is_some_and(|l| l > MAX_BODY) { None } else { resp.text().await.ok() };
     let body = body.map(|b| b.chars().take(MAX_BODY).collect::<String>());
     json!({
         "resolves": true, "reachable": true, "status": status, "addresses": addresses,
@@ -167,19 +139,13 @@ async fn observe(cfg: &Config, url: &str) -> Value {
 /// Checks every URL (concurrently), each answer cached for a few minutes.
 pub async fn check(cfg: &Config, urls: Vec<String>, now_ms: u64) -> Result<Value, ApiError> {
     if urls.len() > MAX_TARGETS {
-        return Err(ApiError::BadQuery(format!(
-            "urls: at most {MAX_TARGETS} per request"
-        )));
+        return Err(ApiError::BadQuery(format!("urls: at most {MAX_TARGETS} per request")));
     }
     let mut out = Map::new();
     let mut pending = Vec::new();
     for url in urls {
-        let cached = CACHE.with(|c| {
-            c.borrow()
-                .get(&url)
-                .filter(|(at, _)| now_ms - at < CACHE_MS)
-                .map(|(_, v)| v.clone())
-        });
+        let cached =
+            CACHE.with(|c| c.borrow().get(&url).filter(|(at, _)| now_ms - at < CACHE_MS).map(|(_, v)| v.clone()));
         match cached {
             Some(v) => {
                 out.insert(url, v);
@@ -194,19 +160,12 @@ pub async fn check(cfg: &Config, urls: Vec<String>, now_ms: u64) -> Result<Value
             }
         }
     }
-    let all = js_sys::Promise::all(
-        &pending
-            .iter()
-            .map(|(_, p)| JsValue::from(p))
-            .collect::<js_sys::Array>(),
-    );
-    let values = wasm_bindgen_futures::JsFuture::from(all)
-        .await
-        .map_err(|_| ApiError::Storage("control failed".into()))?;
+    let all = js_sys::Promise::all(&pending.iter().map(|(_, p)| JsValue::from(p)).collect::<js_sys::Array>());
+    let values =
+        wasm_bindgen_futures::JsFuture::from(all).await.map_err(|_| ApiError::Storage("control failed".into()))?;
     let values: js_sys::Array = values.unchecked_into();
     for ((url, _), v) in pending.into_iter().zip(values.iter()) {
-        let v: Value =
-            serde_json::from_str(&v.as_string().unwrap_or_default()).unwrap_or(Value::Null);
+        let v: Value = serde_json::from_str(&v.as_string().unwrap_or_default()).unwrap_or(Value::Null);
         CACHE.with(|c| c.borrow_mut().insert(url.clone(), (now_ms, v.clone())));
         out.insert(url, v);
     }

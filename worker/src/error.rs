@@ -31,10 +31,9 @@ impl ApiError {
         match self {
             ApiError::BadReport(ReportError::TooLarge) => 413,
             ApiError::BadReport(ReportError::UnknownSchema(_)) => 422,
-            ApiError::BadReport(_)
-            | ApiError::BadCampaign(..)
-            | ApiError::UnknownCampaign
-            | ApiError::BadQuery(_) => 400,
+            ApiError::BadReport(_) | ApiError::BadCampaign(..) | ApiError::UnknownCampaign | ApiError::BadQuery(_) => {
+                400
+            }
             ApiError::Forbidden => 403,
             ApiError::NotFound => 404,
             ApiError::RateLimited => 429,

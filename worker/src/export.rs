@@ -53,34 +53,21 @@ pub async fn page(db: &D1Database, q: &Query) -> Result<Page, ApiError> {
         None | Some("jsonl") => Format::Jsonl,
         Some("csv") => Format::Csv,
         Some("ooni") => Format::Ooni,
-        Some(_) => {
-            return Err(ApiError::BadQuery(
-                "format must be jsonl, csv or ooni".into(),
-            ))
-        }
+        Some(_) => return Err(ApiError::BadQuery("format must be jsonl, csv or ooni".into())),
     };
     let limit = q.limit.unwrap_or(1000).clamp(1, MAX_PAGE);
     let (after_id, after_idx) = match q.after.as_deref() {
         None => (String::new(), -1i64),
         Some(c) => {
-            let (id, idx) = c
-                .split_once('.')
-                .ok_or_else(|| ApiError::BadQuery("after: not a cursor".into()))?;
-            (
-                id.to_string(),
-                idx.parse::<i64>()
-                    .map_err(|_| ApiError::BadQuery("after: not a cursor".into()))?,
-            )
+            let (id, idx) = c.split_once('.').ok_or_else(|| ApiError::BadQuery("after: not a cursor".into()))?;
+            (id.to_string(), idx.parse::<i64>().map_err(|_| ApiError::BadQuery("after: not a cursor".into()))?)
         }
     };
     let mut sql = String::from(
         "SELECT report_id, idx, url, category, verdict, confidence, clues, prefixes, country, asn, created_hour, campaign \
          FROM results WHERE (report_id > ?1 OR (report_id = ?1 AND idx > ?2))",
     );
-    let mut binds = vec![
-        JsValue::from_str(&after_id),
-        JsValue::from_f64(after_idx as f64),
-    ];
+    let mut binds = vec![JsValue::from_str(&after_id), JsValue::from_f64(after_idx as f64)];
     for (column, value) in [("campaign", &q.campaign), ("country", &q.country)] {
         if let Some(v) = value {
             binds.push(JsValue::from_str(v));
@@ -90,14 +77,11 @@ pub async fn page(db: &D1Database, q: &Query) -> Result<Page, ApiError> {
     binds.push(JsValue::from(limit));
     sql.push_str(&format!(" ORDER BY report_id, idx LIMIT ?{}", binds.len()));
     let rows: Vec<Row> = db.prepare(sql).bind(&binds)?.all().await?.results()?;
-    let next = (rows.len() as u32 == limit)
-        .then(|| rows.last().map(|r| format!("{}.{}", r.report_id, r.idx)))
-        .flatten();
+    let next =
+        (rows.len() as u32 == limit).then(|| rows.last().map(|r| format!("{}.{}", r.report_id, r.idx))).flatten();
     let mut body = String::new();
     if format == Format::Csv {
-        body.push_str(
-            "report_id,idx,created_hour,country,asn,url,category,verdict,confidence,campaign\n",
-        );
+        body.push_str("report_id,idx,created_hour,country,asn,url,category,verdict,confidence,campaign\n");
     }
     for r in &rows {
         match format {

@@ -18,19 +18,13 @@ fn headers() -> Result<Headers> {
     let h = Headers::new();
     h.set("Access-Control-Allow-Origin", "*")?;
     h.set("Access-Control-Allow-Methods", "GET, POST, PUT, OPTIONS")?;
-    h.set(
-        "Access-Control-Allow-Headers",
-        "content-type, authorization",
-    )?;
+    h.set("Access-Control-Allow-Headers", "content-type, authorization")?;
     h.set("Access-Control-Expose-Headers", "x-next-cursor, link")?;
     h.set("Access-Control-Max-Age", "86400")?;
     h.set("Cache-Control", "no-store")?;
     h.set("X-Content-Type-Options", "nosniff")?;
     h.set("Referrer-Policy", "no-referrer")?;
-    h.set(
-        "Content-Security-Policy",
-        "default-src 'none'; frame-ancestors 'none'",
-    )?;
+    h.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")?;
     Ok(h)
 }
 
@@ -41,9 +35,7 @@ pub fn preflight() -> Result<Response> {
 fn json(value: &serde_json::Value, status: u16) -> Result<Response> {
     let h = headers()?;
     h.set("Content-Type", "application/json")?;
-    Ok(Response::from_json(value)?
-        .with_status(status)
-        .with_headers(h))
+    Ok(Response::from_json(value)?.with_status(status).with_headers(h))
 }
 
 fn export(page: Page) -> Result<Response> {

@@ -18,9 +18,7 @@ use error::ApiError;
 use http::Reply;
 use serde_json::json;
 use store::Origin;
-use worker::{
-    event, Context, D1Database, Date, Env, Request, Response, Result, RouteContext, Router,
-};
+use worker::{event, Context, D1Database, Date, Env, Request, Response, Result, RouteContext, Router};
 
 type Outcome = std::result::Result<Reply, ApiError>;
 
@@ -29,33 +27,15 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     Router::new()
         .options("/v1/*path", |_, _| http::preflight())
         .get("/v1/ping", |_, _| http::answer(Ok(Reply::Empty)))
-        .get("/v1/whoami", |req, _| {
-            http::answer(Ok(Reply::Json(whoami(&req), 200)))
-        })
-        .post_async("/v1/reports", |mut req, ctx| async move {
-            http::answer(post_report(&mut req, &ctx).await)
-        })
-        .get_async("/v1/reports/:id", |_, ctx| async move {
-            http::answer(get_report(&ctx).await)
-        })
-        .get_async("/v1/aggregates", |req, ctx| async move {
-            http::answer(get_aggregates(&req, &ctx).await)
-        })
-        .get_async("/v1/export", |req, ctx| async move {
-            http::answer(get_export(&req, &ctx).await)
-        })
-        .post_async("/v1/control", |mut req, ctx| async move {
-            http::answer(post_control(&mut req, &ctx).await)
-        })
-        .post_async("/v1/campaigns", |mut req, ctx| async move {
-            http::answer(post_campaign(&mut req, &ctx).await)
-        })
-        .get_async("/v1/campaigns/:id", |_, ctx| async move {
-            http::answer(get_campaign(&ctx).await)
-        })
-        .put_async("/v1/campaigns/:id", |mut req, ctx| async move {
-            http::answer(put_campaign(&mut req, &ctx).await)
-        })
+        .get("/v1/whoami", |req, _| http::answer(Ok(Reply::Json(whoami(&req), 200))))
+        .post_async("/v1/reports", |mut req, ctx| async move { http::answer(post_report(&mut req, &ctx).await) })
+        .get_async("/v1/reports/:id", |_, ctx| async move { http::answer(get_report(&ctx).await) })
+        .get_async("/v1/aggregates", |req, ctx| async move { http::answer(get_aggregates(&req, &ctx).await) })
+        .get_async("/v1/export", |req, ctx| async move { http::answer(get_export(&req, &ctx).await) })
+        .post_async("/v1/control", |mut req, ctx| async move { http::answer(post_control(&mut req, &ctx).await) })
+        .post_async("/v1/campaigns", |mut req, ctx| async move { http::answer(post_campaign(&mut req, &ctx).await) })
+        .get_async("/v1/campaigns/:id", |_, ctx| async move { http::answer(get_campaign(&ctx).await) })
+        .put_async("/v1/campaigns/:id", |mut req, ctx| async move { http::answer(put_campaign(&mut req, &ctx).await) })
         .or_else_any_method("/v1/*path", |_, _| http::answer(Err(ApiError::NotFound)))
         .run(req, env)
         .await
@@ -71,22 +51,13 @@ fn db(ctx: &RouteContext<()>) -> std::result::Result<D1Database, ApiError> {
 
 /// A numeric `[vars]` setting of wrangler.toml.
 fn setting(ctx: &RouteContext<()>, name: &str, default: u32) -> u32 {
-    ctx.env
-        .var(name)
-        .ok()
-        .and_then(|v| v.to_string().parse().ok())
-        .unwrap_or(default)
+    ctx.env.var(name).ok().and_then(|v| v.to_string().parse().ok()).unwrap_or(default)
 }
 
 /// Counts a request against the client's per-minute limit. The address is used here, in
 /// memory, under a keyed hash, and never stored or logged.
 fn limit(req: &Request, ctx: &RouteContext<()>, scope: &str) -> std::result::Result<(), ApiError> {
-    let client = req
-        .headers()
-        .get("cf-connecting-ip")
-        .ok()
-        .flatten()
-        .unwrap_or_default();
+    let client = req.headers().get("cf-connecting-ip").ok().flatten().unwrap_or_default();
     let max = setting(ctx, "RATE_LIMIT_PER_MIN", 60);
     if limits::allow(scope, &client, max, now_ms()) {
         Ok(())
@@ -99,10 +70,7 @@ fn limit(req: &Request, ctx: &RouteContext<()>, scope: &str) -> std::result::Res
 fn origin(req: &Request) -> Origin {
     let cf = req.cf();
     Origin {
-        country: cf
-            .and_then(|c| c.country())
-            .filter(|c| c.len() == 2)
-            .unwrap_or_else(|| "ZZ".into()),
+        country: cf.and_then(|c| c.country()).filter(|c| c.len() == 2).unwrap_or_else(|| "ZZ".into()),
         asn: cf.and_then(|c| c.asn()).unwrap_or(0),
         received_hour: coarse_hour(now_ms()),
     }
@@ -114,19 +82,11 @@ fn whoami(req: &Request) -> serde_json::Value {
 }
 
 async fn body(req: &mut Request) -> std::result::Result<Vec<u8>, ApiError> {
-    let declared: usize = req
-        .headers()
-        .get("content-length")
-        .ok()
-        .flatten()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
+    let declared: usize = req.headers().get("content-length").ok().flatten().and_then(|v| v.parse().ok()).unwrap_or(0);
     if declared > MAX_BODY_BYTES {
         return Err(ApiError::BadReport(ReportError::TooLarge));
     }
-    req.bytes()
-        .await
-        .map_err(|e| ApiError::Storage(e.to_string()))
+    req.bytes().await.map_err(|e| ApiError::Storage(e.to_string()))
 }
 
 async fn post_report(req: &mut Request, ctx: &RouteContext<()>) -> Outcome {
@@ -137,20 +97,12 @@ async fn post_report(req: &mut Request, ctx: &RouteContext<()>) -> Outcome {
         if !campaigns::accepts(&db, campaign, now_ms()).await? {
             return Err(ApiError::UnknownCampaign);
         }
-        if !limits::allow(
-            "campaign",
-            campaign,
-            setting(ctx, "CAMPAIGN_LIMIT_PER_MIN", 600),
-            now_ms(),
-        ) {
+        if !limits::allow("campaign", campaign, setting(ctx, "CAMPAIGN_LIMIT_PER_MIN", 600), now_ms()) {
             return Err(ApiError::RateLimited);
         }
     }
     let stored = store::insert(&db, &report, &origin(req)).await?;
-    Ok(Reply::Json(
-        json!({"id": report.id, "stored": stored, "duplicate": !stored}),
-        if stored { 201 } else { 200 },
-    ))
+    Ok(Reply::Json(json!({"id": report.id, "stored": stored, "duplicate": !stored}), if stored { 201 } else { 200 }))
 }
 
 async fn get_report(ctx: &RouteContext<()>) -> Outcome {
@@ -164,10 +116,7 @@ async fn get_report(ctx: &RouteContext<()>) -> Outcome {
 async fn get_aggregates(req: &Request, ctx: &RouteContext<()>) -> Outcome {
     let q: aggregates::Query = req.query().map_err(|e| ApiError::BadQuery(e.to_string()))?;
     let agg = aggregates::query(&db(ctx)?, &q).await?;
-    Ok(Reply::Json(
-        serde_json::to_value(agg).unwrap_or_default(),
-        200,
-    ))
+    Ok(Reply::Json(serde_json::to_value(agg).unwrap_or_default(), 200))
 }
 
 async fn get_export(req: &Request, ctx: &RouteContext<()>) -> Outcome {
@@ -183,26 +132,15 @@ async fn post_campaign(req: &mut Request, ctx: &RouteContext<()>) -> Outcome {
 
 async fn get_campaign(ctx: &RouteContext<()>) -> Outcome {
     let id = ctx.param("id").cloned().unwrap_or_default();
-    Ok(Reply::Json(
-        campaigns::get(&db(ctx)?, &id, now_ms()).await?,
-        200,
-    ))
+    Ok(Reply::Json(campaigns::get(&db(ctx)?, &id, now_ms()).await?, 200))
 }
 
 async fn put_campaign(req: &mut Request, ctx: &RouteContext<()>) -> Outcome {
     let id = ctx.param("id").cloned().unwrap_or_default();
-    let auth = req
-        .headers()
-        .get("authorization")
-        .ok()
-        .flatten()
-        .unwrap_or_default();
+    let auth = req.headers().get("authorization").ok().flatten().unwrap_or_default();
     let token = auth.strip_prefix("Bearer ").unwrap_or_default().to_string();
     let body = body(req).await?;
-    Ok(Reply::Json(
-        campaigns::update(&db(ctx)?, &id, &token, &body, &coarse_hour(now_ms())).await?,
-        200,
-    ))
+    Ok(Reply::Json(campaigns::update(&db(ctx)?, &id, &token, &body, &coarse_hour(now_ms())).await?, 200))
 }
 
 /// Targets a control request may name: those of the bundled list or the campaign it names
@@ -215,80 +153,46 @@ async fn allowed_targets(
     if let Some(id) = campaign {
         return campaigns::target_urls(&db(ctx)?, id).await;
     }
-    let Some(id) = list.filter(|l| {
-        !l.is_empty()
-            && l.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-    }) else {
+    let Some(id) =
+        list.filter(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
+    else {
         return Ok(Vec::new());
     };
     let assets = ctx.env.assets("ASSETS").map_err(|_| ApiError::NotFound)?;
-    let mut resp = assets
-        .fetch(format!("https://assets.local/lists/{id}.csv"), None)
-        .await?;
+    let mut resp = assets.fetch(format!("https://assets.local/lists/{id}.csv"), None).await?;
     if resp.status_code() != 200 {
         return Ok(Vec::new());
     }
     let text = resp.text().await?;
-    Ok(ajar_core::list::List::parse(&text)
-        .map(|l| l.targets.into_iter().map(|t| t.url).collect())
-        .unwrap_or_default())
+    Ok(ajar_core::list::List::parse(&text).map(|l| l.targets.into_iter().map(|t| t.url).collect()).unwrap_or_default())
 }
 
 async fn post_control(req: &mut Request, ctx: &RouteContext<()>) -> Outcome {
-    let client = req
-        .headers()
-        .get("cf-connecting-ip")
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    if !limits::allow(
-        "control",
-        &client,
-        setting(ctx, "CONTROL_LIMIT_PER_MIN", 20),
-        now_ms(),
-    ) {
+    let client = req.headers().get("cf-connecting-ip").ok().flatten().unwrap_or_default();
+    if !limits::allow("control", &client, setting(ctx, "CONTROL_LIMIT_PER_MIN", 20), now_ms()) {
         return Err(ApiError::RateLimited);
     }
-    let var = |name: &str| {
-        ctx.env
-            .var(name)
-            .ok()
-            .map(|v| v.to_string())
-            .filter(|v| !v.is_empty())
-    };
+    let var = |name: &str| ctx.env.var(name).ok().map(|v| v.to_string()).filter(|v| !v.is_empty());
     let cfg = control::Config {
         doh: var("CONTROL_DOH").unwrap_or_else(|| "https://cloudflare-dns.com/dns-query".into()),
         timeout_ms: setting(ctx, "CONTROL_TIMEOUT_MS", 5000),
         allow_private: var("CONTROL_ALLOW_PRIVATE").as_deref() == Some("1"),
         connect: var("CONTROL_CONNECT"),
     };
-    let body: control::Body = serde_json::from_slice(&body(req).await?)
-        .map_err(|e| ApiError::BadQuery(format!("body: {e}")))?;
+    let body: control::Body =
+        serde_json::from_slice(&body(req).await?).map_err(|e| ApiError::BadQuery(format!("body: {e}")))?;
     let (urls, list, campaign) = match body {
-        control::Body::Scoped {
-            urls,
-            list,
-            campaign,
-        } => (urls, list, campaign),
+        control::Body::Scoped { urls, list, campaign } => (urls, list, campaign),
         control::Body::Bare(urls) => (urls, None, None),
     };
     if urls.len() > control::MAX_TARGETS {
-        return Err(ApiError::BadQuery(format!(
-            "urls: at most {} per request",
-            control::MAX_TARGETS
-        )));
+        return Err(ApiError::BadQuery(format!("urls: at most {} per request", control::MAX_TARGETS)));
     }
     if !cfg.allow_private {
         let allowed = allowed_targets(ctx, list.as_deref(), campaign.as_deref()).await?;
         if let Some(u) = urls.iter().find(|u| !allowed.contains(u)) {
-            return Err(ApiError::BadQuery(format!(
-                "urls: {u} is not in the named list or campaign"
-            )));
+            return Err(ApiError::BadQuery(format!("urls: {u} is not in the named list or campaign")));
         }
     }
-    Ok(Reply::Json(
-        control::check(&cfg, urls, now_ms()).await?,
-        200,
-    ))
+    Ok(Reply::Json(control::check(&cfg, urls, now_ms()).await?, 200))
 }

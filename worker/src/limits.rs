@@ -41,11 +41,7 @@ struct Limiter {
 
 impl Limiter {
     fn new(key: u64) -> Self {
-        Limiter {
-            key,
-            window_start: 0,
-            counts: HashMap::new(),
-        }
+        Limiter { key, window_start: 0, counts: HashMap::new() }
     }
 
     /// FNV-1a over key ‖ address: enough to spread buckets; the key makes it unlinkable
@@ -73,8 +69,5 @@ impl Limiter {
 
 /// Counts one request of `client` (its address, used here only) in `scope`; false when over `limit` per minute.
 pub fn allow(scope: &str, client: &str, limit: u32, now_ms: u64) -> bool {
-    STATE.with(|s| {
-        s.borrow_mut()
-            .allow(&format!("{scope}\u{0}{client}"), limit, now_ms)
-    })
+    STATE.with(|s| s.borrow_mut().allow(&format!("{scope}\u{0}{client}"), limit, now_ms))
 }

@@ -27,11 +27,7 @@ fn js(v: impl serde::Serialize) -> JsValue {
 /// The two statements that store a report whatever its size: its head, and its results
 /// as one JSON array expanded by SQLite's `json_each`. The first one's `changes` is 0 if a
 /// report with this id was already stored.
-pub fn statements(
-    db: &D1Database,
-    report: &Report,
-    origin: &Origin,
-) -> Result<[D1PreparedStatement; 2], ApiError> {
+pub fn statements(db: &D1Database, report: &Report, origin: &Origin) -> Result<[D1PreparedStatement; 2], ApiError> {
     let head = db
         .prepare(
             "INSERT OR IGNORE INTO reports (id, created_hour, received_hour, country, asn, software, browser, list, campaign, result_count, patterns) \
@@ -78,11 +74,7 @@ pub fn statements(
 /// Durable Object or a Queue consumer as the single writer.
 pub async fn insert(db: &D1Database, report: &Report, origin: &Origin) -> Result<bool, ApiError> {
     let outcome = db.batch(statements(db, report, origin)?.to_vec()).await?;
-    let inserted = outcome
-        .first()
-        .and_then(|r| r.meta().ok().flatten())
-        .and_then(|m| m.changes)
-        .unwrap_or(0);
+    let inserted = outcome.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
     Ok(inserted > 0)
 }
 
@@ -100,11 +92,7 @@ pub async fn get(db: &D1Database, id: &str) -> Result<Value, ApiError> {
         .all()
         .await?
         .results()?;
-    let parse = |v: &Value| {
-        v.as_str()
-            .and_then(|t| serde_json::from_str::<Value>(t).ok())
-            .unwrap_or(Value::Null)
-    };
+    let parse = |v: &Value| v.as_str().and_then(|t| serde_json::from_str::<Value>(t).ok()).unwrap_or(Value::Null);
     let results: Vec<Value> = rows
         .iter()
         .map(|r| {

@@ -1,0 +1,205 @@
+//! The explorer: what many visitors measured, per site, country, network and day, from the
+//! collector's aggregates; a campaign's page when reached by its link.
+
+use crate::i18n::{Lang, K};
+use crate::net::fetch_ok;
+use ajar_core::verdict::Verdict;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub lang: Lang,
+    pub collector: String,
+    pub campaign: Option<String>,
+    pub on_run_campaign: Callback<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+struct Cell {
+    country: String,
+    asn: u32,
+    url: String,
+    bucket: String,
+    counts: BTreeMap<String, u32>,
+    reports: u32,
+    blocked_share: f64,
+    anomaly: bool,
+    confirmed: bool,
+    technique: Option<String>,
+    first_blocked_hour: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+struct Wave {
+    country: String,
+    asn: u32,
+    technique: String,
+    targets: Vec<String>,
+    since: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+struct Aggregates {
+    cells: Vec<Cell>,
+    withheld: usize,
+    waves: Vec<Wave>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+struct Campaign {
+    name: String,
+    description: String,
+    active: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Load<T> {
+    Loading,
+    Ready(T),
+    Failed(String),
+}
+
+fn verdict_word(lang: Lang, v: &str) -> String {
+    Verdict::parse(v).map(|v| lang.verdict(v).to_string()).unwrap_or_else(|| v.to_string())
+}
+
+#[function_component(Explorer)]
+pub fn explorer(props: &Props) -> Html {
+    let lang = props.lang;
+    let data = use_state(|| Load::<Aggregates>::Loading);
+    let campaign = use_state(|| Option::<Campaign>::None);
+    let country = use_state(String::new);
+    let input = use_node_ref();
+    {
+        let (data, campaign, base, id, cc) =
+            (data.clone(), campaign.clone(), props.collector.clone(), props.campaign.clone(), (*country).clone());
+        use_effect_with((props.campaign.clone(), (*country).clone()), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                let mut q = String::from("window=day");
+                if let Some(id) = &id {
+                    q.push_str(&format!("&campaign={id}"));
+                    if let Ok(t) = fetch_ok(&format!("{base}/v1/campaigns/{id}"), None).await {
+                        campaign.set(serde_json::from_str(&t).ok());
+                    }
+                }
+                if !cc.is_empty() {
+                    q.push_str(&format!("&country={cc}"));
+                }
+                match fetch_ok(&format!("{base}/v1/aggregates?{q}"), None).await {
+                    Ok(t) => {
+                        data.set(serde_json::from_str(&t).map_or_else(|e| Load::Failed(e.to_string()), Load::Ready))
+                    }
+                    Err(e) => data.set(Load::Failed(e.to_string())),
+                }
+            });
+        });
+    }
+    let apply = {
+        let (country, input) = (country.clone(), input.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if let Some(i) = input.cast::<HtmlInputElement>() {
+                country.set(i.value().trim().to_ascii_uppercase());
+            }
+        })
+    };
+    let campaign_html = match (&props.campaign, &*campaign) {
+        (Some(id), Some(c)) => {
+            let (run, id) = (props.on_run_campaign.clone(), id.clone());
+            html! {
+                <section class="campaign" aria-labelledby="campaign-title">
+                    <h2 id="campaign-title">{ lang.t(K::CampaignTitle) }{ ": " }{ &c.name }</h2>
+                    <p>{ &c.description }</p>
+                    if c.active {
+                        <button class="primary" id="run-campaign" onclick={move |_| run.emit(id.clone())}>{ lang.t(K::RunCampaign) }</button>
+                    } else {
+                        <p role="status">{ lang.t(K::CampaignInactive) }</p>
+                    }
+                </section>
+            }
+        }
+        _ => html! {},
+    };
+    let body = match &*data {
+        Load::Loading => html! { <p role="status">{ lang.t(K::Loading) }</p> },
+        Load::Failed(e) => html! { <p role="alert">{ e }</p> },
+        Load::Ready(agg) if agg.cells.is_empty() => html! {
+            <>
+                <p>{ lang.t(K::NoData) }</p>
+                <p>{ lang.t(K::Withheld).replace("{n}", &agg.withheld.to_string()) }</p>
+            </>
+        },
+        Load::Ready(agg) => {
+            let mut totals: BTreeMap<String, u32> = BTreeMap::new();
+            for c in &agg.cells {
+                for (v, n) in &c.counts {
+                    *totals.entry(v.clone()).or_default() += n;
+                }
+            }
+            let max = totals.values().copied().max().unwrap_or(1).max(1);
+            html! {
+                <>
+                    <ul class="bars" aria-label={lang.t(K::ResultsTitle)}>
+                        { for totals.iter().map(|(v, n)| html! {
+                            <li><span class="bar-label">{ verdict_word(lang, v) }</span>
+                                <span class="bar" style={format!("width:{}%", 100 * n / max)}></span>
+                                <span class="bar-count">{ *n }</span></li>
+                        }) }
+                    </ul>
+                    if !agg.waves.is_empty() {
+                        <h3>{ lang.t(K::WavesTitle) }</h3>
+                        <ul class="patterns">{ for agg.waves.iter().map(|w| html! {
+                            <li>{ lang.t(K::WaveText).replace("{n}", &w.targets.len().to_string()).replace("{t}", &verdict_word(lang, &w.technique))
+                                .replace("{c}", &w.country).replace("{a}", &w.asn.to_string()).replace("{s}", &w.since) }</li>
+                        }) }</ul>
+                    }
+                    <div class="table-wrap">
+                        <table id="aggregates">
+                            <thead><tr>
+                                <th scope="col">{ lang.t(K::Site) }</th>
+                                <th scope="col">{ lang.t(K::Country) }</th>
+                                <th scope="col">{ lang.t(K::Network) }</th>
+                                <th scope="col">{ lang.t(K::Window) }</th>
+                                <th scope="col">{ lang.t(K::Reports) }</th>
+                                <th scope="col">{ lang.t(K::BlockedShare) }</th>
+                                <th scope="col">{ lang.t(K::Status) }</th>
+                            </tr></thead>
+                            <tbody>{ for agg.cells.iter().map(|c| html! {
+                                <tr data-url={c.url.clone()} data-confirmed={c.confirmed.to_string()}>
+                                    <td class="url">{ &c.url }</td>
+                                    <td>{ &c.country }</td>
+                                    <td>{ format!("AS{}", c.asn) }</td>
+                                    <td>{ &c.bucket }</td>
+                                    <td>{ c.reports }</td>
+                                    <td>{ format!("{:.0}%", c.blocked_share * 100.0) }</td>
+                                    <td>{
+                                        if c.confirmed { format!("✕ {} ({})", lang.t(K::Confirmed), c.technique.as_deref().map(|t| verdict_word(lang, t)).unwrap_or_default()) }
+                                        else if c.anomaly { format!("! {}", lang.t(K::Anomaly)) }
+                                        else { format!("✓ {}", lang.t(K::NoFinding)) }
+                                    }{ c.first_blocked_hour.as_ref().filter(|_| c.anomaly).map(|h| format!(" · {} {h}", lang.t(K::Since))).unwrap_or_default() }</td>
+                                </tr>
+                            }) }</tbody>
+                        </table>
+                    </div>
+                    <p>{ lang.t(K::Withheld).replace("{n}", &agg.withheld.to_string()) }</p>
+                </>
+            }
+        }
+    };
+    html! {
+        <section class="explorer" aria-labelledby="explorer-title">
+            { campaign_html }
+            <h2 id="explorer-title">{ lang.t(K::ExplorerTitle) }</h2>
+            <p>{ lang.t(K::ExplorerIntro) }</p>
+            <form class="filter" onsubmit={apply}>
+                <label for="filter-country">{ lang.t(K::FilterCountry) }</label>
+                <input id="filter-country" ref={input} maxlength="2" size="4" value={(*country).clone()} />
+                <button type="submit">{ lang.t(K::Apply) }</button>
+            </form>
+            { body }
+        </section>
+    }
+}
