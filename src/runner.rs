@@ -23,6 +23,8 @@ pub struct Run {
     findings: RefCell<HashMap<usize, Finding>>,
     stop: Cell<bool>,
     workers: Cell<u32>,
+    /// The outside view has been asked for and has not arrived (or failed) yet.
+    outside_pending: Cell<bool>,
     /// Most probes ever in flight at once (the plan caps it; reported for benchmarks).
     max_in_flight: Cell<usize>,
     start: f64,
@@ -46,19 +48,29 @@ pub fn start(
         stop: Cell::new(false),
         workers: Cell::new(workers),
         max_in_flight: Cell::new(0),
+        outside_pending: Cell::new(false),
         start: timer::now_ms(),
         dispatch,
     });
-    let r = run.clone();
-    wasm_bindgen_futures::spawn_local(async move {
-        if let Some(url) = outside {
+    // Probes start at once; verdicts wait for the outside view, asked for meanwhile.
+    if let Some(url) = outside {
+        run.plan.borrow_mut().set_hold(true);
+        run.outside_pending.set(true);
+        let r = run.clone();
+        wasm_bindgen_futures::spawn_local(async move {
             r.fetch_outside(&url, &list, &list_id).await;
-        }
-        for _ in 0..workers {
-            let w = r.clone();
-            wasm_bindgen_futures::spawn_local(async move { w.work().await });
-        }
-    });
+            r.plan.borrow_mut().set_hold(false);
+            r.outside_pending.set(false);
+            r.publish();
+            if r.workers.get() == 0 {
+                r.finish();
+            }
+        });
+    }
+    for _ in 0..workers {
+        let w = run.clone();
+        wasm_bindgen_futures::spawn_local(async move { w.work().await });
+    }
     run
 }
 
@@ -110,7 +122,7 @@ impl Run {
             }
         }
         self.workers.set(self.workers.get() - 1);
-        if self.workers.get() == 0 {
+        if self.workers.get() == 0 && !self.outside_pending.get() {
             self.finish();
         }
     }

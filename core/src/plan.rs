@@ -53,6 +53,8 @@ pub struct Plan {
     next_id: u32,
     started_ms: Option<u64>,
     out_of_budget: bool,
+    /// Verdicts wait while evidence for all targets (the outside view) is still coming.
+    hold: bool,
 }
 
 impl Plan {
@@ -72,6 +74,7 @@ impl Plan {
             next_id: 0,
             started_ms: None,
             out_of_budget: false,
+            hold: false,
         }
     }
 
@@ -90,6 +93,12 @@ impl Plan {
     /// (finished targets, all targets), controls included.
     pub fn progress(&self) -> (usize, usize) {
         (self.states.iter().filter(|s| s.finished).count(), self.states.len())
+    }
+
+    /// Holds verdicts back (probes still run) until evidence that concerns every target,
+    /// such as the outside view, has arrived.
+    pub fn set_hold(&mut self, hold: bool) {
+        self.hold = hold;
     }
 
     /// What a vantage point outside the visitor's network saw of target `url`.
@@ -196,7 +205,7 @@ impl Plan {
 
     /// Verdicts that became final since the last call: (index among non-control targets, finding).
     pub fn take_findings(&mut self) -> Vec<(usize, Finding)> {
-        if self.controls_running() {
+        if self.hold || self.controls_running() {
             return Vec::new();
         }
         let ctx = self.context();

@@ -131,3 +131,17 @@ fn unknown_ids_are_ignored() {
     plan.record(99, Observation::FetchOk { ms: 1 }, 1);
     assert!(matches!(plan.next(0), Step::Run(_)));
 }
+
+#[test]
+fn held_verdicts_wait_for_the_outside_view() {
+    let mut plan = Plan::new(PlanConfig::default(), vec![], vec![t("https://a.test/")]);
+    plan.set_hold(true);
+    let Step::Run(task) = plan.next(0) else { panic!() };
+    plan.record(task.id, Observation::FetchTimeout { ms: 8000 }, 8000);
+    let Step::Run(doh) = plan.next(8000) else { panic!() };
+    plan.record(doh.id, Observation::DohAddresses { addresses: vec!["10.0.0.1".into()] }, 8010);
+    assert!(plan.take_findings().is_empty(), "held");
+    plan.set_outside("https://a.test/", OutsideView { resolves: true, reachable: false });
+    plan.set_hold(false);
+    assert_eq!(plan.take_findings()[0].1.verdict, Verdict::Down, "the late outside view counts");
+}
