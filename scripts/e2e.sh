@@ -22,7 +22,7 @@ node -e '
   console.log(JSON.stringify({"goog:chromeOptions": {args}}));' "$ROOT/wasm-tests/e2e/args.cjs" "$RULES" > "$WEBDRIVER_JSON"
 [ -n "${SKIP_WASM:-}" ] || WASM_BINDGEN_TEST_WEBDRIVER_JSON="$WEBDRIVER_JSON" WASM_BINDGEN_TEST_TIMEOUT=120 \
   WASM_BINDGEN_TEST_NO_ORIGIN_ISOLATION=1 \
-  cargo test -p ajar-wasm-tests --target wasm32-unknown-unknown --test probes
+  cargo test -p ajar-wasm-tests --target wasm32-unknown-unknown --tests
 
 echo "== collector and end-to-end tests (node, workerd, Chromium)"
 node --test --test-concurrency=1 wasm-tests/e2e/*.test.mjs

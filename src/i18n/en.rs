@@ -1,6 +1,41 @@
 use super::{Ck, K};
 use ajar_core::verdict::Verdict as V;
 
+/// Names of `ajar_core::category::CODES`, in that order.
+pub const CATEGORIES: [&str; 31] = [
+    "Alcohol & drugs",
+    "Religion",
+    "Pornography",
+    "Provocative attire",
+    "Political criticism",
+    "Human rights",
+    "Environment",
+    "Militants",
+    "Hate speech",
+    "News",
+    "Sex education",
+    "Public health",
+    "Gambling",
+    "Anonymity & circumvention",
+    "Online dating",
+    "Social networks",
+    "LGBT",
+    "File sharing",
+    "Hacking tools",
+    "Messengers & calls",
+    "Video & media sharing",
+    "Hosting & blogs",
+    "Search engines",
+    "Gaming",
+    "Culture",
+    "Economics",
+    "Government",
+    "E-commerce",
+    "Control",
+    "International organisations",
+    "Miscellaneous",
+];
+
 pub fn text(key: K) -> &'static str {
     match key {
         K::Title => "ajar",
@@ -29,13 +64,14 @@ pub fn text(key: K) -> &'static str {
         K::Confidence => "Confidence",
         K::Evidence => "Why",
         K::PatternsTitle => "Patterns",
-        K::PatternRange => "{n} sites hosted in the same network ({p}) all time out: this looks like blocking of that network's addresses, which also hits unrelated sites.",
-        K::PatternDns => "{n} site names do not resolve on your connection but do elsewhere: this looks like removal from your country's or provider's DNS.",
-        K::PatternThrottle => "{n} sites load far slower than the control while others load normally: this looks like targeted throttling.",
+        K::PatternRange => "{n} hosted in the same network ({p}) all time out: this looks like blocking of that network's addresses, which also hits unrelated sites.",
+        K::PatternDns => "The names of {n} do not resolve on your connection but do elsewhere: this looks like removal from your country's or provider's DNS.",
+        K::PatternThrottle => "{n} load far slower than the control while others load normally: this looks like targeted throttling.",
         K::WhatNowTitle => "What you can do now",
         K::WhatNow => "Sites removed from DNS often work with a different DNS resolver (DNS-over-HTTPS in your browser settings). Blocked addresses, resets and throttling usually need a VPN or a circumvention tool such as Tor. Choose tools from sources you trust.",
         K::SubmitTitle => "Share this result?",
         K::SubmitExplain => "Sharing helps others see what is blocked where. This is exactly what would be sent. Your country and network provider are added by the server from your connection; your IP address is not stored.",
+        K::SubmitSummary => "It holds: for {n}, the verdict, its confidence and evidence; your browser's family ({b}); the hour of the test ({h}); the list used. Nothing else.",
         K::SubmitSend => "Send the report",
         K::SubmitDont => "Don't send",
         K::Sending => "Sending…",
@@ -64,7 +100,7 @@ pub fn text(key: K) -> &'static str {
         K::NoFinding => "no anomaly",
         K::Since => "since",
         K::WavesTitle => "Waves",
-        K::WaveText => "{n} sites blocked the same way ({t}) in {c} AS{a} since {s}",
+        K::WaveText => "{n} blocked the same way ({t}) in {c}, network AS{a}, since {s}",
         K::Withheld => "{n} cells withheld (too few reports).",
         K::NoData => "No published data yet.",
         K::FilterCountry => "Country code (e.g. RU)",
@@ -127,7 +163,7 @@ pub fn text(key: K) -> &'static str {
             Ck::NoControls => "no control sites were measured",
             Ck::SkippedUnsupported => "skipped: your browser lacks what this test needs",
             Ck::NotMeasured => "not measured",
-            Ck::SharedPrefixFailing => "{n} sites in the same network fail the same way",
+            Ck::SharedPrefixFailing => "{n} in the same network fail the same way",
         },
     }
 }

@@ -2,8 +2,8 @@
 //! Adding a language is adding one file with a `text` function (the compiler
 //! then insists every key is translated) and one line in [`Lang`].
 
-mod en;
-mod ru;
+pub mod en;
+pub mod ru;
 
 use ajar_core::verdict::{Clue, Verdict};
 
@@ -39,6 +39,31 @@ impl Lang {
             Lang::Ru => ru::text(key),
         }
     }
+    /// A category code's name ("COMT" → "Messengers & calls"); official list paths as they are.
+    pub fn category(self, code: &str) -> String {
+        let i = ajar_core::category::CODES.iter().position(|c| *c == code);
+        match (i, self) {
+            (Some(i), Lang::En) => en::CATEGORIES[i].to_string(),
+            (Some(i), Lang::Ru) => ru::CATEGORIES[i].to_string(),
+            (None, _) => code.to_string(),
+        }
+    }
+
+    /// "1 site", "3 sites"; in Russian "1 сайт", "3 сайта", "5 сайтов".
+    pub fn sites(self, n: usize) -> String {
+        match self {
+            Lang::En => format!("{n} {}", if n == 1 { "site" } else { "sites" }),
+            Lang::Ru => {
+                let word = match (n % 10, n % 100) {
+                    (1, r) if r != 11 => "сайт",
+                    (2..=4, r) if !(12..=14).contains(&r) => "сайта",
+                    _ => "сайтов",
+                };
+                format!("{n} {word}")
+            }
+        }
+    }
+
     pub fn verdict(self, v: Verdict) -> &'static str {
         self.t(K::Verdict(v))
     }
@@ -75,6 +100,9 @@ impl Lang {
             Clue::SharedPrefixFailing { count, .. } => (Ck::SharedPrefixFailing, Some(*count as f32)),
         };
         let text = self.t(K::Clue(key));
+        if let Clue::SharedPrefixFailing { count, .. } = c {
+            return text.replace("{n}", &self.sites(*count as usize));
+        }
         match n {
             Some(n) => text.replace("{n}", &format!("{}", (n * 10.0).round() / 10.0)),
             None => text.to_string(),
@@ -151,6 +179,7 @@ pub enum K {
     WhatNow,
     SubmitTitle,
     SubmitExplain,
+    SubmitSummary,
     SubmitSend,
     SubmitDont,
     Sending,

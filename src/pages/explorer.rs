@@ -152,7 +152,7 @@ pub fn explorer(props: &Props) -> Html {
                     if !agg.waves.is_empty() {
                         <h3>{ lang.t(K::WavesTitle) }</h3>
                         <ul class="patterns">{ for agg.waves.iter().map(|w| html! {
-                            <li>{ lang.t(K::WaveText).replace("{n}", &w.targets.len().to_string()).replace("{t}", &verdict_word(lang, &w.technique))
+                            <li>{ lang.t(K::WaveText).replace("{n}", &lang.sites(w.targets.len())).replace("{t}", &verdict_word(lang, &w.technique))
                                 .replace("{c}", &w.country).replace("{a}", &w.asn.to_string()).replace("{s}", &w.since) }</li>
                         }) }</ul>
                     }
@@ -169,13 +169,13 @@ pub fn explorer(props: &Props) -> Html {
                             </tr></thead>
                             <tbody>{ for agg.cells.iter().map(|c| html! {
                                 <tr data-url={c.url.clone()} data-confirmed={c.confirmed.to_string()}>
-                                    <td class="url">{ &c.url }</td>
-                                    <td>{ &c.country }</td>
-                                    <td>{ format!("AS{}", c.asn) }</td>
-                                    <td>{ &c.bucket }</td>
-                                    <td>{ c.reports }</td>
-                                    <td>{ format!("{:.0}%", c.blocked_share * 100.0) }</td>
-                                    <td>{
+                                    <td class="url" data-label={lang.t(K::Site)} title={c.url.clone()}>{ crate::pages::results::site_name(&c.url) }</td>
+                                    <td data-label={lang.t(K::Country)}>{ &c.country }</td>
+                                    <td data-label={lang.t(K::Network)}>{ format!("AS{}", c.asn) }</td>
+                                    <td data-label={lang.t(K::Window)}>{ &c.bucket }</td>
+                                    <td data-label={lang.t(K::Reports)}>{ c.reports }</td>
+                                    <td data-label={lang.t(K::BlockedShare)}>{ format!("{:.0}%", c.blocked_share * 100.0) }</td>
+                                    <td data-label={lang.t(K::Status)}>{
                                         if c.confirmed { format!("✕ {} ({})", lang.t(K::Confirmed), c.technique.as_deref().map(|t| verdict_word(lang, t)).unwrap_or_default()) }
                                         else if c.anomaly { format!("! {}", lang.t(K::Anomaly)) }
                                         else { format!("✓ {}", lang.t(K::NoFinding)) }

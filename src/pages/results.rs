@@ -25,14 +25,26 @@ fn badge(lang: Lang, v: Verdict) -> Html {
     html! { <span class={classes!("verdict", v.as_str())}><span aria-hidden="true">{ mark }{ " " }</span>{ lang.verdict(v) }</span> }
 }
 
+/// What a visitor recognises: the host name, with the path when it is not just "/".
+pub fn site_name(url: &str) -> String {
+    let Ok(u) = ajar_core::url::TargetUrl::parse(url) else { return url.to_string() };
+    let rest = url.split_once("://").map_or("", |(_, r)| r);
+    let path = rest.find('/').map_or("", |i| &rest[i..]);
+    if path.len() > 1 {
+        format!("{}{}", u.host, path)
+    } else {
+        u.host
+    }
+}
+
 fn row(lang: Lang, r: &Row) -> Html {
     html! {
         <tr data-url={r.url.clone()} data-verdict={r.finding.as_ref().map(|f| f.verdict.as_str())}>
-            <td class="url">{ &r.url }</td>
-            <td>{ &r.category }</td>
-            <td>{ r.finding.as_ref().map_or_else(|| html! { <span class="pending">{ "…" }</span> }, |f| badge(lang, f.verdict)) }</td>
-            <td>{ r.finding.as_ref().map(|f| format!("{:.0}%", f.confidence * 100.0)).unwrap_or_default() }</td>
-            <td class="clues">{ r.finding.as_ref().map(|f| f.clues.iter().map(|c| lang.clue(c)).collect::<Vec<_>>().join("; ")).unwrap_or_default() }</td>
+            <td class="url" data-label={lang.t(K::Site)} title={r.url.clone()}>{ site_name(&r.url) }</td>
+            <td data-label={lang.t(K::Category)}>{ lang.category(&r.category) }</td>
+            <td data-label={lang.t(K::VerdictCol)}>{ r.finding.as_ref().map_or_else(|| html! { <span class="pending">{ "…" }</span> }, |f| badge(lang, f.verdict)) }</td>
+            <td data-label={lang.t(K::Confidence)}>{ r.finding.as_ref().map(|f| format!("{:.0}%", f.confidence * 100.0)).unwrap_or_default() }</td>
+            <td class="clues" data-label={lang.t(K::Evidence)}>{ r.finding.as_ref().map(|f| f.clues.iter().map(|c| lang.clue(c)).collect::<Vec<_>>().join("; ")).unwrap_or_default() }</td>
         </tr>
     }
 }
@@ -40,10 +52,10 @@ fn row(lang: Lang, r: &Row) -> Html {
 fn pattern(lang: Lang, p: &Pattern) -> String {
     match p {
         Pattern::AddressRangeBlocked { prefix, targets, .. } => {
-            lang.t(K::PatternRange).replace("{n}", &targets.len().to_string()).replace("{p}", prefix)
+            lang.t(K::PatternRange).replace("{n}", &lang.sites(targets.len())).replace("{p}", prefix)
         }
-        Pattern::DnsRemoval { targets } => lang.t(K::PatternDns).replace("{n}", &targets.len().to_string()),
-        Pattern::Throttling { targets, .. } => lang.t(K::PatternThrottle).replace("{n}", &targets.len().to_string()),
+        Pattern::DnsRemoval { targets } => lang.t(K::PatternDns).replace("{n}", &lang.sites(targets.len())),
+        Pattern::Throttling { targets, .. } => lang.t(K::PatternThrottle).replace("{n}", &lang.sites(targets.len())),
     }
 }
 
@@ -100,13 +112,13 @@ fn by_category(lang: Lang, rows: &[Row]) -> Html {
                 let total = (ok + blocked + other).max(1);
                 html! {
                     <li>
-                        <span class="bar-label">{ *c }</span>
+                        <span class="bar-label">{ lang.category(c) }</span>
                         <span class="stack" role="img" aria-label={format!("{c}: {ok} {}, {blocked} ✕, {other} ?", lang.verdict(Verdict::Ok))}>
                             <span class="seg ok" style={format!("width:{}%", 100 * ok / total)}></span>
                             <span class="seg blocked" style={format!("width:{}%", 100 * blocked / total)}></span>
                             <span class="seg other" style={format!("width:{}%", 100 * other / total)}></span>
                         </span>
-                        <span class="bar-count">{ format!("✓{ok} ✕{blocked}") }</span>
+                        <span class="bar-count">{ format!("✓{ok}/{}", ok + blocked + other) }</span>
                     </li>
                 }
             }) }
@@ -128,7 +140,8 @@ pub fn results(props: &Props) -> Html {
                     <h2>{ lang.t(K::Running) }</h2>
                     <progress max={total.to_string()} value={s.finished.to_string()} aria-label={lang.t(K::Progress)}></progress>
                     <p><span id="done-count">{ s.finished }</span>{ " / " }{ total }{ " " }{ lang.t(K::Progress) }
-                        if s.finished > 0 { { " · " }{ lang.t(K::TimeLeft).replace("{n}", &format!("{left:.0}")) } }</p>
+                        // An estimate from the first few sites would mislead: wait for a fifth.
+                        if s.finished * 5 >= total && s.finished < total { { " · " }{ lang.t(K::TimeLeft).replace("{n}", &format!("{left:.0}")) } }</p>
                     <button onclick={props.on_stop.clone()}>{ lang.t(K::Stop) }</button>
                 </section>
             }
@@ -166,8 +179,10 @@ pub fn results(props: &Props) -> Html {
                     }
                     <h3>{ lang.t(K::ByCategory) }</h3>
                     { by_category(lang, &s.rows) }
-                    <h3>{ lang.t(K::WhatNowTitle) }</h3>
-                    <p>{ lang.t(K::WhatNow) }</p>
+                    if s.rows.iter().any(|r| r.finding.as_ref().is_some_and(|f| f.verdict.is_blocked())) {
+                        <h3>{ lang.t(K::WhatNowTitle) }</h3>
+                        <p>{ lang.t(K::WhatNow) }</p>
+                    }
                     <div class="actions">
                         <button id="download-json" onclick={save_json}>{ lang.t(K::DownloadJson) }</button>
                         <button id="download-csv" onclick={save_csv}>{ lang.t(K::DownloadCsv) }</button>

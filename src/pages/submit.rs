@@ -92,6 +92,10 @@ pub fn submit_panel(props: &Props) -> Html {
         <section class="submit" aria-labelledby="submit-title">
             <h2 id="submit-title">{ lang.t(K::SubmitTitle) }</h2>
             <p>{ lang.t(K::SubmitExplain) }</p>
+            <p class="sent-summary">{ lang.t(K::SubmitSummary)
+                .replace("{n}", &lang.sites(report.results.len()))
+                .replace("{b}", &report.browser)
+                .replace("{h}", &report.created_hour.replace('T', " ").replace(":00:00Z", ":00 UTC")) }</p>
             <details>
                 <summary>{ "JSON" }</summary>
                 <pre id="report-preview" tabindex="0">{ preview }</pre>
