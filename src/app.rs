@@ -125,6 +125,7 @@ pub fn app() -> Html {
         Callback::from(move |(choice, category): (ListChoice, Option<String>)| {
             let (dispatcher, params, run) = (state.dispatcher(), params.clone(), run.clone());
             dispatcher.dispatch(Action::Loading);
+            automation::publish_loading();
             wasm_bindgen_futures::spawn_local(async move {
                 let campaign = match &choice {
                     ListChoice::Campaign(id) => Some(id.clone()),

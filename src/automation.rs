@@ -14,6 +14,11 @@ fn set(value: &serde_json::Value) {
     }
 }
 
+/// A new run begins: whatever an earlier run left is gone.
+pub fn publish_loading() {
+    set(&json!({"done": false}));
+}
+
 pub fn publish_running(total: usize) {
     set(&json!({"done": false, "total": total}));
 }

@@ -47,6 +47,7 @@ pub fn text(key: K) -> &'static str {
         K::ListLabel => "List of sites",
         K::ListGlobal => "Global list",
         K::ListCustom => "My own list (paste CSV or JSON)",
+        K::UploadList => "…or open a CSV or JSON file",
         K::CategoryLabel => "Category",
         K::CategoryAll => "All categories",
         K::CustomPlaceholder => "url,category_code\nhttps://example.org/,NEWS",

@@ -155,6 +155,7 @@ pub enum K {
     ListLabel,
     ListGlobal,
     ListCustom,
+    UploadList,
     CategoryLabel,
     CategoryAll,
     CustomPlaceholder,

@@ -47,6 +47,7 @@ pub fn text(key: K) -> &'static str {
         K::ListLabel => "Список сайтов",
         K::ListGlobal => "Общий список",
         K::ListCustom => "Свой список (вставьте CSV или JSON)",
+        K::UploadList => "…или откройте файл CSV или JSON",
         K::CategoryLabel => "Категория",
         K::CategoryAll => "Все категории",
         K::CustomPlaceholder => "url,category_code\nhttps://example.org/,NEWS",

@@ -32,6 +32,8 @@ pub fn start(props: &Props) -> Html {
     let lists = use_state(Vec::<Bundled>::new);
     let choice = use_state(|| props.initial_list.clone().unwrap_or_else(|| "global".into()));
     let consent = use_state(|| false);
+    // Once the visitor picks a list, the suggestion from their country must not replace it.
+    let touched = use_mut_ref(|| false);
     let campaign_name = use_state(|| Option::<(String, String)>::None);
     let list_ref = use_node_ref();
     let category = use_state(String::new);
@@ -40,7 +42,7 @@ pub fn start(props: &Props) -> Html {
     {
         let (lists, choice) = (lists.clone(), choice.clone());
         let had_initial = props.initial_list.is_some();
-        let (campaign, campaign_name) = (props.campaign.clone(), campaign_name.clone());
+        let (campaign, campaign_name, touched) = (props.campaign.clone(), campaign_name.clone(), touched.clone());
         use_effect_with((), move |_| {
             wasm_bindgen_futures::spawn_local(async move {
                 if let Some(id) = campaign {
@@ -59,7 +61,7 @@ pub fn start(props: &Props) -> Html {
                         let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
                         if let Some(cc) = v["country"].as_str() {
                             let cc = cc.to_ascii_lowercase();
-                            if fetch_ok(&format!("lists/{cc}.csv"), None).await.is_ok() {
+                            if fetch_ok(&format!("lists/{cc}.csv"), None).await.is_ok() && !*touched.borrow() {
                                 choice.set(cc);
                             }
                         }
@@ -70,8 +72,9 @@ pub fn start(props: &Props) -> Html {
     }
 
     let on_choice = {
-        let choice = choice.clone();
+        let (choice, touched) = (choice.clone(), touched.clone());
         Callback::from(move |e: Event| {
+            *touched.borrow_mut() = true;
             if let Some(sel) = e.target_dyn_into::<HtmlSelectElement>() {
                 choice.set(sel.value());
             }
@@ -83,6 +86,22 @@ pub fn start(props: &Props) -> Html {
             if let Some(sel) = e.target_dyn_into::<HtmlSelectElement>() {
                 category.set(sel.value());
             }
+        })
+    };
+    // A list file chosen by the visitor is read into the text box, where it can be checked.
+    let on_file = {
+        let custom_ref = custom_ref.clone();
+        Callback::from(move |e: Event| {
+            let Some(input) = e.target_dyn_into::<HtmlInputElement>() else { return };
+            let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+            let custom_ref = custom_ref.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(text) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
+                    if let Some(area) = custom_ref.cast::<HtmlTextAreaElement>() {
+                        area.set_value(&text.as_string().unwrap_or_default());
+                    }
+                }
+            });
         })
     };
     let on_consent = {
@@ -141,6 +160,8 @@ pub fn start(props: &Props) -> Html {
                 <div class="field">
                     <label for="custom">{ lang.t(K::ListCustom) }</label>
                     <textarea id="custom" ref={custom_ref} rows="6" placeholder={lang.t(K::CustomPlaceholder)}></textarea>
+                    <label for="custom-file">{ lang.t(K::UploadList) }</label>
+                    <input type="file" id="custom-file" accept=".csv,.json,text/csv,application/json,text/plain" onchange={on_file} />
                 </div>
             }
             <div class="field">

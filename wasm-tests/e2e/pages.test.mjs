@@ -103,3 +103,28 @@ test('offline queue: unreachable collector, then back: the report arrives once',
   assert.equal(rows.split('\n').filter((l) => l.includes(id)).length, 1);
   await page.close();
 });
+
+test('a custom list with mistakes is refused line by line; a good file runs', async () => {
+  const page = await chrome.context.newPage();
+  await page.setViewportSize(DESKTOP);
+  await page.goto(`${COLLECTOR}/?lang=en&controls=${encodeURIComponent(`${LAB}/controls.json`)}`);
+  await page.selectOption('#list', '__custom__');
+  await page.fill('#custom', 'url,category_code\nhttp://ok.test:8470/,NEWS\nnot a url,NEWS\nhttp://x.test/,NOPE\nhttp://ok.test:8470/,NEWS\n');
+  await page.check('#consent');
+  await page.click('#start');
+  const errors = await page.locator('pre.errors').textContent({ timeout: 15000 });
+  assert.match(errors, /line 3: bad URL/);
+  assert.match(errors, /line 4: unknown category "NOPE"/);
+  assert.match(errors, /line 5: duplicate of line 2/);
+  await page.screenshot({ path: `${SCREENSHOTS}list-errors-desktop.png`, fullPage: true });
+
+  await page.click('text=Test again');
+  await page.selectOption('#list', '__custom__');
+  await page.setInputFiles('#custom-file', { name: 'mine.csv', mimeType: 'text/csv', buffer: Buffer.from('url,category_code\nhttp://ok.test:8470/,NEWS\n') });
+  await page.waitForFunction(() => document.querySelector('#custom').value.includes('ok.test'));
+  await page.check('#consent');
+  await page.click('#start');
+  const run = await waitDone(page, 60000);
+  assert.deepEqual(run.results.map((r) => r.verdict), ['ok']);
+  await page.close();
+});
