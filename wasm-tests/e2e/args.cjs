@@ -5,6 +5,8 @@ function chromiumArgs(rules, extra = []) {
     '--disable-background-networking', '--disable-component-update', '--disable-sync',
     '--disable-default-apps', '--disable-extensions', '--no-default-browser-check',
     '--disable-dev-shm-usage', '--mute-audio', '--password-store=basic', '--use-mock-keychain',
+    // Phones overlay their scrollbars: screenshots and widths should not lose 15 px to one.
+    '--hide-scrollbars',
     `--host-resolver-rules=${rules}`,
     // WebRTC on a loopback-only network: allow loopback candidates, no mDNS hiding.
     '--allow-loopback-in-peer-connection',
