@@ -1,4 +1,5 @@
-//! SHA-256 (FIPS 180-4), for storing campaign owner tokens as digests only.
+//! SHA-256 and SHA-1 (FIPS 180-4): SHA-256 stores campaign owner tokens as digests only;
+//! SHA-1 is what the WebSocket handshake (RFC 6455) is defined with, for the lab.
 
 const K: [u32; 64] = [
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
@@ -11,16 +12,29 @@ const K: [u32; 64] = [
     0xc67178f2,
 ];
 
-pub fn sha256(data: &[u8]) -> [u8; 32] {
-    let mut h: [u32; 8] =
-        [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
+/// The message padded to whole 64-byte blocks, its bit length at the end (both hashes).
+fn padded(data: &[u8]) -> Vec<u8> {
     let mut msg = data.to_vec();
     msg.push(0x80);
     while msg.len() % 64 != 56 {
         msg.push(0);
     }
     msg.extend_from_slice(&((data.len() as u64) * 8).to_be_bytes());
-    for chunk in msg.chunks(64) {
+    msg
+}
+
+fn words_out<const N: usize, const B: usize>(h: [u32; N]) -> [u8; B] {
+    let mut out = [0u8; B];
+    for (i, x) in h.iter().enumerate() {
+        out[i * 4..i * 4 + 4].copy_from_slice(&x.to_be_bytes());
+    }
+    out
+}
+
+pub fn sha256(data: &[u8]) -> [u8; 32] {
+    let mut h: [u32; 8] =
+        [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
+    for chunk in padded(data).chunks(64) {
         let mut w = [0u32; 64];
         for (i, b) in chunk.chunks(4).enumerate() {
             w[i] = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
@@ -51,11 +65,39 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
             *x = x.wrapping_add(y);
         }
     }
-    let mut out = [0u8; 32];
-    for (i, x) in h.iter().enumerate() {
-        out[i * 4..i * 4 + 4].copy_from_slice(&x.to_be_bytes());
+    words_out(h)
+}
+
+pub fn sha1(data: &[u8]) -> [u8; 20] {
+    let mut h: [u32; 5] = [0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0];
+    for chunk in padded(data).chunks(64) {
+        let mut w = [0u32; 80];
+        for (i, word) in chunk.chunks(4).enumerate() {
+            w[i] = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
+        }
+        for i in 16..80 {
+            w[i] = (w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]).rotate_left(1);
+        }
+        let [mut a, mut b, mut c, mut d, mut e] = h;
+        for (i, wi) in w.iter().enumerate() {
+            let (f, k) = match i {
+                0..=19 => ((b & c) | (!b & d), 0x5A82_7999),
+                20..=39 => (b ^ c ^ d, 0x6ED9_EBA1),
+                40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1B_BCDC),
+                _ => (b ^ c ^ d, 0xCA62_C1D6),
+            };
+            let t = a.rotate_left(5).wrapping_add(f).wrapping_add(e).wrapping_add(k).wrapping_add(*wi);
+            e = d;
+            d = c;
+            c = b.rotate_left(30);
+            b = a;
+            a = t;
+        }
+        for (x, y) in h.iter_mut().zip([a, b, c, d, e]) {
+            *x = x.wrapping_add(y);
+        }
     }
-    out
+    words_out(h)
 }
 
 pub fn sha256_hex(data: &[u8]) -> String {
@@ -64,6 +106,12 @@ pub fn sha256_hex(data: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sha1_known_digest() {
+        let hex: String = super::sha1(b"abc").iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, "a9993e364706816aba3e25717850c26c9cd0d89d");
+    }
+
     #[test]
     fn known_digests() {
         assert_eq!(super::sha256_hex(b""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");

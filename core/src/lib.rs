@@ -10,6 +10,7 @@ pub mod aggregate;
 pub mod campaign;
 pub mod category;
 pub mod config;
+pub mod csv;
 pub mod digest;
 pub mod infer;
 pub mod list;

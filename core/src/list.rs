@@ -103,7 +103,7 @@ impl List {
             if raw.trim().is_empty() || raw.starts_with('#') {
                 continue;
             }
-            let fields = match split_csv_line(raw) {
+            let fields = match crate::csv::split_line(raw) {
                 Ok(f) => f,
                 Err(problem) => {
                     builder.errors.push(LineError { line, problem });
@@ -165,9 +165,9 @@ impl List {
     pub fn to_compact_csv(&self) -> String {
         let mut out = String::from("url,category_code\n");
         for t in &self.targets {
-            out.push_str(&t.url);
+            out.push_str(&crate::csv::quote(&t.url));
             out.push(',');
-            out.push_str(&t.category);
+            out.push_str(&crate::csv::quote(&t.category));
             out.push('\n');
         }
         out
@@ -221,31 +221,6 @@ impl Builder {
         }
         Ok(List { targets: self.targets })
     }
-}
-
-/// Splits one CSV record (RFC 4180 quoting; records do not span lines in these lists).
-fn split_csv_line(line: &str) -> Result<Vec<String>, LineProblem> {
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut chars = line.trim_end_matches('\r').chars().peekable();
-    let mut quoted = false;
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                field.push('"');
-                chars.next();
-            }
-            (true, '"') => quoted = false,
-            (false, '"') if field.is_empty() => quoted = true,
-            (false, ',') => fields.push(std::mem::take(&mut field)),
-            (_, c) => field.push(c),
-        }
-    }
-    if quoted {
-        return Err(LineProblem::Unterminated);
-    }
-    fields.push(field);
-    Ok(fields)
 }
 
 #[cfg(test)]

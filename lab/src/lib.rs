@@ -10,6 +10,6 @@ pub mod bundle;
 pub mod image;
 pub mod scenario;
 pub mod server;
-pub mod sha1;
 pub mod stun;
 pub mod tls;
+pub mod websocket;

@@ -4,7 +4,7 @@
 //! few and some are meant to hang forever.
 
 use crate::scenario::{Host, Scenario, Technique, API_HOST, CONTROL_HOST, DOH_HOST, THROTTLE_BPS};
-use crate::{image, sha1, stun, tls};
+use crate::{image, stun, tls, websocket};
 use serde_json::json;
 use socket2::SockRef;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -140,7 +140,7 @@ impl Lab {
                 false
             }
             Technique::WsOk if req.upgrade.is_some() => {
-                let accept = sha1::websocket_accept(req.upgrade.as_deref().unwrap_or_default());
+                let accept = websocket::websocket_accept(req.upgrade.as_deref().unwrap_or_default());
                 let head = format!(
                     "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
                 );

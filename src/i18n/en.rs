@@ -1,4 +1,5 @@
-use super::{Ck, K};
+use super::K;
+use ajar_core::verdict::Clue;
 use ajar_core::verdict::Verdict as V;
 
 /// Names of `ajar_core::category::CODES`, in that order.
@@ -136,35 +137,39 @@ pub fn text(key: K) -> &'static str {
             V::Down => "down",
             V::Inconclusive => "inconclusive",
         },
-        K::Clue(c) => match c {
-            Ck::Loaded => "loaded in {n} ms",
-            Ck::FailedFast => "failed after {n} ms",
-            Ck::TimedOut => "no answer in {n} s",
-            Ck::DohResolves => "the name resolves through an outside resolver",
-            Ck::DohNoSuchName => "the name does not exist anywhere",
-            Ck::DohUnavailable => "the outside resolver could not be reached",
-            Ck::ResolvesLocally => "your resolver knows the name",
-            Ck::NotResolvedLocally => "your resolver does not know the name",
-            Ck::ResolveUnsupported => "could not ask your resolver (no WebRTC): DNS or reset cannot be told apart",
-            Ck::ImageGenuine => "a known image on the site is genuine",
-            Ck::ImageWrongSize => "a known image on the site has the wrong size",
-            Ck::ImageNotAnImage => "a known image on the site is not an image: something else answers",
-            Ck::ImageTimedOut => "a known image did not finish in {n} s",
-            Ck::ContentNotChecked => "content not checked",
-            Ck::SlowerThanControl => "{n}× slower than the control",
-            Ck::SocketOpened => "the WebSocket opened",
-            Ck::SocketFailed => "the WebSocket did not open",
-            Ck::IceReached => "the STUN server answered",
-            Ck::IceFailed => "the STUN server did not answer",
-            Ck::HostReachable => "the site itself loads",
-            Ck::OutsideReachable => "it works from outside your network",
-            Ck::OutsideUnreachable => "it fails from outside your network too",
-            Ck::OutsideNoSuchName => "the name does not exist from outside either",
-            Ck::ControlsFailed => "sites that always work failed too: your connection seems down",
-            Ck::NoControls => "no control sites were measured",
-            Ck::SkippedUnsupported => "skipped: your browser lacks what this test needs",
-            Ck::NotMeasured => "not measured",
-            Ck::SharedPrefixFailing => "{n} in the same network fail the same way",
-        },
+    }
+}
+
+/// A clue in words; `{n}` stands for its number.
+pub fn clue(c: &Clue) -> &'static str {
+    match c {
+        Clue::Loaded { .. } => "loaded in {n} ms",
+        Clue::FailedFast { .. } => "failed after {n} ms",
+        Clue::TimedOut { .. } => "no answer in {n} s",
+        Clue::DohResolves => "the name resolves through an outside resolver",
+        Clue::DohNoSuchName => "the name does not exist anywhere",
+        Clue::DohUnavailable => "the outside resolver could not be reached",
+        Clue::ResolvesLocally => "your resolver knows the name",
+        Clue::NotResolvedLocally => "your resolver does not know the name",
+        Clue::ResolveUnsupported => "could not ask your resolver (no WebRTC): DNS or reset cannot be told apart",
+        Clue::ImageGenuine => "a known image on the site is genuine",
+        Clue::ImageWrongSize { .. } => "a known image on the site has the wrong size",
+        Clue::ImageNotAnImage => "a known image on the site is not an image: something else answers",
+        Clue::ImageTimedOut { .. } => "a known image did not finish in {n} s",
+        Clue::ContentNotChecked => "content not checked",
+        Clue::SlowerThanControl { .. } => "{n}× slower than the control",
+        Clue::SocketOpened => "the WebSocket opened",
+        Clue::SocketFailed => "the WebSocket did not open",
+        Clue::IceReached => "the STUN server answered",
+        Clue::IceFailed => "the STUN server did not answer",
+        Clue::HostReachable => "the site itself loads",
+        Clue::OutsideReachable => "it works from outside your network",
+        Clue::OutsideUnreachable => "it fails from outside your network too",
+        Clue::OutsideNoSuchName => "the name does not exist from outside either",
+        Clue::ControlsFailed => "sites that always work failed too: your connection seems down",
+        Clue::NoControls => "no control sites were measured",
+        Clue::SkippedUnsupported => "skipped: your browser lacks what this test needs",
+        Clue::NotMeasured => "not measured",
+        Clue::SharedPrefixFailing { .. } => "{n} in the same network fail the same way",
     }
 }

@@ -67,80 +67,21 @@ impl Lang {
     pub fn verdict(self, v: Verdict) -> &'static str {
         self.t(K::Verdict(v))
     }
-    /// A clue in words, with its numbers filled in.
+    /// A clue in words, with its number filled in.
     pub fn clue(self, c: &Clue) -> String {
-        let (key, n) = match c {
-            Clue::Loaded { ms } => (Ck::Loaded, Some(*ms as f32)),
-            Clue::FailedFast { ms } => (Ck::FailedFast, Some(*ms as f32)),
-            Clue::TimedOut { ms } => (Ck::TimedOut, Some(*ms as f32 / 1000.0)),
-            Clue::DohResolves => (Ck::DohResolves, None),
-            Clue::DohNoSuchName => (Ck::DohNoSuchName, None),
-            Clue::DohUnavailable => (Ck::DohUnavailable, None),
-            Clue::ResolvesLocally => (Ck::ResolvesLocally, None),
-            Clue::NotResolvedLocally => (Ck::NotResolvedLocally, None),
-            Clue::ResolveUnsupported => (Ck::ResolveUnsupported, None),
-            Clue::ImageGenuine => (Ck::ImageGenuine, None),
-            Clue::ImageWrongSize { .. } => (Ck::ImageWrongSize, None),
-            Clue::ImageNotAnImage => (Ck::ImageNotAnImage, None),
-            Clue::ImageTimedOut { ms } => (Ck::ImageTimedOut, Some(*ms as f32 / 1000.0)),
-            Clue::ContentNotChecked => (Ck::ContentNotChecked, None),
-            Clue::SlowerThanControl { ratio } => (Ck::SlowerThanControl, Some(*ratio)),
-            Clue::SocketOpened => (Ck::SocketOpened, None),
-            Clue::SocketFailed => (Ck::SocketFailed, None),
-            Clue::IceReached => (Ck::IceReached, None),
-            Clue::IceFailed => (Ck::IceFailed, None),
-            Clue::HostReachable => (Ck::HostReachable, None),
-            Clue::OutsideReachable => (Ck::OutsideReachable, None),
-            Clue::OutsideUnreachable => (Ck::OutsideUnreachable, None),
-            Clue::OutsideNoSuchName => (Ck::OutsideNoSuchName, None),
-            Clue::ControlsFailed => (Ck::ControlsFailed, None),
-            Clue::NoControls => (Ck::NoControls, None),
-            Clue::SkippedUnsupported => (Ck::SkippedUnsupported, None),
-            Clue::NotMeasured => (Ck::NotMeasured, None),
-            Clue::SharedPrefixFailing { count, .. } => (Ck::SharedPrefixFailing, Some(*count as f32)),
+        let text = match self {
+            Lang::En => en::clue(c),
+            Lang::Ru => ru::clue(c),
         };
-        let text = self.t(K::Clue(key));
-        if let Clue::SharedPrefixFailing { count, .. } = c {
-            return text.replace("{n}", &self.sites(*count as usize));
-        }
-        match n {
-            Some(n) => text.replace("{n}", &format!("{}", (n * 10.0).round() / 10.0)),
-            None => text.to_string(),
-        }
+        let n = match c {
+            Clue::SharedPrefixFailing { count, .. } => return text.replace("{n}", &self.sites(*count as usize)),
+            Clue::Loaded { ms } | Clue::FailedFast { ms } => *ms as f32,
+            Clue::TimedOut { ms } | Clue::ImageTimedOut { ms } => *ms as f32 / 1000.0,
+            Clue::SlowerThanControl { ratio } => *ratio,
+            _ => return text.to_string(),
+        };
+        text.replace("{n}", &format!("{}", (n * 10.0).round() / 10.0))
     }
-}
-
-/// Clue keys (the wording of [`Clue`]s); `{n}` is replaced by the clue's number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ck {
-    Loaded,
-    FailedFast,
-    TimedOut,
-    DohResolves,
-    DohNoSuchName,
-    DohUnavailable,
-    ResolvesLocally,
-    NotResolvedLocally,
-    ResolveUnsupported,
-    ImageGenuine,
-    ImageWrongSize,
-    ImageNotAnImage,
-    ImageTimedOut,
-    ContentNotChecked,
-    SlowerThanControl,
-    SocketOpened,
-    SocketFailed,
-    IceReached,
-    IceFailed,
-    HostReachable,
-    OutsideReachable,
-    OutsideUnreachable,
-    OutsideNoSuchName,
-    ControlsFailed,
-    NoControls,
-    SkippedUnsupported,
-    NotMeasured,
-    SharedPrefixFailing,
 }
 
 /// Every other string of the interface.
@@ -223,5 +164,4 @@ pub enum K {
     /// How a verdict is reached, for the methodology page.
     Explain(Verdict),
     Verdict(Verdict),
-    Clue(Ck),
 }

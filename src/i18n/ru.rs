@@ -1,4 +1,5 @@
-use super::{Ck, K};
+use super::K;
+use ajar_core::verdict::Clue;
 use ajar_core::verdict::Verdict as V;
 
 /// Names of `ajar_core::category::CODES`, in that order.
@@ -136,35 +137,39 @@ pub fn text(key: K) -> &'static str {
             V::Down => "не работает",
             V::Inconclusive => "неясно",
         },
-        K::Clue(c) => match c {
-            Ck::Loaded => "загрузился за {n} мс",
-            Ck::FailedFast => "ошибка через {n} мс",
-            Ck::TimedOut => "нет ответа за {n} с",
-            Ck::DohResolves => "имя разрешается через внешний резолвер",
-            Ck::DohNoSuchName => "такого имени нигде нет",
-            Ck::DohUnavailable => "внешний резолвер недоступен",
-            Ck::ResolvesLocally => "ваш резолвер знает это имя",
-            Ck::NotResolvedLocally => "ваш резолвер не знает это имя",
-            Ck::ResolveUnsupported => "не удалось спросить ваш резолвер (нет WebRTC): DNS и сброс не различить",
-            Ck::ImageGenuine => "известная картинка сайта настоящая",
-            Ck::ImageWrongSize => "известная картинка сайта неверного размера",
-            Ck::ImageNotAnImage => "известная картинка сайта — не картинка: отвечает кто-то другой",
-            Ck::ImageTimedOut => "известная картинка не загрузилась за {n} с",
-            Ck::ContentNotChecked => "содержимое не проверено",
-            Ck::SlowerThanControl => "в {n} раз медленнее контрольного",
-            Ck::SocketOpened => "WebSocket открылся",
-            Ck::SocketFailed => "WebSocket не открылся",
-            Ck::IceReached => "STUN-сервер ответил",
-            Ck::IceFailed => "STUN-сервер не ответил",
-            Ck::HostReachable => "сам сайт открывается",
-            Ck::OutsideReachable => "извне вашей сети он работает",
-            Ck::OutsideUnreachable => "извне вашей сети он тоже не работает",
-            Ck::OutsideNoSuchName => "извне такого имени тоже нет",
-            Ck::ControlsFailed => "всегда доступные сайты тоже не открылись: похоже, нет соединения",
-            Ck::NoControls => "контрольные сайты не проверялись",
-            Ck::SkippedUnsupported => "пропущено: браузер не поддерживает нужное",
-            Ck::NotMeasured => "не проверено",
-            Ck::SharedPrefixFailing => "в той же сети так же не работают: {n}",
-        },
+    }
+}
+
+/// A clue in words; `{n}` stands for its number.
+pub fn clue(c: &Clue) -> &'static str {
+    match c {
+        Clue::Loaded { .. } => "загрузился за {n} мс",
+        Clue::FailedFast { .. } => "ошибка через {n} мс",
+        Clue::TimedOut { .. } => "нет ответа за {n} с",
+        Clue::DohResolves => "имя разрешается через внешний резолвер",
+        Clue::DohNoSuchName => "такого имени нигде нет",
+        Clue::DohUnavailable => "внешний резолвер недоступен",
+        Clue::ResolvesLocally => "ваш резолвер знает это имя",
+        Clue::NotResolvedLocally => "ваш резолвер не знает это имя",
+        Clue::ResolveUnsupported => "не удалось спросить ваш резолвер (нет WebRTC): DNS и сброс не различить",
+        Clue::ImageGenuine => "известная картинка сайта настоящая",
+        Clue::ImageWrongSize { .. } => "известная картинка сайта неверного размера",
+        Clue::ImageNotAnImage => "известная картинка сайта — не картинка: отвечает кто-то другой",
+        Clue::ImageTimedOut { .. } => "известная картинка не загрузилась за {n} с",
+        Clue::ContentNotChecked => "содержимое не проверено",
+        Clue::SlowerThanControl { .. } => "в {n} раз медленнее контрольного",
+        Clue::SocketOpened => "WebSocket открылся",
+        Clue::SocketFailed => "WebSocket не открылся",
+        Clue::IceReached => "STUN-сервер ответил",
+        Clue::IceFailed => "STUN-сервер не ответил",
+        Clue::HostReachable => "сам сайт открывается",
+        Clue::OutsideReachable => "извне вашей сети он работает",
+        Clue::OutsideUnreachable => "извне вашей сети он тоже не работает",
+        Clue::OutsideNoSuchName => "извне такого имени тоже нет",
+        Clue::ControlsFailed => "всегда доступные сайты тоже не открылись: похоже, нет соединения",
+        Clue::NoControls => "контрольные сайты не проверялись",
+        Clue::SkippedUnsupported => "пропущено: браузер не поддерживает нужное",
+        Clue::NotMeasured => "не проверено",
+        Clue::SharedPrefixFailing { .. } => "в той же сети так же не работают: {n}",
     }
 }

@@ -78,8 +78,7 @@ fn download(name: &str, mime: &str, text: &str) {
 }
 
 fn csv_of(entries: &[ResultEntry]) -> String {
-    let q =
-        |s: &str| if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() };
+    let q = ajar_core::csv::quote;
     let mut out = String::from("url,category,verdict,confidence,evidence\n");
     for e in entries {
         let clues = serde_json::to_string(&e.clues).unwrap_or_default();

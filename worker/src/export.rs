@@ -136,13 +136,7 @@ fn ooni(r: &Row) -> Value {
 }
 
 fn csv(r: &Row) -> String {
-    let q = |s: &str| {
-        if s.contains([',', '"', '\n']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_string()
-        }
-    };
+    let q = ajar_core::csv::quote;
     format!(
         "{},{},{},{},{},{},{},{},{},{}",
         r.report_id,
