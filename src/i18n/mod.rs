@@ -64,6 +64,21 @@ impl Lang {
         }
     }
 
+    /// Confidence in words first, the number after: "high (97%)".
+    pub fn confidence(self, c: f32) -> String {
+        let word = match c {
+            c if c >= 0.9 => K::ConfHigh,
+            c if c >= 0.7 => K::ConfMedium,
+            _ => K::ConfLow,
+        };
+        format!("{} ({:.0}%)", self.t(word), c * 100.0)
+    }
+
+    /// An hour as stored (`2026-11-23T12:00:00Z`) as a reader writes it: `2026-11-23 12:00 UTC`.
+    pub fn hour(self, h: &str) -> String {
+        h.replace('T', " ").replace(":00:00Z", ":00 UTC")
+    }
+
     pub fn verdict(self, v: Verdict) -> &'static str {
         self.t(K::Verdict(v))
     }
@@ -131,6 +146,14 @@ pub enum K {
     ListError,
     Again,
     Language,
+    WindowDay,
+    WindowHour,
+    WindowAll,
+    ConfHigh,
+    ConfMedium,
+    ConfLow,
+    ReportIdNote,
+    VerdictTotals,
     NavTest,
     NavExplorer,
     NavMethod,

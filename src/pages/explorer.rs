@@ -6,7 +6,7 @@ use crate::net::fetch_ok;
 use ajar_core::verdict::Verdict;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use web_sys::HtmlInputElement;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -55,6 +55,21 @@ struct Campaign {
     active: bool,
 }
 
+/// What the explorer shows: filters of `/v1/aggregates`.
+#[derive(Debug, Clone, PartialEq)]
+struct Filter {
+    country: String,
+    asn: String,
+    url: String,
+    window: String,
+}
+
+impl Default for Filter {
+    fn default() -> Self {
+        Filter { country: String::new(), asn: String::new(), url: String::new(), window: "day".into() }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 enum Load<T> {
     Loading,
@@ -71,22 +86,25 @@ pub fn explorer(props: &Props) -> Html {
     let lang = props.lang;
     let data = use_state(|| Load::<Aggregates>::Loading);
     let campaign = use_state(|| Option::<Campaign>::None);
-    let country = use_state(String::new);
-    let input = use_node_ref();
+    let filter = use_state(Filter::default);
+    let (country_ref, asn_ref, site_ref, window_ref) = (use_node_ref(), use_node_ref(), use_node_ref(), use_node_ref());
     {
-        let (data, campaign, base, id, cc) =
-            (data.clone(), campaign.clone(), props.collector.clone(), props.campaign.clone(), (*country).clone());
-        use_effect_with((props.campaign.clone(), (*country).clone()), move |_| {
+        let (data, campaign, base, id, f) =
+            (data.clone(), campaign.clone(), props.collector.clone(), props.campaign.clone(), (*filter).clone());
+        use_effect_with((props.campaign.clone(), (*filter).clone()), move |_| {
             wasm_bindgen_futures::spawn_local(async move {
-                let mut q = String::from("window=day");
+                let mut q = format!("window={}", f.window);
                 if let Some(id) = &id {
                     q.push_str(&format!("&campaign={id}"));
                     if let Ok(t) = fetch_ok(&format!("{base}/v1/campaigns/{id}"), None).await {
                         campaign.set(serde_json::from_str(&t).ok());
                     }
                 }
-                if !cc.is_empty() {
-                    q.push_str(&format!("&country={cc}"));
+                let enc = |v: &str| String::from(js_sys::encode_uri_component(v));
+                for (key, value) in [("country", &f.country), ("asn", &f.asn), ("url", &f.url)] {
+                    if !value.is_empty() {
+                        q.push_str(&format!("&{key}={}", enc(value)));
+                    }
                 }
                 match fetch_ok(&format!("{base}/v1/aggregates?{q}"), None).await {
                     Ok(t) => {
@@ -98,12 +116,19 @@ pub fn explorer(props: &Props) -> Html {
         });
     }
     let apply = {
-        let (country, input) = (country.clone(), input.clone());
+        let (filter, refs) =
+            (filter.clone(), (country_ref.clone(), asn_ref.clone(), site_ref.clone(), window_ref.clone()));
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            if let Some(i) = input.cast::<HtmlInputElement>() {
-                country.set(i.value().trim().to_ascii_uppercase());
-            }
+            let value =
+                |r: &NodeRef| r.cast::<HtmlInputElement>().map(|i| i.value().trim().to_string()).unwrap_or_default();
+            let window = refs.3.cast::<HtmlSelectElement>().map(|s| s.value()).unwrap_or_else(|| "day".into());
+            filter.set(Filter {
+                country: value(&refs.0).to_ascii_uppercase(),
+                asn: value(&refs.1).trim_start_matches(['A', 'S', 'a', 's']).to_string(),
+                url: value(&refs.2),
+                window,
+            });
         })
     };
     let campaign_html = match (&props.campaign, &*campaign) {
@@ -142,7 +167,8 @@ pub fn explorer(props: &Props) -> Html {
             let max = totals.values().copied().max().unwrap_or(1).max(1);
             html! {
                 <>
-                    <ul class="bars" aria-label={lang.t(K::ResultsTitle)}>
+                    <h3>{ lang.t(K::VerdictTotals) }</h3>
+                    <ul class="bars" aria-label={lang.t(K::VerdictTotals)}>
                         { for totals.iter().map(|(v, n)| html! {
                             <li><span class="bar-label">{ verdict_word(lang, v) }</span>
                                 <span class="bar" style={format!("width:{}%", 100 * n / max)}></span>
@@ -153,7 +179,7 @@ pub fn explorer(props: &Props) -> Html {
                         <h3>{ lang.t(K::WavesTitle) }</h3>
                         <ul class="patterns">{ for agg.waves.iter().map(|w| html! {
                             <li>{ lang.t(K::WaveText).replace("{n}", &lang.sites(w.targets.len())).replace("{t}", &verdict_word(lang, &w.technique))
-                                .replace("{c}", &w.country).replace("{a}", &w.asn.to_string()).replace("{s}", &w.since) }</li>
+                                .replace("{c}", &w.country).replace("{a}", &w.asn.to_string()).replace("{s}", &lang.hour(&w.since)) }</li>
                         }) }</ul>
                     }
                     <div class="table-wrap">
@@ -179,7 +205,7 @@ pub fn explorer(props: &Props) -> Html {
                                         if c.confirmed { format!("✕ {} ({})", lang.t(K::Confirmed), c.technique.as_deref().map(|t| verdict_word(lang, t)).unwrap_or_default()) }
                                         else if c.anomaly { format!("! {}", lang.t(K::Anomaly)) }
                                         else { format!("✓ {}", lang.t(K::NoFinding)) }
-                                    }{ c.first_blocked_hour.as_ref().filter(|_| c.anomaly).map(|h| format!(" · {} {h}", lang.t(K::Since))).unwrap_or_default() }</td>
+                                    }{ c.first_blocked_hour.as_ref().filter(|_| c.anomaly).map(|h| format!(" · {} {}", lang.t(K::Since), lang.hour(h))).unwrap_or_default() }</td>
                                 </tr>
                             }) }</tbody>
                         </table>
@@ -196,7 +222,17 @@ pub fn explorer(props: &Props) -> Html {
             <p>{ lang.t(K::ExplorerIntro) }</p>
             <form class="filter" onsubmit={apply}>
                 <label for="filter-country">{ lang.t(K::FilterCountry) }</label>
-                <input id="filter-country" ref={input} maxlength="2" size="4" value={(*country).clone()} />
+                <input id="filter-country" ref={country_ref} maxlength="2" size="4" value={filter.country.clone()} />
+                <label for="filter-asn">{ lang.t(K::Network) }</label>
+                <input id="filter-asn" ref={asn_ref} inputmode="numeric" size="8" value={filter.asn.clone()} />
+                <label for="filter-url">{ lang.t(K::Site) }</label>
+                <input id="filter-url" ref={site_ref} type="url" placeholder="https://" value={filter.url.clone()} />
+                <label for="filter-window">{ lang.t(K::Window) }</label>
+                <select id="filter-window" ref={window_ref}>
+                    { for [("day", K::WindowDay), ("hour", K::WindowHour), ("all", K::WindowAll)].into_iter().map(|(v, k)| html! {
+                        <option value={v} selected={filter.window == v}>{ lang.t(k) }</option>
+                    }) }
+                </select>
                 <button type="submit">{ lang.t(K::Apply) }</button>
             </form>
             { body }

@@ -43,7 +43,7 @@ fn row(lang: Lang, r: &Row) -> Html {
             <td class="url" data-label={lang.t(K::Site)} title={r.url.clone()}>{ site_name(&r.url) }</td>
             <td data-label={lang.t(K::Category)}>{ lang.category(&r.category) }</td>
             <td data-label={lang.t(K::VerdictCol)}>{ r.finding.as_ref().map_or_else(|| html! { <span class="pending">{ "…" }</span> }, |f| badge(lang, f.verdict)) }</td>
-            <td data-label={lang.t(K::Confidence)}>{ r.finding.as_ref().map(|f| format!("{:.0}%", f.confidence * 100.0)).unwrap_or_default() }</td>
+            <td data-label={lang.t(K::Confidence)}>{ r.finding.as_ref().map(|f| lang.confidence(f.confidence)).unwrap_or_default() }</td>
             <td class="clues" data-label={lang.t(K::Evidence)}>{ r.finding.as_ref().map(|f| f.clues.iter().map(|c| lang.clue(c)).collect::<Vec<_>>().join("; ")).unwrap_or_default() }</td>
         </tr>
     }

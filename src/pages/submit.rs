@@ -95,7 +95,7 @@ pub fn submit_panel(props: &Props) -> Html {
             <p class="sent-summary">{ lang.t(K::SubmitSummary)
                 .replace("{n}", &lang.sites(report.results.len()))
                 .replace("{b}", &report.browser)
-                .replace("{h}", &report.created_hour.replace('T', " ").replace(":00:00Z", ":00 UTC")) }</p>
+                .replace("{h}", &lang.hour(&report.created_hour)) }</p>
             <details>
                 <summary>{ "JSON" }</summary>
                 <pre id="report-preview" tabindex="0">{ preview }</pre>

@@ -45,6 +45,12 @@ test('start page, language switch, methodology and explorer at both widths', asy
     await page.click('a[href="#/explorer"]');
     await page.waitForSelector('#explorer-title');
     await page.waitForFunction(() => !document.querySelector('.explorer [role="status"]'));
+    await page.fill('#filter-country', 'us');
+    await page.fill('#filter-asn', 'AS395747');
+    await page.selectOption('#filter-window', 'all');
+    await page.click('.filter button[type="submit"]');
+    await page.waitForSelector('#aggregates tr[data-url]');
+    assert.match(await page.locator('#aggregates tbody tr').first().innerText(), /AS395747/);
     if (name === 'phone') await noHorizontalScroll(page);
     await page.screenshot({ path: `${SCREENSHOTS}explorer-${name}.png`, fullPage: true });
   }
