@@ -26,13 +26,20 @@ const TEMPLATE = JSON.stringify({
   });
 const report = () => TEMPLATE.replace('@ID@', randomBytes(16).toString('hex'));
 
-async function load(method, path, body) {
+// `perClientRps`: open-loop pacing (each client starts a request every 1/rate s);
+// without it each client sends as fast as answers come (closed loop: the capacity).
+async function load(method, path, body, perClientRps) {
   const latencies = [];
   let requests = 0, accepted = 0, errors = 0, fivexx = 0;
   const end = performance.now() + SECONDS * 1000;
   const t0 = performance.now();
   await Promise.all(Array.from({ length: CLIENTS }, async (_, c) => {
+    let next = performance.now() + (perClientRps ? Math.random() * 1000 / perClientRps : 0);
     while (performance.now() < end) {
+      if (perClientRps) {
+        await new Promise((r) => setTimeout(r, Math.max(0, next - performance.now())));
+        next += 1000 / perClientRps;
+      }
       const t = performance.now();
       try {
         const res = await fetch(`${COLLECTOR}${path}`, { method, body: body?.(),
@@ -53,12 +60,16 @@ async function load(method, path, body) {
 
 const ingest = await load('POST', '/v1/reports', report);
 const noop = await load('GET', '/v1/ping');
+// Latency at a bounded load: half of the measured ingest capacity, spread over the clients.
+const boundedRate = Math.max(1, Math.round(ingest.rps / 2));
+const bounded = await load('POST', '/v1/reports', report, boundedRate / CLIENTS);
 const count = JSON.parse(execFileSync('npx', ['wrangler', 'd1', 'execute', 'DB', '--local', '--persist-to', process.env.AJAR_D1_STATE,
   '--json', '--command', 'SELECT COUNT(*) AS n FROM reports'], { cwd: new URL('../../worker', import.meta.url).pathname }).toString());
-const stored = count[0].results[0].n;
+const stored = count[0].results[0].n - bounded.accepted;
 const out = { seconds: ingest.seconds, clients: CLIENTS, requests: ingest.requests, accepted: ingest.accepted, rps: ingest.rps,
   p50_ms: ingest.p50_ms, p99_ms: ingest.p99_ms, errors: ingest.errors, server_errors: ingest.fivexx, stored,
-  noop_rps: noop.rps, noop_p99_ms: noop.p99_ms, ingest_to_noop: Math.round(ingest.rps / noop.rps * 1000) / 1000 };
+  noop_rps: noop.rps, noop_p99_ms: noop.p99_ms, ingest_to_noop: Math.round(ingest.rps / noop.rps * 1000) / 1000,
+  bounded: { target_rps: boundedRate, rps: bounded.rps, p50_ms: bounded.p50_ms, p99_ms: bounded.p99_ms, errors: bounded.errors } };
 mkdirSync('target/bench', { recursive: true });
 writeFileSync('target/bench/collector.json', JSON.stringify(out));
 console.log(JSON.stringify(out));
