@@ -26,7 +26,9 @@ type Outcome = std::result::Result<Reply, ApiError>;
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     Router::new()
         .options("/v1/*path", |_, _| http::preflight())
+        // Does nothing (not even read a body): the load benchmark's measure of the runtime itself.
         .get("/v1/ping", |_, _| http::answer(Ok(Reply::Empty)))
+        .post("/v1/ping", |_, _| http::answer(Ok(Reply::Empty)))
         .get("/v1/whoami", |req, _| http::answer(Ok(Reply::Json(whoami(&req), 200))))
         .post_async("/v1/reports", |mut req, ctx| async move { http::answer(post_report(&mut req, &ctx).await) })
         .get_async("/v1/reports/:id", |_, ctx| async move { http::answer(get_report(&ctx).await) })
