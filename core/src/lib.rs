@@ -13,6 +13,7 @@ pub mod config;
 pub mod csv;
 pub mod digest;
 pub mod infer;
+pub mod limits;
 pub mod list;
 pub mod observation;
 pub mod patterns;

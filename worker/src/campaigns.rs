@@ -4,17 +4,7 @@ use crate::error::ApiError;
 use ajar_core::campaign::Descriptor;
 use ajar_core::digest::sha256_hex;
 use serde_json::{json, Value};
-use wasm_bindgen::JsValue;
 use worker::D1Database;
-
-fn random_hex(bytes: usize) -> String {
-    let array = js_sys::Uint8Array::new_with_length(bytes as u32);
-    let crypto = js_sys::Reflect::get(&js_sys::global(), &"crypto".into()).unwrap_or(JsValue::UNDEFINED);
-    if let Ok(f) = js_sys::Reflect::get(&crypto, &"getRandomValues".into()) {
-        let _ = js_sys::Function::from(f).call1(&crypto, &array);
-    }
-    array.to_vec().iter().map(|b| format!("{b:02x}")).collect()
-}
 
 fn parse(body: &[u8]) -> Result<Descriptor, ApiError> {
     let d: Descriptor = serde_json::from_slice(body).map_err(|e| ApiError::BadCampaign("body", e.to_string()))?;
@@ -24,7 +14,8 @@ fn parse(body: &[u8]) -> Result<Descriptor, ApiError> {
 
 pub async fn create(db: &D1Database, body: &[u8], hour: &str) -> Result<Value, ApiError> {
     let d = parse(body)?;
-    let (id, token) = (random_hex(8), random_hex(24));
+    let no_random = || ApiError::Storage("no random source".into());
+    let (id, token) = (crate::random::hex(8).ok_or_else(no_random)?, crate::random::hex(24).ok_or_else(no_random)?);
     db.prepare(
         "INSERT INTO campaigns (id, descriptor, owner_sha256, created_hour, updated_hour) VALUES (?1, ?2, ?3, ?4, ?4)",
     )

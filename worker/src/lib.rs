@@ -10,6 +10,7 @@ mod error;
 mod export;
 mod http;
 mod limits;
+mod random;
 mod store;
 
 use ajar_core::privacy::coarse_hour;
