@@ -151,14 +151,14 @@ pub fn app() -> Html {
                 automation::publish_running(list.targets.len());
                 dispatcher.dispatch(Action::Started { campaign, list_id: id.clone(), rows, now_ms: timer::now_ms() });
                 let d = dispatcher.clone();
-                let handle = runner::start(
-                    list,
-                    id,
-                    controls,
-                    params.config.clone(),
-                    params.outside.clone(),
-                    Callback::from(move |a| d.dispatch(a)),
-                );
+                let sink: Rc<dyn Fn(runner::Event)> = Rc::new(move |e| {
+                    d.dispatch(match e {
+                        runner::Event::Found(found) => Action::Found(found),
+                        runner::Event::Progress(n) => Action::Progress(n),
+                        runner::Event::Finished { entries, patterns } => Action::Finished { entries, patterns },
+                    })
+                });
+                let handle = runner::start(list, id, controls, params.config.clone(), params.outside.clone(), sink);
                 *run.borrow_mut() = Some(handle);
             });
         })

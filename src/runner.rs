@@ -1,14 +1,14 @@
 //! Drives the core's plan with the browser adapters: `concurrency` workers pull
-//! tasks, run them, record observations; verdicts stream to the UI as they settle.
+//! tasks, run them, record observations; verdicts stream out as events as they settle.
+//! No UI here: the app and the embed both drive runs through this.
 
 use crate::automation;
 use crate::net::fetch_ok;
 use crate::probe::{self, timer};
-use crate::state::Action;
 use ajar_core::config::PlanConfig;
 use ajar_core::list::List;
 use ajar_core::observation::{Observation, OutsideView};
-use ajar_core::patterns::{self, Measured};
+use ajar_core::patterns::{self, Measured, Pattern};
 use ajar_core::plan::{Plan, Step};
 use ajar_core::privacy::prefix_of;
 use ajar_core::report::{ProbeSummary, ResultEntry};
@@ -16,7 +16,17 @@ use ajar_core::verdict::Finding;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
-use yew::Callback;
+
+/// What a run tells its owner, as it goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// Verdicts that became final: (index in the list, finding).
+    Found(Vec<(usize, Finding)>),
+    /// How many targets have their verdict.
+    Progress(usize),
+    /// All done (or stopped): every target's entry, ready for a report, and the patterns.
+    Finished { entries: Vec<ResultEntry>, patterns: Vec<Pattern> },
+}
 
 pub struct Run {
     plan: RefCell<Plan>,
@@ -28,7 +38,7 @@ pub struct Run {
     /// Most probes ever in flight at once (the plan caps it; reported for benchmarks).
     max_in_flight: Cell<usize>,
     start: f64,
-    dispatch: Callback<Action>,
+    sink: Rc<dyn Fn(Event)>,
 }
 
 /// Starts a run; returns a handle whose `stop()` ends it early.
@@ -38,7 +48,7 @@ pub fn start(
     controls: List,
     config: PlanConfig,
     outside: Option<String>,
-    dispatch: Callback<Action>,
+    sink: Rc<dyn Fn(Event)>,
 ) -> Rc<Run> {
     let workers = config.effective_concurrency();
     let plan = Plan::new(config, controls.targets, list.targets.clone());
@@ -50,7 +60,7 @@ pub fn start(
         max_in_flight: Cell::new(0),
         outside_pending: Cell::new(false),
         start: timer::now_ms(),
-        dispatch,
+        sink,
     });
     // Probes start at once; verdicts wait for the outside view, asked for meanwhile.
     if let Some(url) = outside {
@@ -131,9 +141,9 @@ impl Run {
         let found = self.plan.borrow_mut().take_findings();
         if !found.is_empty() {
             self.findings.borrow_mut().extend(found.iter().cloned());
-            self.dispatch.emit(Action::Found(found));
+            (self.sink)(Event::Found(found));
         }
-        self.dispatch.emit(Action::Progress(self.findings.borrow().len()));
+        (self.sink)(Event::Progress(self.findings.borrow().len()));
     }
 
     /// All verdicts in: patterns across targets, the report's entries, `window.ajar`.
@@ -182,7 +192,7 @@ impl Run {
         drop(findings);
         drop(plan);
         automation::publish_done(&entries, &found_patterns, self.stop.get(), self.max_in_flight.get());
-        self.dispatch.emit(Action::Finished { entries, patterns: found_patterns });
+        (self.sink)(Event::Finished { entries, patterns: found_patterns });
     }
 }
 

@@ -2,11 +2,10 @@
 
 use crate::collector::{self, Sent};
 use crate::i18n::{Lang, K};
-use crate::probe::timer::wall_ms;
+use crate::report_build;
 use crate::state::{Action, AppState, Submit};
 use ajar_core::patterns::Pattern;
-use ajar_core::privacy::{browser_family, coarse_hour};
-use ajar_core::report::{Report, ResultEntry, SCHEMA};
+use ajar_core::report::ResultEntry;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -21,43 +20,12 @@ pub struct Props {
     pub dispatch: UseReducerDispatcher<AppState>,
 }
 
-/// A fresh random id per report: it makes retries idempotent and links nothing.
-fn fresh_id() -> String {
-    let mut bytes = [0u8; 16];
-    let crypto = web_sys::window().and_then(|w| w.crypto().ok());
-    if crypto.and_then(|c| c.get_random_values_with_u8_array(&mut bytes).ok()).is_none() {
-        for b in bytes.iter_mut() {
-            *b = (js_sys::Math::random() * 256.0) as u8;
-        }
-    }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn build(p: &Props) -> Report {
-    let ua = web_sys::window().and_then(|w| w.navigator().user_agent().ok()).unwrap_or_default();
-    Report {
-        schema: SCHEMA.into(),
-        id: fresh_id(),
-        created_hour: coarse_hour(wall_ms()),
-        software: concat!("ajar/", env!("CARGO_PKG_VERSION")).into(),
-        browser: browser_family(&ua).into(),
-        list: p.list_id.clone(),
-        campaign: p.campaign.clone(),
-        // The collector refuses IP-literal targets (they could be a visitor's own network).
-        results: p
-            .entries
-            .iter()
-            .filter(|e| !ajar_core::url::TargetUrl::parse(&e.url).is_ok_and(|u| u.host_is_ip()))
-            .cloned()
-            .collect(),
-        patterns: p.patterns.clone(),
-    }
-}
-
 #[function_component(SubmitPanel)]
 pub fn submit_panel(props: &Props) -> Html {
     let lang = props.lang;
-    let report = use_memo((props.entries.clone(), props.list_id.clone()), |_| build(props));
+    let report = use_memo((props.entries.clone(), props.list_id.clone()), |_| {
+        report_build::build(&props.entries, &props.patterns, &props.list_id, props.campaign.clone())
+    });
     let preview = serde_json::to_string_pretty(&*report).unwrap_or_default();
     let send = {
         let (report, dispatch, base) = (report.clone(), props.dispatch.clone(), props.collector.clone());

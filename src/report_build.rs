@@ -1,0 +1,38 @@
+//! A report from a run's entries: what the visitor is shown before sending, and sends.
+
+use crate::probe::timer::wall_ms;
+use ajar_core::patterns::Pattern;
+use ajar_core::privacy::{browser_family, coarse_hour};
+use ajar_core::report::{Report, ResultEntry, SCHEMA};
+
+/// A fresh random id per report: it makes retries idempotent and links nothing.
+fn fresh_id() -> String {
+    let mut bytes = [0u8; 16];
+    let crypto = web_sys::window().and_then(|w| w.crypto().ok());
+    if crypto.and_then(|c| c.get_random_values_with_u8_array(&mut bytes).ok()).is_none() {
+        for b in bytes.iter_mut() {
+            *b = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn build(entries: &[ResultEntry], patterns: &[Pattern], list_id: &str, campaign: Option<String>) -> Report {
+    let ua = web_sys::window().and_then(|w| w.navigator().user_agent().ok()).unwrap_or_default();
+    Report {
+        schema: SCHEMA.into(),
+        id: fresh_id(),
+        created_hour: coarse_hour(wall_ms()),
+        software: concat!("ajar/", env!("CARGO_PKG_VERSION")).into(),
+        browser: browser_family(&ua).into(),
+        list: list_id.to_string(),
+        campaign,
+        // The collector refuses IP-literal targets (they could be a visitor's own network).
+        results: entries
+            .iter()
+            .filter(|e| !ajar_core::url::TargetUrl::parse(&e.url).is_ok_and(|u| u.host_is_ip()))
+            .cloned()
+            .collect(),
+        patterns: patterns.to_vec(),
+    }
+}
