@@ -12,7 +12,7 @@ cargo fmt --all --check
 echo "== clippy (native)"
 cargo clippy -q -p ajar-core -p ajar-lab --all-targets -- -D warnings
 echo "== clippy (wasm32)"
-cargo clippy -q --target wasm32-unknown-unknown -p ajar -p ajar-core -p ajar-worker -p ajar-wasm-tests --all-targets -- -D warnings
+cargo clippy -q --target wasm32-unknown-unknown -p ajar -p ajar-core -p ajar-worker -p ajar-wasm-tests -p ajar-embed --all-targets -- -D warnings
 # The app crate without yew (probes, runner, collector client) must keep building for the embed.
 cargo clippy -q --target wasm32-unknown-unknown -p ajar --no-default-features -- -D warnings
 echo "== native tests"

@@ -155,7 +155,10 @@ pub fn app() -> Html {
                     d.dispatch(match e {
                         runner::Event::Found(found) => Action::Found(found),
                         runner::Event::Progress(n) => Action::Progress(n),
-                        runner::Event::Finished { entries, patterns } => Action::Finished { entries, patterns },
+                        runner::Event::Finished { entries, patterns, stopped, max_in_flight } => {
+                            automation::publish_done(&entries, &patterns, stopped, max_in_flight);
+                            Action::Finished { entries, patterns }
+                        }
                     })
                 });
                 let handle = runner::start(list, id, controls, params.config.clone(), params.outside.clone(), sink);

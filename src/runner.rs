@@ -2,7 +2,6 @@
 //! tasks, run them, record observations; verdicts stream out as events as they settle.
 //! No UI here: the app and the embed both drive runs through this.
 
-use crate::automation;
 use crate::net::fetch_ok;
 use crate::probe::{self, timer};
 use ajar_core::config::PlanConfig;
@@ -25,7 +24,7 @@ pub enum Event {
     /// How many targets have their verdict.
     Progress(usize),
     /// All done (or stopped): every target's entry, ready for a report, and the patterns.
-    Finished { entries: Vec<ResultEntry>, patterns: Vec<Pattern> },
+    Finished { entries: Vec<ResultEntry>, patterns: Vec<Pattern>, stopped: bool, max_in_flight: usize },
 }
 
 pub struct Run {
@@ -191,8 +190,12 @@ impl Run {
             .collect();
         drop(findings);
         drop(plan);
-        automation::publish_done(&entries, &found_patterns, self.stop.get(), self.max_in_flight.get());
-        (self.sink)(Event::Finished { entries, patterns: found_patterns });
+        (self.sink)(Event::Finished {
+            entries,
+            patterns: found_patterns,
+            stopped: self.stop.get(),
+            max_in_flight: self.max_in_flight.get(),
+        });
     }
 }
 

@@ -25,6 +25,9 @@ pub struct Descriptor {
     /// ISO 3166 alpha-2 codes it targets (empty: everywhere).
     #[serde(default)]
     pub countries: Vec<String>,
+    /// Countries where the partner-site embed must not measure (too risky for readers).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub embed_skip_countries: Vec<String>,
     pub starts_hour: String,
     pub expires_hour: String,
 }
@@ -79,9 +82,10 @@ impl Descriptor {
             }
             _ => return Err(CampaignError::ListSource),
         }
-        if self.countries.len() > 250
-            || !self.countries.iter().all(|c| c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()))
-        {
+        let codes = |cs: &[String]| {
+            cs.len() <= 250 && cs.iter().all(|c| c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()))
+        };
+        if !codes(&self.countries) || !codes(&self.embed_skip_countries) {
             return Err(CampaignError::Countries);
         }
         let (Some(start), Some(end)) = (parse_hour(&self.starts_hour), parse_hour(&self.expires_hour)) else {
@@ -114,6 +118,7 @@ mod tests {
             }]),
             list_url: None,
             countries: vec!["RU".into()],
+            embed_skip_countries: vec![],
             starts_hour: "2026-11-01T00:00:00Z".into(),
             expires_hour: "2026-12-01T00:00:00Z".into(),
         }

@@ -149,6 +149,8 @@ pub struct Scenario {
 pub const CONTROL_HOST: &str = "control.test";
 /// The lab's DNS-over-HTTPS resolver (JSON API).
 pub const DOH_HOST: &str = "doh.test";
+/// A partner news site serving `www/partner.html`, for the embed's tests.
+pub const PARTNER_HOST: &str = "partner.test";
 /// The lab's own API: the list, the controls, the outside view, the ground truth.
 pub const API_HOST: &str = "lab.test";
 /// The provider range that [`Technique::IpRange`] hosts share.

@@ -3,7 +3,7 @@
 //! sockets (one answering, one silent). Threads, blocking I/O: connections are
 //! few and some are meant to hang forever.
 
-use crate::scenario::{Host, Scenario, Technique, API_HOST, CONTROL_HOST, DOH_HOST, THROTTLE_BPS};
+use crate::scenario::{Host, Scenario, Technique, API_HOST, CONTROL_HOST, DOH_HOST, PARTNER_HOST, THROTTLE_BPS};
 use crate::{image, stun, tls, websocket};
 use serde_json::json;
 use socket2::SockRef;
@@ -106,6 +106,7 @@ impl Lab {
                 {
                     self.doh(&mut stream, &req)
                 }
+                _ if req.host == PARTNER_HOST => self.partner(&mut stream, &req),
                 _ if req.host == API_HOST => self.api(&mut stream, &req),
                 _ if req.host == CONTROL_HOST => self.page(&mut stream, &req, None),
                 Some(h) => self.behave(&mut stream, &req, h),
@@ -180,6 +181,19 @@ impl Lab {
                 true
             }
         }
+    }
+
+    /// The demo partner page, under a strict CSP with only the additions docs/embed.md asks for.
+    fn partner(&self, stream: &mut TcpStream, req: &Request) -> bool {
+        let collector = query_param(&req.path, "collector").unwrap_or_default();
+        let collector: String =
+            collector.chars().filter(|c| c.is_ascii_alphanumeric() || ":/.-".contains(*c)).collect();
+        let csp = format!(
+            "default-src 'self'; script-src 'self' 'unsafe-inline' {collector} 'wasm-unsafe-eval'; \
+             connect-src *; img-src * data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
+        );
+        let page = include_str!("../../www/partner.html");
+        respond(stream, 200, "text/html; charset=utf-8", page.as_bytes(), &[("Content-Security-Policy", csp.as_str())])
     }
 
     /// A request from the collector's control (`X-Ajar-Host`: it stands outside the censored
@@ -322,8 +336,30 @@ fn query_param(path: &str, key: &str) -> Option<String> {
     let query = path.split_once('?')?.1;
     query.split('&').find_map(|kv| {
         let (k, v) = kv.split_once('=')?;
-        (k == key).then(|| v.to_string())
+        (k == key).then(|| percent_decode(v))
     })
+}
+
+/// `%3A` → `:`, `+` → space; malformed escapes are kept as they are.
+fn percent_decode(v: &str) -> String {
+    let bytes = v.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped =
+            (bytes[i] == b'%').then(|| v.get(i + 1..i + 3)).flatten().and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (escaped, bytes[i]) {
+            (Some(b), _) => {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+            (None, b'+') => out.push(b' '),
+            (None, b) => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 struct Request {
@@ -366,5 +402,17 @@ impl Request {
         let mut body = vec![0; length];
         reader.read_exact(&mut body).ok()?;
         Some(Request { method, path, host, upgrade, outside, body })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn query_parameters_are_decoded() {
+        assert_eq!(
+            super::query_param("/?collector=http%3A%2F%2F127.0.0.1%3A8787&x=1", "collector").as_deref(),
+            Some("http://127.0.0.1:8787")
+        );
+        assert_eq!(super::percent_decode("a+b%2"), "a b%2");
     }
 }

@@ -1,0 +1,141 @@
+//! The embed's measurement, loaded lazily by `www/embed.js` after a reader agreed (or in
+//! controls-only mode, which needs no consent: it measures only ajar's own control hosts).
+//! Everything is the app's: the plan, the probes, the runner, the report, the offline queue.
+
+use ajar::collector::{self, Sent};
+use ajar::net::fetch_ok;
+use ajar::runner::{self, Event};
+use ajar_core::config::PlanConfig;
+use ajar_core::list::{List, Target};
+use ajar_core::patterns::Pattern;
+use ajar_core::report::ResultEntry;
+use serde::Deserialize;
+use serde_json::json;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+
+/// At most this many probes in flight from a partner's page (the outside-view request
+/// makes the fourth connection).
+const MAX_IN_FLIGHT: u32 = 3;
+/// Never more targets than this per page view, whatever the snippet asks.
+const MAX_TARGETS: usize = 20;
+
+#[derive(Debug, Deserialize)]
+struct Options {
+    collector: String,
+    campaign: Option<String>,
+    #[serde(default)]
+    controls_only: bool,
+    /// A CSV/JSON list of ajar's own control hosts (default: the collector itself).
+    controls: Option<String>,
+    #[serde(default = "default_max")]
+    max_probes: usize,
+}
+
+fn default_max() -> usize {
+    5
+}
+
+async fn list_of(url: &str) -> Result<List, String> {
+    let text = fetch_ok(url, None).await.map_err(|e| e.to_string())?;
+    List::parse(&text).map_err(|e| e.to_string())
+}
+
+/// The campaign's targets, or none when the reader's country is one the campaign keeps
+/// the embed away from (`embed_skip_countries`).
+async fn campaign_targets(base: &str, id: &str) -> Result<Vec<Target>, String> {
+    let text = fetch_ok(&format!("{base}/v1/campaigns/{id}"), None).await.map_err(|e| e.to_string())?;
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    if v["active"] != json!(true) {
+        return Err("the campaign is not running".into());
+    }
+    let skip: Vec<String> = serde_json::from_value(v["embed_skip_countries"].clone()).unwrap_or_default();
+    if !skip.is_empty() {
+        let me = fetch_ok(&format!("{base}/v1/whoami"), None).await.unwrap_or_default();
+        let cc = serde_json::from_str::<serde_json::Value>(&me).unwrap_or_default()["country"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        if skip.contains(&cc) {
+            return Err("not measured in this country".into());
+        }
+    }
+    match (v.get("targets"), v["list_url"].as_str()) {
+        (Some(t), _) => serde_json::from_value(t.clone()).map_err(|e| e.to_string()),
+        (None, Some(url)) => list_of(url).await.map(|l| l.targets),
+        (None, None) => Err("the campaign has no list".into()),
+    }
+}
+
+/// Runs the embed's measurement; resolves to a JSON summary. Never throws.
+#[wasm_bindgen]
+pub async fn measure(options: String) -> String {
+    match run(&options).await {
+        Ok(summary) => summary.to_string(),
+        Err(e) => json!({"error": e}).to_string(),
+    }
+}
+
+async fn run(options: &str) -> Result<serde_json::Value, String> {
+    let o: Options = serde_json::from_str(options).map_err(|e| e.to_string())?;
+    let base = o.collector.trim_end_matches('/').to_string();
+    collector::flush(&base, true).await;
+    let controls = match &o.controls {
+        Some(url) => list_of(url).await?,
+        None => List { targets: vec![Target { url: format!("{base}/"), category: "CTRL".into(), image: None }] },
+    };
+    let (targets, list_id) = match (&o.campaign, o.controls_only) {
+        (_, true) => (controls.targets.clone(), "controls"),
+        (Some(id), false) => (campaign_targets(&base, id).await?, "campaign"),
+        (None, false) => return Err("a campaign is needed unless the mode is controls-only".into()),
+    };
+    let targets: Vec<Target> = targets.into_iter().take(o.max_probes.clamp(1, MAX_TARGETS)).collect();
+    if targets.is_empty() {
+        return Err("nothing to measure".into());
+    }
+    let config = PlanConfig { concurrency: MAX_IN_FLIGHT, ..PlanConfig::default() };
+    let (done, finished) = finished_signal();
+    let sink: Rc<dyn Fn(Event)> = Rc::new(move |e| {
+        if let Event::Finished { entries, patterns, .. } = e {
+            done(entries, patterns);
+        }
+    });
+    let outside = (!o.controls_only).then(|| format!("{base}/v1/control"));
+    let _run = runner::start(List { targets }, list_id.into(), controls, config, outside, sink);
+    let (entries, patterns) = finished.await;
+    let campaign = if o.controls_only { None } else { o.campaign.clone() };
+    let report = ajar::report_build::build(&entries, &patterns, list_id, campaign);
+    let results = report.results.len();
+    if results == 0 {
+        return Ok(json!({"results": 0, "sent": "nothing"}));
+    }
+    let sent = match collector::send(&base, report.to_json()).await {
+        Sent::Stored(id) => json!({"stored": id}),
+        Sent::Queued => json!("queued"),
+        Sent::Refused(why) => json!({"refused": why}),
+    };
+    let verdicts: Vec<_> = entries.iter().map(|e| json!({"url": e.url, "verdict": e.verdict})).collect();
+    Ok(json!({"results": results, "sent": sent, "verdicts": verdicts}))
+}
+
+type Finished = (Vec<ResultEntry>, Vec<Pattern>);
+
+/// A callback that completes a future once.
+fn finished_signal() -> (impl Fn(Vec<ResultEntry>, Vec<Pattern>), impl std::future::Future<Output = Finished>) {
+    let slot: Rc<RefCell<Option<Finished>>> = Rc::new(RefCell::new(None));
+    let mut resolve: Option<js_sys::Function> = None;
+    let promise = js_sys::Promise::new(&mut |r, _| resolve = Some(r));
+    let (s, r) = (slot.clone(), resolve);
+    let done = move |entries, patterns| {
+        *s.borrow_mut() = Some((entries, patterns));
+        if let Some(r) = &r {
+            let _ = r.call0(&JsValue::NULL);
+        }
+    };
+    let wait = async move {
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+        slot.borrow_mut().take().unwrap_or_default()
+    };
+    (done, wait)
+}

@@ -1,0 +1,99 @@
+// The embed on a partner news site (served by the lab from another origin, under a strict
+// CSP): GPC/DNT, "no" (remembered), "yes" (report arrives with the campaign), controls-only;
+// the host page's scripts keep running, its layout does not move, no long task over 50 ms.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch } from './browser.mjs';
+import { COLLECTOR, SCREENSHOTS, labRules } from './helpers.mjs';
+
+let chrome, campaignId;
+const hourOffset = (h) => new Date((Math.floor(Date.now() / 3600000) + h) * 3600000).toISOString().replace('.000Z', 'Z');
+
+before(async () => {
+  chrome = await launch(labRules());
+  const res = await fetch(`${COLLECTOR}/v1/campaigns`, {
+    method: 'POST', headers: { 'content-type': 'application/json', 'cf-connecting-ip': '192.0.2.77' },
+    body: JSON.stringify({ name: 'Partner embed', description: 'Readers of The Daily Example', countries: [],
+      targets: [{ url: 'http://ok.test:8470/', category: 'NEWS' }, { url: 'http://nxdomain.test:8470/', category: 'COMT' }],
+      starts_hour: hourOffset(-1), expires_hour: hourOffset(48) }),
+  });
+  campaignId = (await res.json()).id;
+});
+after(async () => { await chrome?.close(); });
+
+const partner = (extra = {}) => `http://partner.test:8470/?${new URLSearchParams({ collector: COLLECTOR, campaign: campaignId, ...extra })}`;
+
+async function freshPage(init) {
+  const context = await chrome.browser.newContext();
+  await context.addInitScript(() => {
+    window.__perf = { longest: 0, cls: 0 };
+    new PerformanceObserver((l) => l.getEntries().forEach((e) => { window.__perf.longest = Math.max(window.__perf.longest, e.duration); }))
+      .observe({ type: 'longtask', buffered: true });
+    new PerformanceObserver((l) => l.getEntries().forEach((e) => { if (!e.hadRecentInput) window.__perf.cls += e.value; }))
+      .observe({ type: 'layout-shift', buffered: true });
+  });
+  if (init) await context.addInitScript(init);
+  return { context, page: await context.newPage() };
+}
+const state = (page) => page.evaluate(() => window.ajarEmbed && window.ajarEmbed.state);
+
+test('Global Privacy Control: no notice, no probes', async () => {
+  const { context, page } = await freshPage(() => Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true }));
+  await page.goto(partner());
+  await page.waitForFunction(() => window.ajarEmbed && window.ajarEmbed.state === 'declined-gpc');
+  assert.equal(await page.locator('div[role="dialog"]').count(), 0);
+  assert.equal(await page.evaluate(() => window.partnerScriptsRan), true);
+  await context.close();
+});
+
+test('"no" measures nothing and is remembered', async () => {
+  const { context, page } = await freshPage();
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.goto(partner({ lang: 'ru' }));
+  await page.getByRole('button', { name: 'Нет' }).waitFor();
+  await page.screenshot({ path: `${SCREENSHOTS}embed-notice-ru-phone.png` });
+  await page.getByRole('button', { name: 'Нет' }).click();
+  assert.equal(await state(page), 'declined');
+  await page.reload();
+  await page.waitForFunction(() => window.ajarEmbed && window.ajarEmbed.state === 'declined');
+  assert.equal(await page.getByRole('button', { name: 'Нет' }).count(), 0, 'not asked again');
+  await context.close();
+});
+
+test('"yes": the host page is unharmed and the report arrives with the campaign', async () => {
+  const { context, page } = await freshPage();
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(partner({ lang: 'en' }));
+  await page.getByRole('button', { name: 'Yes' }).waitFor();
+  await page.screenshot({ path: `${SCREENSHOTS}embed-notice-desktop.png` });
+  const clock = await page.textContent('#clock');
+  await page.getByRole('button', { name: 'Yes' }).click();
+  await page.waitForFunction(() => ['done', 'error'].includes(window.ajarEmbed.state), null, { timeout: 60000 });
+  const ns = await page.evaluate(() => window.ajarEmbed);
+  assert.equal(ns.state, 'done', JSON.stringify(ns));
+  assert.deepEqual(ns.result.verdicts.map((v) => v.verdict), ['ok', 'dns']);
+  const id = ns.result.sent.stored;
+  assert.match(id, /^[0-9a-f]{32}$/);
+  const stored = await (await fetch(`${COLLECTOR}/v1/reports/${id}`)).json();
+  assert.equal(stored.campaign, campaignId);
+  assert.equal(stored.list, 'campaign');
+  assert.equal(await page.evaluate(() => window.partnerScriptsRan), true);
+  await page.waitForFunction((c) => document.querySelector('#clock').textContent !== c, clock);
+  const perf = await page.evaluate(() => window.__perf);
+  assert.equal(perf.cls, 0, 'no layout shift');
+  assert.ok(perf.longest <= 50, `longest task ${perf.longest} ms`);
+  const globals = await page.evaluate(() => Object.keys(window).filter((k) => /ajar/i.test(k)));
+  assert.deepEqual(globals, ['ajarEmbed']);
+  await context.close();
+});
+
+test('controls-only: no question asked, only ajar\'s own hosts measured', async () => {
+  const { context, page } = await freshPage();
+  await page.goto(partner({ consent: 'controls-only', controls: 'http://lab.test:8470/controls.json' }));
+  await page.waitForFunction(() => ['done', 'error'].includes(window.ajarEmbed.state), null, { timeout: 60000 });
+  const ns = await page.evaluate(() => window.ajarEmbed);
+  assert.equal(ns.state, 'done', JSON.stringify(ns));
+  assert.deepEqual(ns.result.verdicts.map((v) => v.url), ['http://control.test:8470/']);
+  assert.equal(await page.locator('div[role="dialog"]').count(), 0);
+  await context.close();
+});
