@@ -14,6 +14,11 @@ start_lab
 node wasm-tests/bench/app.mjs
 stop_lab
 
+echo "== embed: sizes, longest task, load-event delay on the partner page"
+start_lab
+node wasm-tests/bench/embed.mjs
+stop_lab
+
 echo "== accuracy: seeded random scenario, every technique"
 ARGS=(--generate "${AJAR_BENCH_TARGETS:-500}" --seed "${AJAR_BENCH_SEED:-42}")
 start_lab "${ARGS[@]}"
