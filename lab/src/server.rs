@@ -190,7 +190,7 @@ impl Lab {
             collector.chars().filter(|c| c.is_ascii_alphanumeric() || ":/.-".contains(*c)).collect();
         let csp = format!(
             "default-src 'self'; script-src 'self' 'unsafe-inline' {collector} 'wasm-unsafe-eval'; \
-             connect-src *; img-src * data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
+             connect-src *; img-src * data:; style-src 'self' 'unsafe-inline'; frame-src {collector}; frame-ancestors 'none'"
         );
         let page = include_str!("../../www/partner.html");
         respond(stream, 200, "text/html; charset=utf-8", page.as_bytes(), &[("Content-Security-Policy", csp.as_str())])

@@ -97,3 +97,21 @@ test('controls-only: no question asked, only ajar\'s own hosts measured', async 
   assert.equal(await page.locator('div[role="dialog"]').count(), 0);
   await context.close();
 });
+
+test('iframe variant: the embed runs in the collector\'s origin inside a reserved box', async () => {
+  const { context, page } = await freshPage();
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(partner({ variant: 'iframe', lang: 'en' }));
+  const frame = page.frameLocator('iframe[title="ajar"]');
+  await frame.getByRole('button', { name: 'Yes' }).click({ timeout: 30000 });
+  const handle = page.frames().find((f) => f.url().includes('/embed-frame'));
+  await handle.waitForFunction(() => window.ajarEmbed && ['done', 'error'].includes(window.ajarEmbed.state), null, { timeout: 60000 });
+  const ns = await handle.evaluate(() => window.ajarEmbed);
+  assert.equal(ns.state, 'done', JSON.stringify(ns));
+  const stored = await (await fetch(`${COLLECTOR}/v1/reports/${ns.result.sent.stored}`)).json();
+  assert.equal(stored.campaign, campaignId);
+  assert.equal(await page.evaluate(() => window.ajarEmbed), undefined, 'nothing in the partner\'s own window');
+  assert.equal((await page.evaluate(() => window.__perf)).cls, 0);
+  await page.screenshot({ path: `${SCREENSHOTS}embed-iframe-desktop.png`, fullPage: true });
+  await context.close();
+});
