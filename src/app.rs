@@ -56,14 +56,7 @@ pub fn describe(e: &ListError) -> String {
 async fn load_list(choice: &ListChoice, collector: &str) -> Result<(String, List), String> {
     let (id, text) = match choice {
         ListChoice::Campaign(id) => {
-            let text = fetch_ok(&format!("{collector}/v1/campaigns/{id}"), None).await.map_err(|e| e.to_string())?;
-            let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-            let list = match (v.get("targets"), v["list_url"].as_str()) {
-                (Some(targets), _) => targets.to_string(),
-                (None, Some(url)) => fetch_ok(url, None).await.map_err(|e| e.to_string())?,
-                (None, None) => return Err(ListError::Empty.to_string()),
-            };
-            ("campaign".to_string(), list)
+            return crate::campaign::load(collector, id).await.map(|(_, l)| ("campaign".into(), l))
         }
         ListChoice::Custom(text) => ("custom".to_string(), text.clone()),
         ListChoice::Named(name) if name.contains("://") => {

@@ -8,6 +8,7 @@
 #[cfg(feature = "app")]
 mod app;
 pub mod automation;
+pub mod campaign;
 pub mod collector;
 pub mod i18n;
 pub mod net;

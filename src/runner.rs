@@ -96,7 +96,7 @@ impl Run {
     /// Asks the outside vantage point about every target, in the collector's batches
     /// (`/v1/control` takes 20 at a time); failures are harmless: inference does without.
     async fn fetch_outside(&self, url: &str, list: &List, list_id: &str) {
-        for chunk in list.targets.chunks(20) {
+        for chunk in list.targets.chunks(ajar_core::observation::OUTSIDE_BATCH) {
             let urls: Vec<&str> = chunk.iter().map(|t| t.url.as_str()).collect();
             let body = serde_json::json!({"urls": urls, "list": list_id}).to_string();
             let Ok(text) = fetch_ok(url, Some(&body)).await else {

@@ -12,6 +12,7 @@ pub mod category;
 pub mod config;
 pub mod csv;
 pub mod digest;
+pub mod doh;
 pub mod infer;
 pub mod limits;
 pub mod list;

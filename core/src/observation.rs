@@ -111,6 +111,9 @@ impl Observation {
     }
 }
 
+/// The collector's `/v1/control` answers for at most this many targets per request.
+pub const OUTSIDE_BATCH: usize = 20;
+
 /// What a vantage point outside the visitor's network saw of the same target
 /// (the collector's `/v1/control`, or the lab's ground truth in tests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

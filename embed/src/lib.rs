@@ -45,8 +45,7 @@ async fn list_of(url: &str) -> Result<List, String> {
 /// The campaign's targets, or none when the reader's country is one the campaign keeps
 /// the embed away from (`embed_skip_countries`).
 async fn campaign_targets(base: &str, id: &str) -> Result<Vec<Target>, String> {
-    let text = fetch_ok(&format!("{base}/v1/campaigns/{id}"), None).await.map_err(|e| e.to_string())?;
-    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    let (v, list) = ajar::campaign::load(base, id).await?;
     if v["active"] != json!(true) {
         return Err("the campaign is not running".into());
     }
@@ -61,11 +60,7 @@ async fn campaign_targets(base: &str, id: &str) -> Result<Vec<Target>, String> {
             return Err("not measured in this country".into());
         }
     }
-    match (v.get("targets"), v["list_url"].as_str()) {
-        (Some(t), _) => serde_json::from_value(t.clone()).map_err(|e| e.to_string()),
-        (None, Some(url)) => list_of(url).await.map(|l| l.targets),
-        (None, None) => Err("the campaign has no list".into()),
-    }
+    Ok(list.targets)
 }
 
 /// Runs the embed's measurement; resolves to a JSON summary. Never throws.

@@ -36,30 +36,5 @@ pub async fn run(url: &str, timeout_ms: u32) -> Observation {
         return Observation::DohFailed;
     };
     let text = js_sys::JSON::stringify(&value).map(String::from).unwrap_or_default();
-    parse(&text)
-}
-
-/// Reads a JSON-API answer: status 3 (NXDOMAIN) or no A/AAAA record → no such name.
-fn parse(text: &str) -> Observation {
-    let Ok(v) = serde_json::from_str::<serde_json::Value>(text) else {
-        return Observation::DohFailed;
-    };
-    match v.get("Status").and_then(|s| s.as_u64()) {
-        Some(0) => {}
-        Some(3) => return Observation::DohNoSuchName,
-        _ => return Observation::DohFailed,
-    }
-    let addresses: Vec<String> = v
-        .get("Answer")
-        .and_then(|a| a.as_array())
-        .into_iter()
-        .flatten()
-        .filter(|r| matches!(r.get("type").and_then(|t| t.as_u64()), Some(1) | Some(28)))
-        .filter_map(|r| r.get("data").and_then(|d| d.as_str()).map(String::from))
-        .collect();
-    if addresses.is_empty() {
-        Observation::DohNoSuchName
-    } else {
-        Observation::DohAddresses { addresses }
-    }
+    ajar_core::doh::parse_json(&text)
 }

@@ -5,6 +5,7 @@
 //! destination unless the deployment is the lab (`CONTROL_ALLOW_PRIVATE`).
 
 use crate::error::ApiError;
+use ajar_core::observation::Observation;
 use ajar_core::privacy::is_non_public;
 use ajar_core::url::TargetUrl;
 use serde::Deserialize;
@@ -15,8 +16,8 @@ use std::net::IpAddr;
 use wasm_bindgen::{JsCast, JsValue};
 use worker::{AbortSignal, Fetch, Headers, Method, Request, RequestInit, RequestRedirect};
 
-/// At most this many targets per request.
-pub const MAX_TARGETS: usize = 20;
+/// At most this many targets per request (the app asks in batches of this size).
+pub const MAX_TARGETS: usize = ajar_core::observation::OUTSIDE_BATCH;
 /// Bodies larger than this are not read.
 pub const MAX_BODY: usize = 2 * 1024 * 1024;
 const CACHE_MS: u64 = 5 * 60 * 1000;
@@ -68,20 +69,11 @@ async fn get(url: &str, headers: &[(&str, &str)], ms: u32) -> Option<worker::Res
 async fn lookup(cfg: &Config, host: &str) -> Result<Option<Vec<String>>, ()> {
     let url = format!("{}?name={host}&type=A", cfg.doh);
     let mut resp = get(&url, &[("accept", "application/dns-json")], cfg.timeout_ms).await.ok_or(())?;
-    let v: Value = resp.json().await.map_err(|_| ())?;
-    match v["Status"].as_u64() {
-        Some(0) => {}
-        Some(3) => return Ok(None),
-        _ => return Err(()),
+    match ajar_core::doh::parse_json(&resp.text().await.map_err(|_| ())?) {
+        Observation::DohAddresses { addresses } => Ok(Some(addresses)),
+        Observation::DohNoSuchName => Ok(None),
+        _ => Err(()),
     }
-    let addrs: Vec<String> = v["Answer"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|a| matches!(a["type"].as_u64(), Some(1) | Some(28)))
-        .filter_map(|a| a["data"].as_str().map(String::from))
-        .collect();
-    Ok(if addrs.is_empty() { None } else { Some(addrs) })
 }
 
 fn title_of(body: &str) -> Option<String> {
