@@ -90,11 +90,6 @@ impl Plan {
     pub fn in_flight(&self) -> usize {
         self.running.len()
     }
-    /// (finished targets, all targets), controls included.
-    pub fn progress(&self) -> (usize, usize) {
-        (self.states.iter().filter(|s| s.finished).count(), self.states.len())
-    }
-
     /// Holds verdicts back (probes still run) until evidence that concerns every target,
     /// such as the outside view, has arrived.
     pub fn set_hold(&mut self, hold: bool) {
