@@ -8,6 +8,7 @@
 
 pub mod aggregate;
 pub mod campaign;
+pub mod canary;
 pub mod category;
 pub mod config;
 pub mod csv;
@@ -16,6 +17,7 @@ pub mod doh;
 pub mod infer;
 pub mod limits;
 pub mod list;
+pub mod nel;
 pub mod observation;
 pub mod patterns;
 pub mod plan;

@@ -1,6 +1,7 @@
 //! The report a visitor may send: versioned JSON, validated the same way in the
 //! app (before sending) and in the collector (before storing).
 
+use crate::canary::{self, CanaryResult};
 use crate::category;
 use crate::list::MAX_URL_LEN;
 use crate::observation::ProbeKind;
@@ -20,6 +21,8 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub const MAX_PER_RESULT: usize = 16;
 /// Reports from further in the future than this are refused (clocks drift a little).
 pub const MAX_FUTURE_MS: u64 = 2 * 3_600_000;
+/// At most this many canary results per report.
+pub const MAX_CANARIES: usize = 1 + canary::MAX_TRIGGERS + canary::MAX_PROVIDERS;
 /// Reports older than this are refused: a queued report is sent within days.
 pub const MAX_AGE_MS: u64 = 30 * 24 * 3_600_000;
 
@@ -66,6 +69,9 @@ pub struct Report {
     pub results: Vec<ResultEntry>,
     #[serde(default)]
     pub patterns: Vec<Pattern>,
+    /// What ajar's own canaries showed (SNI A/B, provider reachability), if they ran.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub canaries: Vec<CanaryResult>,
 }
 
 /// Why a report was refused; each names the field at fault.
@@ -191,6 +197,21 @@ impl Report {
             }
             if r.probes.iter().any(|p| p.outcome.len() > 32) {
                 return Err(bad(at("probes"), "outcome too long"));
+            }
+        }
+        if self.canaries.len() > MAX_CANARIES {
+            return Err(bad("canaries".into(), "too many entries"));
+        }
+        for (i, c) in self.canaries.iter().enumerate() {
+            let at = |f: &str| format!("canaries[{i}].{f}");
+            if !canary::is_name(&c.name) || privacy::contains_address(&c.name) {
+                return Err(bad(at("name"), "must be a trigger name, a provider's name or \"innocuous\""));
+            }
+            if !privacy::is_report_id(&c.token) {
+                return Err(bad(at("token"), "must be 32 lowercase hex digits"));
+            }
+            if !(0.0..=1.0).contains(&c.confidence) {
+                return Err(bad(at("confidence"), "must be between 0 and 1"));
             }
         }
         Ok(())

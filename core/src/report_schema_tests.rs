@@ -1,6 +1,7 @@
 //! docs/report.schema.json against the Rust types: every name the types can produce is in
 //! the schema, and every enum of the schema is one the types produce.
 
+use crate::canary::{Phase, PhaseTimes, Transfer};
 use crate::observation::ProbeKind;
 use crate::patterns::Pattern;
 use crate::report::{ProbeSummary, Report, ResultEntry, SCHEMA};
@@ -67,6 +68,18 @@ fn report_and_result_fields_match() {
         probes: vec![],
         prefixes: vec![],
     };
+    let mut canary = crate::canary::judge_sni(
+        "twimg.com",
+        &Transfer::Done { ms: 5, bytes: 32768, timing: Some(PhaseTimes::default()) },
+        &Transfer::Done {
+            ms: 2000,
+            bytes: 32768,
+            timing: Some(PhaseTimes { transfer_ms: 1990, ..PhaseTimes::default() }),
+        },
+        None,
+        &"0".repeat(32),
+    );
+    canary.phase = Some(Phase::Transfer);
     let report = Report {
         schema: SCHEMA.into(),
         id: "0".repeat(32),
@@ -77,8 +90,14 @@ fn report_and_result_fields_match() {
         campaign: Some("c".into()),
         results: vec![entry.clone()],
         patterns: vec![],
+        canaries: vec![canary.clone()],
     };
     assert_eq!(keys(&serde_json::to_value(&report).unwrap()), keys(&s["properties"]));
+    assert_eq!(keys(&serde_json::to_value(&canary).unwrap()), keys(&s["$defs"]["canary"]["properties"]));
+    assert_eq!(
+        keys(&serde_json::to_value(canary.timing.unwrap()).unwrap()),
+        keys(&s["$defs"]["canary"]["properties"]["timing"]["properties"])
+    );
     assert_eq!(keys(&serde_json::to_value(&entry).unwrap()), keys(&s["$defs"]["result"]["properties"]));
     assert_eq!(s["properties"]["schema"]["const"], SCHEMA);
 }

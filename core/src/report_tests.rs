@@ -21,6 +21,7 @@ fn sample() -> Report {
             prefixes: vec!["203.0.113.0/24".into()],
         }],
         patterns: vec![],
+        canaries: vec![],
     }
 }
 
