@@ -7,6 +7,7 @@
 //! behaves per host as the scenario says.
 
 pub mod bundle;
+pub mod canary;
 pub mod image;
 pub mod scenario;
 pub mod server;

@@ -1,7 +1,7 @@
 //! `ajar-lab`: run the censoring lab on loopback, or print a scenario's parts.
 //!
 //! ```text
-//! ajar-lab serve [--scenario FILE | --generate N --seed S | --scan N --blackholed-share F] [--latency-ms MS]
+//! ajar-lab serve [--scenario FILE | --generate N --seed S | --scan N --blackholed-share F] [--latency-ms MS] [--nel-endpoint URL]
 //! ajar-lab rules|list|truth [same scenario options]
 //! ajar-lab generate --generate N --seed S      (prints the scenario JSON)
 //! ajar-lab bundle-lists SRC DST                (validates Citizen Lab lists, writes the compact copies the app ships)
@@ -19,7 +19,11 @@ fn main() -> Result<()> {
         "serve" => {
             let p = scenario.ports;
             let hosts = scenario.hosts.len();
-            Lab::new(scenario).start()?;
+            let mut lab = Lab::new(scenario);
+            // Where canaries ask browsers to send NEL reports: the collector beside the lab.
+            lab.nel_endpoint =
+                Some(flag(&args, "--nel-endpoint").unwrap_or_else(|| "http://127.0.0.1:8787/v1/nel".into()));
+            lab.start()?;
             println!(
                 "ajar lab: {hosts} hosts; HTTP 127.0.0.1:{}, TLS :{}, STUN udp :{} (silent :{})",
                 p.http, p.tls, p.stun, p.stun_silent

@@ -1,6 +1,7 @@
 //! Scenarios: which lab hosts exist, how each is censored, and what a browser
 //! can honestly conclude about it (the ground truth the benchmarks score against).
 
+use crate::canary::CanaryLab;
 use ajar_core::list::{ImageSpec, List, Target};
 use ajar_core::observation::OutsideView;
 use ajar_core::verdict::Verdict;
@@ -143,6 +144,9 @@ pub struct Scenario {
     #[serde(default)]
     pub ports: Ports,
     pub hosts: Vec<Host>,
+    /// ajar's canaries and the DPI box in front of them.
+    #[serde(default)]
+    pub canary: CanaryLab,
 }
 
 /// The lab's control host: always answers, serves the same image at full speed.
@@ -186,7 +190,7 @@ impl Scenario {
         for i in 1..=3 {
             hosts.push(Host { provider: BLOCKED_PROVIDER, ..h(&format!("cdn{i}.test"), Technique::IpRange, "COMT") });
         }
-        Scenario { ports: Ports::default(), hosts }
+        Scenario { ports: Ports::default(), hosts, canary: CanaryLab::default() }
     }
 
     /// A random scenario of `n` hosts from `seed`: every technique makes up at least
@@ -214,7 +218,7 @@ impl Scenario {
                 provider: if technique == Technique::IpRange { BLOCKED_PROVIDER } else { (rng.next() % 190) as u8 },
             })
             .collect();
-        Scenario { ports: Ports::default(), hosts }
+        Scenario { ports: Ports::default(), hosts, canary: CanaryLab::default() }
     }
 
     /// The scan benchmark's network: `n` ordinary hosts, `blackholed_share` of them dropped,
@@ -235,7 +239,7 @@ impl Scenario {
                 provider: (i % 190) as u8,
             })
             .collect();
-        Scenario { ports: Ports::default(), hosts }
+        Scenario { ports: Ports::default(), hosts, canary: CanaryLab::default() }
     }
 
     pub fn host(&self, name: &str) -> Option<&Host> {
@@ -319,6 +323,10 @@ impl Scenario {
             // STUN URLs are looked up as "name." – map both spellings.
             rules.push(format!("MAP {} {to}", h.name));
             rules.push(format!("MAP {}. {to}", h.name));
+        }
+        for (name, to) in self.canary.resolver_overrides() {
+            rules.push(format!("MAP {name} {to}"));
+            rules.push(format!("MAP {name}. {to}"));
         }
         rules.extend(["MAP *.test 127.0.0.1".into(), "MAP *.test. 127.0.0.1".into(), "MAP * ~NOTFOUND".into()]);
         rules.extend(["EXCLUDE localhost".into(), "EXCLUDE 127.0.0.1".into()]);

@@ -3,14 +3,16 @@
 //! sockets (one answering, one silent). Threads, blocking I/O: connections are
 //! few and some are meant to hang forever.
 
+use crate::canary::{ProviderState, SniAction, CANARY_DOMAIN};
 use crate::scenario::{Host, Scenario, Technique, API_HOST, CONTROL_HOST, DOH_HOST, PARTNER_HOST, THROTTLE_BPS};
 use crate::{image, stun, tls, websocket};
 use serde_json::json;
 use socket2::SockRef;
+use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
@@ -23,6 +25,11 @@ pub struct Lab {
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
     requests: AtomicUsize,
+    /// Where canaries tell browsers to send Network Error Logging reports.
+    pub nel_endpoint: Option<String>,
+    tls_config: Arc<rustls::ServerConfig>,
+    /// Tokens of the canary probes that arrived.
+    seen: Mutex<HashSet<String>>,
 }
 
 /// Counts a request as in flight from when it is read until its answer is written
@@ -60,6 +67,9 @@ impl Lab {
             in_flight: AtomicUsize::new(0),
             max_in_flight: AtomicUsize::new(0),
             requests: AtomicUsize::new(0),
+            nel_endpoint: None,
+            tls_config: crate::tls::server_config(),
+            seen: Mutex::new(HashSet::new()),
         }
     }
 
@@ -98,6 +108,7 @@ impl Lab {
             if let Some(h) = host.filter(|h| h.latency_ms > 0) {
                 thread::sleep(Duration::from_millis(u64::from(h.latency_ms)));
             }
+            let provider = self.scenario.canary.provider_state(&req.host);
             let keep = match host {
                 _ if req.method == "OPTIONS" => respond(&mut stream, 204, "text/plain", b"", &cors()),
                 _ if req.outside.is_some() => self.outside_view(&mut stream, &req),
@@ -109,6 +120,10 @@ impl Lab {
                 _ if req.host == PARTNER_HOST => self.partner(&mut stream, &req),
                 _ if req.host == API_HOST => self.api(&mut stream, &req),
                 _ if req.host == CONTROL_HOST => self.page(&mut stream, &req, None),
+                _ if req.host.ends_with(CANARY_DOMAIN) || provider == Some(ProviderState::Reachable) => {
+                    self.canary(&mut stream, &req)
+                }
+                _ if provider.is_some() => hold(&mut stream),
                 Some(h) => self.behave(&mut stream, &req, h),
                 None => respond(&mut stream, 404, "text/plain", b"not a lab host", &cors()),
             };
@@ -121,12 +136,7 @@ impl Lab {
     /// Returns whether the connection may be reused.
     fn behave(&self, stream: &mut TcpStream, req: &Request, host: &Host) -> bool {
         match host.technique {
-            Technique::Blackhole | Technique::IpRange => {
-                // Hold the connection and say nothing until the browser gives up.
-                let mut sink = [0u8; 1024];
-                while matches!(stream.read(&mut sink), Ok(n) if n > 0) {}
-                false
-            }
+            Technique::Blackhole | Technique::IpRange => hold(stream),
             Technique::Reset => {
                 reset(stream);
                 false
@@ -155,32 +165,36 @@ impl Lab {
         }
     }
 
-    /// A normal site: a page at any path, the known image at `/logo.bmp`.
-    fn page(&self, stream: &mut TcpStream, req: &Request, bps: Option<u64>) -> bool {
+    /// A normal site: a page at any path, the known image at `/logo.bmp`; `bps` paces the answer.
+    fn page(&self, stream: &mut impl Write, req: &Request, bps: Option<u64>) -> bool {
         let (ctype, body): (&str, &[u8]) = if req.path.starts_with("/logo.bmp") {
             ("image/bmp", &self.bmp)
         } else {
             ("text/html; charset=utf-8", b"<!doctype html><title>lab site</title><p>An ordinary page.</p>")
         };
-        match bps {
-            None => respond(stream, 200, ctype, body, &[]),
-            Some(bps) => {
-                let head =
-                    format!("HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\n\r\n", body.len());
-                if stream.write_all(head.as_bytes()).is_err() {
-                    return false;
-                }
-                // 1 kB every 1024*8/bps seconds.
-                let pause = Duration::from_micros(1024 * 8 * 1_000_000 / bps);
-                for chunk in body.chunks(1024) {
-                    thread::sleep(pause);
-                    if stream.write_all(chunk).is_err() {
-                        return false;
-                    }
-                }
-                true
-            }
+        respond(&mut Paced::new(stream, bps), 200, ctype, body, &[])
+    }
+
+    /// A canary: the hit and download paths with Timing-Allow-Origin, CORS and NEL;
+    /// every token that arrives is remembered.
+    fn canary(&self, stream: &mut impl Write, req: &Request) -> bool {
+        let request = match ajar_core::canary::parse_request(&req.path) {
+            None => return self.page(stream, req, None),
+            Some(Err(e)) => return respond(stream, 400, "text/plain", e.to_string().as_bytes(), &cors()),
+            Some(Ok(r)) => r,
+        };
+        if let (Some(t), Ok(mut seen)) = (request.token(), self.seen.lock()) {
+            seen.insert(t.to_string());
         }
+        let headers = ajar_core::canary::response_headers(self.nel_endpoint.as_deref());
+        // `respond` says no-store already.
+        let headers: Vec<(&str, &str)> =
+            headers.iter().filter(|(k, _)| *k != "Cache-Control").map(|(k, v)| (*k, v.as_str())).collect();
+        let body = match request {
+            ajar_core::canary::CanaryRequest::Hit { .. } => b"ok".to_vec(),
+            ajar_core::canary::CanaryRequest::Down { bytes, .. } => vec![b'a'; bytes as usize],
+        };
+        respond(stream, 200, "application/octet-stream", &body, &headers)
     }
 
     /// The demo partner page, under a strict CSP with only the additions docs/embed.md asks for.
@@ -244,6 +258,21 @@ impl Lab {
             },
             "/controls.json" => self.controls_json.clone(),
             "/rules" => self.scenario.resolver_rules(),
+            "/canary.json" => {
+                serde_json::to_string(&self.scenario.canary.config(self.scenario.ports)).unwrap_or_default()
+            }
+            "/canary-truth.json" => serde_json::to_string(&self.scenario.canary.truth()).unwrap_or_default(),
+            "/canary-seen" => {
+                // `?t=a,b`: which of these probe tokens reached a canary.
+                let seen = self.seen.lock().map(|s| s.clone()).unwrap_or_default();
+                let tokens = query_param(&req.path, "t").unwrap_or_default();
+                let out: serde_json::Map<String, serde_json::Value> = tokens
+                    .split(',')
+                    .filter(|t| !t.is_empty())
+                    .map(|t| (t.to_string(), seen.contains(t).into()))
+                    .collect();
+                serde_json::Value::Object(out).to_string()
+            }
             "/stats" => {
                 if query_param(&req.path, "reset").is_some() {
                     self.max_in_flight.store(0, Ordering::SeqCst);
@@ -279,18 +308,99 @@ impl Lab {
         respond(stream, 200, "application/json", body.as_bytes(), &cors())
     }
 
-    /// A TLS listener that reads the ClientHello and resets it, as SNI-keyed DPI does.
+    /// The TLS listener, behind a DPI box that reads the ClientHello's server name: lab hosts
+    /// whose technique is `TlsSni` are reset; canary names are throttled, reset, dropped or
+    /// served over real TLS as the canary rules say.
     fn serve_tls(&self, mut stream: TcpStream) {
-        let mut buf = vec![0u8; 4096];
-        let n = stream.read(&mut buf).unwrap_or(0);
-        let sni = tls::client_hello_sni(&buf[..n]).unwrap_or_default();
-        let interfere = self.scenario.host(&sni).is_some_and(|h| h.technique == Technique::TlsSni);
-        if interfere || n == 0 {
-            reset(&mut stream);
-        } else {
-            // Not a TLS server: an honest handshake failure alert for anything else.
-            let _ = stream.write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28]);
+        let sni = peek_sni(&stream);
+        let reset_host = self.scenario.host(&sni).is_some_and(|h| h.technique == Technique::TlsSni);
+        match self.scenario.canary.sni_action(&sni) {
+            _ if reset_host || sni.is_empty() => reset(&mut stream),
+            Some(SniAction::Reset) => reset(&mut stream),
+            Some(SniAction::Drop) => {
+                hold(&mut stream);
+            }
+            Some(SniAction::Throttle) => self.serve_canary_tls(Paced::new(stream, Some(THROTTLE_BPS))),
+            Some(_) => self.serve_canary_tls(Paced::new(stream, None)),
+            // Not a name this TLS server has: an honest handshake failure alert.
+            None => {
+                let _ = stream.write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28]);
+            }
         }
+    }
+
+    fn serve_canary_tls<S: Read + Write>(&self, sock: S) {
+        let Ok(conn) = rustls::ServerConnection::new(self.tls_config.clone()) else {
+            return;
+        };
+        let mut tls = BufReader::new(rustls::StreamOwned::new(conn, sock));
+        while let Some(req) = Request::read(&mut tls) {
+            let keep = if req.method == "OPTIONS" {
+                respond(tls.get_mut(), 204, "text/plain", b"", &cors())
+            } else {
+                self.canary(tls.get_mut(), &req)
+            };
+            if tls.get_mut().flush().is_err() || !keep {
+                return;
+            }
+        }
+    }
+}
+
+/// The server name of the ClientHello waiting on `stream`, read without consuming it.
+fn peek_sni(stream: &TcpStream) -> String {
+    let mut buf = vec![0u8; 8192];
+    for _ in 0..50 {
+        match stream.peek(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                if let Some(sni) = tls::client_hello_sni(&buf[..n]) {
+                    return sni;
+                }
+            }
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+    String::new()
+}
+
+/// Holds the connection and says nothing until the browser gives up (dropped packets).
+fn hold(stream: &mut TcpStream) -> bool {
+    let mut sink = [0u8; 1024];
+    while matches!(stream.read(&mut sink), Ok(n) if n > 0) {}
+    false
+}
+
+/// A stream whose writes leave at `bps` bits per second (1 kB at a time), as a throttling box does.
+struct Paced<S> {
+    inner: S,
+    pause: Option<Duration>,
+}
+
+impl<S> Paced<S> {
+    fn new(inner: S, bps: Option<u64>) -> Self {
+        Paced { inner, pause: bps.map(|bps| Duration::from_micros(1024 * 8 * 1_000_000 / bps.max(1))) }
+    }
+}
+
+impl<S: Read> Read for Paced<S> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read(buf)
+    }
+}
+
+impl<S: Write> Write for Paced<S> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.pause {
+            None => self.inner.write(buf),
+            Some(pause) => {
+                thread::sleep(pause);
+                self.inner.write(&buf[..buf.len().min(1024)])
+            }
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
     }
 }
 
@@ -314,9 +424,10 @@ fn cors() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
-fn respond(stream: &mut TcpStream, status: u16, ctype: &str, body: &[u8], headers: &[(&str, &str)]) -> bool {
+fn respond(stream: &mut impl Write, status: u16, ctype: &str, body: &[u8], headers: &[(&str, &str)]) -> bool {
     let reason = match status {
         200 => "OK",
+        400 => "Bad Request",
         204 => "No Content",
         403 => "Forbidden",
         _ => "Not Found",
@@ -373,7 +484,7 @@ struct Request {
 }
 
 impl Request {
-    fn read(reader: &mut BufReader<TcpStream>) -> Option<Request> {
+    fn read(reader: &mut BufReader<impl Read>) -> Option<Request> {
         let mut line = String::new();
         reader.read_line(&mut line).ok().filter(|n| *n > 0)?;
         let mut parts = line.split_whitespace();

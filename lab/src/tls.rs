@@ -1,4 +1,32 @@
-//! Reading the server name (SNI) out of a TLS ClientHello, as a DPI box does.
+//! Reading the server name (SNI) out of a TLS ClientHello, as a DPI box does; and the
+//! lab's real TLS server configuration for the canaries.
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use std::sync::Arc;
+
+/// The lab certificate (`*.canary.test`, `*.test`). Chromium trusts it in tests through
+/// `--ignore-certificate-errors-spki-list` with this key's hash:
+pub const SPKI_SHA256_BASE64: &str = "G0ZWMRtYebOlH5yBwJjIs7sgUSWZrCDfLUOoeU082SQ=";
+const CERT_PEM: &[u8] = include_bytes!("../certs/canary.pem");
+const KEY_PEM: &[u8] = include_bytes!("../certs/canary.key");
+
+/// TLS 1.2/1.3 over ring, HTTP/1.1 only (so a browser never coalesces two canary names
+/// onto one connection).
+pub fn server_config() -> Arc<rustls::ServerConfig> {
+    let certs: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_slice_iter(CERT_PEM).collect::<Result<_, _>>().expect("the lab certificate parses");
+    let key = PrivateKeyDer::from_pem_slice(KEY_PEM).expect("the lab key parses");
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("ring supports the default versions")
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .expect("the lab key matches its certificate");
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Arc::new(config)
+}
 
 /// The SNI host name in a ClientHello record, if there is one.
 pub fn client_hello_sni(buf: &[u8]) -> Option<String> {
@@ -63,6 +91,32 @@ mod tests {
         rec.extend_from_slice(&(hs.len() as u16).to_be_bytes());
         rec.extend_from_slice(&hs);
         rec
+    }
+
+    #[test]
+    fn the_lab_certificate_loads_and_matches_its_pinned_hash() {
+        use rustls::pki_types::pem::PemObject;
+        super::server_config();
+        let der = super::CertificateDer::pem_slice_iter(super::CERT_PEM).next().unwrap().unwrap();
+        // The SubjectPublicKeyInfo of a P-256 key is the 91 bytes starting 0x30 0x59 0x30 0x13.
+        let at = der.windows(4).position(|w| w == [0x30, 0x59, 0x30, 0x13]).unwrap();
+        let spki = &der[at..at + 91];
+        let hash = ajar_core::digest::sha256(spki);
+        assert_eq!(base64(&hash), super::SPKI_SHA256_BASE64);
+    }
+
+    fn base64(bytes: &[u8]) -> String {
+        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for c in bytes.chunks(3) {
+            let n = (u32::from(c[0]) << 16)
+                | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+                | u32::from(*c.get(2).unwrap_or(&0));
+            for i in 0..4 {
+                out.push(if i <= c.len() { A[(n >> (18 - 6 * i) & 63) as usize] as char } else { '=' });
+            }
+        }
+        out
     }
 
     #[test]
