@@ -10,8 +10,10 @@ STATE=$(mktemp -d /tmp/ajar-d1-XXXXXX)
 mkdir -p target/screenshots
 start_lab
 # The lab is this collector's "outside": its control may reach loopback and asks the lab's DoH.
+# Its canary configuration is the lab's (the lab serves the canaries behind its DPI box).
 start_collector "$STATE" 8787 --var CONTROL_DOH:http://127.0.0.1:8470/dns-query \
-  --var CONTROL_CONNECT:127.0.0.1:8470 --var CONTROL_ALLOW_PRIVATE:1
+  --var CONTROL_CONNECT:127.0.0.1:8470 --var CONTROL_ALLOW_PRIVATE:1 \
+  --var "CANARIES:$("$ROOT/target/debug/ajar-lab" canary-config)"
 export AJAR_COLLECTOR=http://127.0.0.1:8787 AJAR_D1_STATE="$STATE" AJAR_LAB_BIN="$ROOT/target/debug/ajar-lab"
 
 echo "== browser tests (wasm-bindgen-test, headless Chromium)"
@@ -25,4 +27,5 @@ node -e '
   cargo test -p ajar-wasm-tests --target wasm32-unknown-unknown --tests
 
 echo "== collector and end-to-end tests (node, workerd, Chromium)"
-node --test --test-concurrency=1 wasm-tests/e2e/*.test.mjs
+# E2E_ONLY=wasm-tests/e2e/x.test.mjs runs one suite (while developing).
+node --test --test-concurrency=1 ${E2E_ONLY:-wasm-tests/e2e/*.test.mjs}

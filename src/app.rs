@@ -1,14 +1,19 @@
 //! The top component: holds the reducer, loads lists, starts and stops runs.
 
 use crate::automation;
+use crate::canaries;
 use crate::collector;
 use crate::i18n::{Lang, K};
 use crate::net::fetch_ok;
-use crate::pages::{explorer::Explorer, methodology::Methodology, results::Results, start::Start, submit::SubmitPanel};
+use crate::pages::{
+    canaries::CanaryPanel, explorer::Explorer, methodology::Methodology, results::Results, start::Start,
+    submit::SubmitPanel,
+};
 use crate::params::Params;
 use crate::probe::timer;
 use crate::runner::{self, Run};
 use crate::state::{Action, AppState, Phase, Row};
+use ajar_core::config::PlanConfig;
 use ajar_core::list::{List, ListError, Target};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -142,14 +147,17 @@ pub fn app() -> Html {
                     .map(|t| Row { url: t.url.clone(), category: t.category.clone(), finding: None })
                     .collect();
                 automation::publish_running(list.targets.len());
+                let canaries_url = params.canaries_url(campaign.as_deref());
                 dispatcher.dispatch(Action::Started { campaign, list_id: id.clone(), rows, now_ms: timer::now_ms() });
                 let d = dispatcher.clone();
+                let plan_config = params.config.clone();
                 let sink: Rc<dyn Fn(runner::Event)> = Rc::new(move |e| {
                     d.dispatch(match e {
                         runner::Event::Found(found) => Action::Found(found),
                         runner::Event::Progress(n) => Action::Progress(n),
                         runner::Event::Finished { entries, patterns, stopped, max_in_flight } => {
                             automation::publish_done(&entries, &patterns, stopped, max_in_flight);
+                            check_canaries(d.clone(), canaries_url.clone(), plan_config.clone(), stopped);
                             Action::Finished { entries, patterns }
                         }
                     })
@@ -226,7 +234,8 @@ pub fn app() -> Html {
             <>
                 <Results state={(*state).clone()} on_stop={stop} />
                 if let Phase::Done { entries, patterns } = &state.phase {
-                    <SubmitPanel {lang} entries={entries.clone()} patterns={patterns.clone()} list_id={state.list_id.clone()} campaign={state.campaign.clone()}
+                    <CanaryPanel {lang} canaries={state.canaries.clone()} />
+                    <SubmitPanel {lang} entries={entries.clone()} patterns={patterns.clone()} canaries={state.canaries.clone()} list_id={state.list_id.clone()} campaign={state.campaign.clone()}
                         submit={state.submit.clone()} collector={params.collector_base()} dispatch={state.dispatcher()} />
                     <button class="again" onclick={again}>{ lang.t(K::Again) }</button>
                 }
@@ -270,4 +279,29 @@ pub fn app() -> Html {
             </main>
         </>
     }
+}
+
+/// After the list: ajar's own canaries (skipped, and said so, when not configured or stopped).
+fn check_canaries(d: UseReducerDispatcher<AppState>, url: Option<String>, plan: PlanConfig, stopped: bool) {
+    wasm_bindgen_futures::spawn_local(async move {
+        let skip = |why: String| {
+            automation::publish_canaries(&[], Some(&why));
+            d.dispatch(Action::CanariesSkipped(why));
+        };
+        if stopped {
+            return skip(String::new());
+        }
+        let Some(url) = url else {
+            return skip(canaries::CanaryError::NotConfigured.to_string());
+        };
+        let config = match canaries::load(&url).await {
+            Ok(c) => c,
+            Err(e) => return skip(e.to_string()),
+        };
+        d.dispatch(Action::CanariesStarted);
+        let each = d.clone();
+        let results = canaries::run(&config, &plan, move |r| each.dispatch(Action::Canary(r.clone()))).await;
+        automation::publish_canaries(&results, None);
+        d.dispatch(Action::CanariesDone);
+    });
 }

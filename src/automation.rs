@@ -40,3 +40,16 @@ pub fn publish_done(entries: &[ResultEntry], patterns: &[Pattern], stopped: bool
 pub fn publish_error(message: &str) {
     set(&json!({"done": true, "error": message}));
 }
+
+/// `window.ajar.canaries`: the canary checks, once they are done (or skipped, with why).
+pub fn publish_canaries(results: &[ajar_core::canary::CanaryResult], skipped: Option<&str>) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let value = json!({"done": true, "results": results, "skipped": skipped});
+    if let (Ok(ajar), Ok(parsed)) =
+        (js_sys::Reflect::get(&window, &JsValue::from_str("ajar")), js_sys::JSON::parse(&value.to_string()))
+    {
+        let _ = js_sys::Reflect::set(&ajar, &JsValue::from_str("canaries"), &parsed);
+    }
+}

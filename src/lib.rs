@@ -9,6 +9,7 @@
 mod app;
 pub mod automation;
 pub mod campaign;
+pub mod canaries;
 pub mod collector;
 pub mod i18n;
 pub mod net;

@@ -20,6 +20,8 @@ pub struct Params {
     /// A campaign id: its list is run and its reports carry the id.
     pub campaign: Option<String>,
     pub config: PlanConfig,
+    /// Where the canary configuration comes from (`off`: no canary checks).
+    pub canaries: Option<String>,
 }
 
 impl Params {
@@ -66,6 +68,19 @@ impl Params {
             category: get("category"),
             campaign: get("campaign").filter(|c| c.bytes().all(|b| b.is_ascii_hexdigit())),
             config,
+            canaries: get("canaries"),
+        }
+    }
+
+    /// The canary configuration's URL: the collector's (for this campaign), unless given; None if off.
+    pub fn canaries_url(&self, campaign: Option<&str>) -> Option<String> {
+        match self.canaries.as_deref() {
+            Some("off") => None,
+            Some(url) => Some(url.to_string()),
+            None => Some(match campaign {
+                Some(c) => format!("{}/v1/canaries?campaign={c}", self.collector_base()),
+                None => format!("{}/v1/canaries", self.collector_base()),
+            }),
         }
     }
 

@@ -1,12 +1,14 @@
 //! A report from a run's entries: what the visitor is shown before sending, and sends.
 
 use crate::probe::timer::wall_ms;
+use ajar_core::canary::CanaryResult;
 use ajar_core::patterns::Pattern;
 use ajar_core::privacy::{browser_family, coarse_hour};
 use ajar_core::report::{Report, ResultEntry, SCHEMA};
 
-/// A fresh random id per report: it makes retries idempotent and links nothing.
-fn fresh_id() -> String {
+/// 16 fresh random bytes as hex: a report's id (it makes retries idempotent and links
+/// nothing) or a canary probe's token.
+pub fn random_id() -> String {
     let mut bytes = [0u8; 16];
     let crypto = web_sys::window().and_then(|w| w.crypto().ok());
     if crypto.and_then(|c| c.get_random_values_with_u8_array(&mut bytes).ok()).is_none() {
@@ -17,11 +19,17 @@ fn fresh_id() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-pub fn build(entries: &[ResultEntry], patterns: &[Pattern], list_id: &str, campaign: Option<String>) -> Report {
+pub fn build(
+    entries: &[ResultEntry],
+    patterns: &[Pattern],
+    canaries: &[CanaryResult],
+    list_id: &str,
+    campaign: Option<String>,
+) -> Report {
     let ua = web_sys::window().and_then(|w| w.navigator().user_agent().ok()).unwrap_or_default();
     Report {
         schema: SCHEMA.into(),
-        id: fresh_id(),
+        id: random_id(),
         created_hour: coarse_hour(wall_ms()),
         software: concat!("ajar/", env!("CARGO_PKG_VERSION")).into(),
         browser: browser_family(&ua).into(),
@@ -34,5 +42,6 @@ pub fn build(entries: &[ResultEntry], patterns: &[Pattern], list_id: &str, campa
             .cloned()
             .collect(),
         patterns: patterns.to_vec(),
+        canaries: canaries.to_vec(),
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::collector::Sent;
 use crate::i18n::Lang;
+use ajar_core::canary::CanaryResult;
 use ajar_core::patterns::Pattern;
 use ajar_core::report::ResultEntry;
 use ajar_core::verdict::Finding;
@@ -24,6 +25,25 @@ pub enum Phase {
     Failed(String),
 }
 
+/// ajar's own canaries, checked after the list.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Canaries {
+    #[default]
+    Idle,
+    Checking(Vec<CanaryResult>),
+    Done(Vec<CanaryResult>),
+    Skipped(String),
+}
+
+impl Canaries {
+    pub fn results(&self) -> &[CanaryResult] {
+        match self {
+            Canaries::Checking(r) | Canaries::Done(r) => r,
+            Canaries::Idle | Canaries::Skipped(_) => &[],
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Submit {
     NotAsked,
@@ -42,6 +62,7 @@ pub struct AppState {
     pub rows: Vec<Row>,
     pub finished: usize,
     pub submit: Submit,
+    pub canaries: Canaries,
 }
 
 pub enum Action {
@@ -53,6 +74,10 @@ pub enum Action {
     Finished { entries: Vec<ResultEntry>, patterns: Vec<Pattern> },
     Failed(String),
     Submit(Submit),
+    CanariesStarted,
+    Canary(CanaryResult),
+    CanariesDone,
+    CanariesSkipped(String),
     Reset,
 }
 
@@ -66,6 +91,7 @@ impl AppState {
             rows: Vec::new(),
             finished: 0,
             submit: Submit::NotAsked,
+            canaries: Canaries::Idle,
         }
     }
 }
@@ -84,6 +110,7 @@ impl Reducible for AppState {
                 s.rows = rows;
                 s.finished = 0;
                 s.submit = Submit::NotAsked;
+                s.canaries = Canaries::Idle;
                 s.phase = Phase::Running { started_ms: now_ms };
             }
             Action::Found(found) => {
@@ -103,6 +130,18 @@ impl Reducible for AppState {
             }
             Action::Failed(m) => s.phase = Phase::Failed(m),
             Action::Submit(sub) => s.submit = sub,
+            Action::CanariesStarted => s.canaries = Canaries::Checking(Vec::new()),
+            Action::Canary(r) => {
+                if let Canaries::Checking(list) = &mut s.canaries {
+                    list.push(r);
+                }
+            }
+            Action::CanariesDone => {
+                if let Canaries::Checking(list) = &s.canaries {
+                    s.canaries = Canaries::Done(list.clone());
+                }
+            }
+            Action::CanariesSkipped(why) => s.canaries = Canaries::Skipped(why),
             Action::Reset => {
                 s = AppState::new(s.lang);
             }

@@ -1,6 +1,7 @@
 //! Campaigns (modelled on OONI Run v2): a list, a title, countries and a window of
 //! time, shared as a link. No delete: an owner ends a campaign by expiring it.
 
+use crate::canary::{CanaryConfig, CanaryError, ProviderCanary};
 use crate::list::{List, ListError, Target};
 use crate::privacy::parse_hour;
 use crate::url::TargetUrl;
@@ -30,6 +31,12 @@ pub struct Descriptor {
     pub embed_skip_countries: Vec<String>,
     pub starts_hour: String,
     pub expires_hour: String,
+    /// Names this campaign puts into the SNI A/B test (replacing the collector's defaults).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub canary_triggers: Vec<String>,
+    /// Provider canaries this campaign measures (replacing the collector's defaults).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub canary_providers: Vec<ProviderCanary>,
 }
 
 #[derive(Debug, Clone, PartialEq, Error)]
@@ -46,6 +53,8 @@ pub enum CampaignError {
     ListUrl,
     #[error("countries: two-letter upper-case codes, at most 250")]
     Countries,
+    #[error("{0}")]
+    Canaries(#[from] CanaryError),
     #[error("starts_hour/expires_hour: hours as YYYY-MM-DDTHH:00:00Z, start before expiry, at most a year apart")]
     Window,
 }
@@ -59,6 +68,8 @@ impl CampaignError {
             CampaignError::ListUrl => "list_url",
             CampaignError::Countries => "countries",
             CampaignError::Window => "starts_hour",
+            CampaignError::Canaries(CanaryError::Provider(_)) => "canary_providers",
+            CampaignError::Canaries(_) => "canary_triggers",
         }
     }
 }
@@ -94,6 +105,15 @@ impl Descriptor {
         if start >= end || end - start > MAX_SPAN_MS {
             return Err(CampaignError::Window);
         }
+        // The trigger and provider rules are the canary configuration's own.
+        let probe = CanaryConfig {
+            innocuous: "https://canary.invalid".into(),
+            trigger_base: "https://{name}.canary.invalid".into(),
+            triggers: vec![],
+            providers: vec![],
+            bytes: crate::canary::DEFAULT_BYTES,
+        };
+        probe.for_campaign(self).validate()?;
         Ok(())
     }
 
@@ -121,6 +141,8 @@ mod tests {
             embed_skip_countries: vec![],
             starts_hour: "2026-11-01T00:00:00Z".into(),
             expires_hour: "2026-12-01T00:00:00Z".into(),
+            canary_triggers: vec!["twimg.com".into()],
+            canary_providers: vec![],
         }
     }
 
@@ -138,6 +160,11 @@ mod tests {
         assert_eq!(bad(|d| d.countries = vec!["ru".into()]), "countries");
         assert_eq!(bad(|d| d.expires_hour = "2026-10-01T00:00:00Z".into()), "starts_hour");
         assert_eq!(bad(|d| d.expires_hour = "2028-12-01T00:00:00Z".into()), "starts_hour");
+        assert_eq!(bad(|d| d.canary_triggers = vec!["not a name".into()]), "canary_triggers");
+        assert_eq!(
+            bad(|d| d.canary_providers = vec![ProviderCanary { name: "x".into(), url: "ftp://x".into() }]),
+            "canary_providers"
+        );
         let mut d = sample();
         d.targets = None;
         d.list_url = Some("ftp://x.org/".into());

@@ -128,6 +128,27 @@ impl CanaryConfig {
         Ok(())
     }
 
+    /// This configuration with a campaign's own triggers and providers, where it names any.
+    pub fn for_campaign(&self, d: &crate::campaign::Descriptor) -> CanaryConfig {
+        let mut c = self.clone();
+        if !d.canary_triggers.is_empty() {
+            c.triggers = d.canary_triggers.clone();
+        }
+        if !d.canary_providers.is_empty() {
+            c.providers = d.canary_providers.clone();
+        }
+        c
+    }
+
+    /// Is `host` one of this configuration's canaries (NEL reports about others are dropped)?
+    pub fn is_canary_host(&self, host: &str) -> bool {
+        let host_of = |u: &str| TargetUrl::parse(u).map(|u| u.host).unwrap_or_default();
+        let trigger_suffix = host_of(&self.trigger_url("x")).strip_prefix('x').unwrap_or_default().to_string();
+        host == host_of(&self.innocuous)
+            || (!trigger_suffix.is_empty() && host.ends_with(&trigger_suffix))
+            || self.providers.iter().any(|p| host_of(&p.url) == host)
+    }
+
     /// The base URL under which `trigger` is sent as SNI.
     pub fn trigger_url(&self, trigger: &str) -> String {
         self.trigger_base.replace("{name}", trigger)

@@ -100,7 +100,7 @@ async fn run(options: &str) -> Result<serde_json::Value, String> {
     let _run = runner::start(List { targets }, list_id.into(), controls, config, outside, sink);
     let (entries, patterns) = finished.await;
     let campaign = if o.controls_only { None } else { o.campaign.clone() };
-    let report = ajar::report_build::build(&entries, &patterns, list_id, campaign);
+    let report = ajar::report_build::build(&entries, &patterns, &[], list_id, campaign);
     let results = report.results.len();
     if results == 0 {
         return Ok(json!({"results": 0, "sent": "nothing"}));

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! ajar-lab serve [--scenario FILE | --generate N --seed S | --scan N --blackholed-share F] [--latency-ms MS] [--nel-endpoint URL]
-//! ajar-lab rules|list|truth [same scenario options]
+//! ajar-lab rules|list|canary-config [same scenario options]
 //! ajar-lab generate --generate N --seed S      (prints the scenario JSON)
 //! ajar-lab bundle-lists SRC DST                (validates Citizen Lab lists, writes the compact copies the app ships)
 //! ```
@@ -37,6 +37,7 @@ fn main() -> Result<()> {
             }
         }
         "rules" => println!("{}", scenario.resolver_rules()),
+        "canary-config" => println!("{}", serde_json::to_string(&scenario.canary.config(scenario.ports))?),
         "list" => println!("{}", serde_json::to_string(&scenario.list())?),
         "generate" => println!("{}", serde_json::to_string_pretty(&scenario)?),
         "bundle-lists" => {

@@ -102,6 +102,19 @@ impl Lang {
 /// Every other string of the interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum K {
+    CanariesTitle,
+    CanariesExplain,
+    CanariesChecking,
+    CanariesSkipped,
+    CanaryInnocuous,
+    CanarySni,
+    CanaryProvider,
+    PhaseDns,
+    PhaseTcp,
+    PhaseTls,
+    PhaseTransfer,
+    CanarySlower,
+    SubmitWaitCanaries,
     Title,
     Tagline,
     WhatItDoes,

@@ -1,3 +1,4 @@
+pub mod canaries;
 pub mod explorer;
 pub mod methodology;
 pub mod results;

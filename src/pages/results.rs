@@ -16,7 +16,7 @@ pub struct Props {
 }
 
 /// Symbol + word: meaning never rests on colour alone.
-fn badge(lang: Lang, v: Verdict) -> Html {
+pub fn badge(lang: Lang, v: Verdict) -> Html {
     let mark = match v {
         Verdict::Ok => "✓",
         Verdict::Down | Verdict::Inconclusive => "?",

@@ -3,7 +3,7 @@
 use crate::collector::{self, Sent};
 use crate::i18n::{Lang, K};
 use crate::report_build;
-use crate::state::{Action, AppState, Submit};
+use crate::state::{Action, AppState, Canaries, Submit};
 use ajar_core::patterns::Pattern;
 use ajar_core::report::ResultEntry;
 use yew::prelude::*;
@@ -13,6 +13,7 @@ pub struct Props {
     pub lang: Lang,
     pub entries: Vec<ResultEntry>,
     pub patterns: Vec<Pattern>,
+    pub canaries: Canaries,
     pub list_id: String,
     pub campaign: Option<String>,
     pub submit: Submit,
@@ -23,8 +24,14 @@ pub struct Props {
 #[function_component(SubmitPanel)]
 pub fn submit_panel(props: &Props) -> Html {
     let lang = props.lang;
-    let report = use_memo((props.entries.clone(), props.list_id.clone()), |_| {
-        report_build::build(&props.entries, &props.patterns, &props.list_id, props.campaign.clone())
+    let report = use_memo((props.entries.clone(), props.list_id.clone(), props.canaries.clone()), |_| {
+        report_build::build(
+            &props.entries,
+            &props.patterns,
+            props.canaries.results(),
+            &props.list_id,
+            props.campaign.clone(),
+        )
     });
     let preview = serde_json::to_string_pretty(&*report).unwrap_or_default();
     let send = {
@@ -56,6 +63,7 @@ pub fn submit_panel(props: &Props) -> Html {
         }
     };
     let asking = matches!(props.submit, Submit::NotAsked);
+    let waiting = matches!(props.canaries, Canaries::Checking(_) | Canaries::Idle);
     html! {
         <section class="submit" aria-labelledby="submit-title">
             <h2 id="submit-title">{ lang.t(K::SubmitTitle) }</h2>
@@ -68,7 +76,10 @@ pub fn submit_panel(props: &Props) -> Html {
                 <summary>{ "JSON" }</summary>
                 <pre id="report-preview" tabindex="0">{ preview }</pre>
             </details>
-            if asking {
+            if asking && waiting {
+                <p role="status" id="wait-canaries">{ lang.t(K::SubmitWaitCanaries) }</p>
+            }
+            if asking && !waiting {
                 <div class="actions">
                     <button class="primary" id="send" onclick={send}>{ lang.t(K::SubmitSend) }</button>
                     <button id="dont-send" onclick={decline}>{ lang.t(K::SubmitDont) }</button>

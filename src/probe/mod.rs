@@ -1,6 +1,7 @@
 //! Browser adapters: each runs one [`ProbeTask`] and reports an [`Observation`].
 //! Thin on purpose: every decision lives in `ajar_core`.
 
+pub mod canary;
 mod doh;
 mod fetch;
 mod ice;
@@ -30,4 +31,10 @@ pub async fn run(task: &ProbeTask) -> Observation {
             None => unsupported,
         },
     }
+}
+
+/// Does the local resolver know the host of `stun_url` (`stun:<name>:<port>`)?
+/// None: the browser has no WebRTC to ask with.
+pub async fn resolve(stun_url: &str, timeout_ms: u32) -> Option<bool> {
+    ice::gather(stun_url, timeout_ms).await.map(|g| !g.lookup_failed)
 }

@@ -8,6 +8,8 @@ function chromiumArgs(rules, extra = []) {
     // Phones overlay their scrollbars: screenshots and widths should not lose 15 px to one.
     '--hide-scrollbars',
     `--host-resolver-rules=${rules}`,
+    // The lab's canaries speak real TLS with a lab certificate: trust exactly its key (lab/src/tls.rs).
+    '--ignore-certificate-errors-spki-list=G0ZWMRtYebOlH5yBwJjIs7sgUSWZrCDfLUOoeU082SQ=',
     // WebRTC on a loopback-only network: allow loopback candidates, no mDNS hiding.
     '--allow-loopback-in-peer-connection',
     '--disable-features=WebRtcHideLocalIpsWithMdns,Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider,AutofillServerCommunication,CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions,PrivacySandboxSettings4',

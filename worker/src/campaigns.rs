@@ -42,6 +42,11 @@ async fn load(db: &D1Database, id: &str) -> Result<(Descriptor, String), ApiErro
     Ok((d, row["owner_sha256"].as_str().unwrap_or_default().to_string()))
 }
 
+/// The descriptor of campaign `id`.
+pub async fn descriptor(db: &D1Database, id: &str) -> Result<Descriptor, ApiError> {
+    Ok(load(db, id).await?.0)
+}
+
 pub async fn get(db: &D1Database, id: &str, now_ms: u64) -> Result<Value, ApiError> {
     let (d, _) = load(db, id).await?;
     let active = d.active(now_ms);

@@ -5,6 +5,7 @@
 
 mod aggregates;
 mod campaigns;
+mod canaries;
 mod control;
 mod error;
 mod export;
@@ -34,6 +35,12 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         .post_async("/v1/reports", |mut req, ctx| async move { http::answer(post_report(&mut req, &ctx).await) })
         .get_async("/v1/reports/:id", |_, ctx| async move { http::answer(get_report(&ctx).await) })
         .get_async("/v1/aggregates", |req, ctx| async move { http::answer(get_aggregates(&req, &ctx).await) })
+        .get_async("/v1/aggregates/canaries", |req, ctx| async move {
+            http::answer(get_canary_aggregates(&req, &ctx).await)
+        })
+        .get_async("/v1/canaries", |req, ctx| async move { http::answer(get_canaries(&req, &ctx).await) })
+        .post_async("/v1/nel", |mut req, ctx| async move { http::answer(post_nel(&mut req, &ctx).await) })
+        .get_async("/__canary/:what", |req, ctx| async move { serve_canary(&req, &ctx).await })
         .get_async("/v1/export", |req, ctx| async move { http::answer(get_export(&req, &ctx).await) })
         .post_async("/v1/control", |mut req, ctx| async move { http::answer(post_control(&mut req, &ctx).await) })
         .post_async("/v1/campaigns", |mut req, ctx| async move { http::answer(post_campaign(&mut req, &ctx).await) })
@@ -198,4 +205,54 @@ async fn post_control(req: &mut Request, ctx: &RouteContext<()>) -> Outcome {
         }
     }
     Ok(Reply::Json(control::check(&cfg, urls, now_ms()).await?, 200))
+}
+
+/// A canary path, on whichever host reached this Worker. NEL reports go to the collector's
+/// own origin (`COLLECTOR_ORIGIN`, else this request's), not to the canary host itself.
+async fn serve_canary(req: &Request, ctx: &RouteContext<()>) -> Result<Response> {
+    let url = req.url()?;
+    let here = url.origin().ascii_serialization();
+    let collector = ctx.env.var("COLLECTOR_ORIGIN").map(|v| v.to_string()).unwrap_or(here);
+    let path = match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_string(),
+    };
+    let db = ctx.env.d1("DB").ok();
+    let host = url.host_str().unwrap_or_default().to_string();
+    let config = canaries::configured(&ctx.env).ok().flatten();
+    canaries::serve(db.as_ref(), config.as_ref(), &path, &host, &format!("{collector}/v1/nel"), &origin(req)).await
+}
+
+#[derive(serde::Deserialize, Default)]
+struct CampaignQuery {
+    campaign: Option<String>,
+}
+
+/// The canary configuration for the app: the collector's, with a campaign's own triggers
+/// and providers when it names some; `{"canaries": null}` when none is configured.
+async fn get_canaries(req: &Request, ctx: &RouteContext<()>) -> Outcome {
+    let q: CampaignQuery = req.query().map_err(|e| ApiError::BadQuery(e.to_string()))?;
+    let Some(base) = canaries::configured(&ctx.env)? else {
+        return Ok(Reply::Json(json!({"canaries": null}), 200));
+    };
+    let config = match q.campaign.filter(|c| !c.is_empty()) {
+        Some(id) => base.for_campaign(&campaigns::descriptor(&db(ctx)?, &id).await?),
+        None => base,
+    };
+    Ok(Reply::Json(json!({"canaries": config}), 200))
+}
+
+async fn post_nel(req: &mut Request, ctx: &RouteContext<()>) -> Outcome {
+    limit(req, ctx, "nel")?;
+    let Some(config) = canaries::configured(&ctx.env)? else {
+        return Err(ApiError::NotFound);
+    };
+    let body = body(req).await?;
+    let kept = canaries::nel(&db(ctx)?, &config, &body, &origin(req)).await?;
+    Ok(Reply::Json(json!({"kept": kept}), 200))
+}
+
+async fn get_canary_aggregates(req: &Request, ctx: &RouteContext<()>) -> Outcome {
+    let q: canaries::Query = req.query().map_err(|e| ApiError::BadQuery(e.to_string()))?;
+    Ok(Reply::Json(canaries::aggregates(&db(ctx)?, &q).await?, 200))
 }

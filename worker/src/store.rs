@@ -27,7 +27,7 @@ fn js(v: impl serde::Serialize) -> JsValue {
 /// The two statements that store a report whatever its size: its head, and its results
 /// as one JSON array expanded by SQLite's `json_each`. The first one's `changes` is 0 if a
 /// report with this id was already stored.
-pub fn statements(db: &D1Database, report: &Report, origin: &Origin) -> Result<[D1PreparedStatement; 2], ApiError> {
+pub fn statements(db: &D1Database, report: &Report, origin: &Origin) -> Result<Vec<D1PreparedStatement>, ApiError> {
     let head = db
         .prepare(
             "INSERT OR IGNORE INTO reports (id, created_hour, received_hour, country, asn, software, browser, list, campaign, result_count, patterns) \
@@ -62,7 +62,28 @@ pub fn statements(db: &D1Database, report: &Report, origin: &Origin) -> Result<[
             // The results as the report carried them: one serialisation, expanded by SQLite.
             js(&report.results),
         ])?;
-    Ok([head, results])
+    let mut batch = vec![head, results];
+    if !report.canaries.is_empty() {
+        // Only the first report with this id stores anything (the head's INSERT OR IGNORE
+        // decides; these rows share its primary key space).
+        batch.push(
+            db.prepare(
+                "INSERT OR IGNORE INTO canary_results (report_id, idx, kind, name, verdict, phase, confidence, kbps, ratio, token, country, asn, created_hour, campaign) \
+                 SELECT ?1, CAST(key AS INTEGER), value ->> '$.kind', value ->> '$.name', value ->> '$.verdict', value ->> '$.phase', \
+                        round(value ->> '$.confidence', 3), value ->> '$.kbps', value ->> '$.ratio', value ->> '$.token', \
+                        ?2, ?3, ?4, ?5 FROM json_each(?6)",
+            )
+            .bind(&[
+                s(&report.id),
+                s(&origin.country),
+                JsValue::from(origin.asn),
+                s(&report.created_hour),
+                opt(&report.campaign),
+                js(&report.canaries),
+            ])?,
+        );
+    }
+    Ok(batch)
 }
 
 /// Stores the report whole or not at all (one D1 batch is one transaction). Returns false
@@ -73,7 +94,7 @@ pub fn statements(db: &D1Database, report: &Report, origin: &Origin) -> Result<[
 /// ("promise resolved from a different request context"). Batching across requests needs a
 /// Durable Object or a Queue consumer as the single writer.
 pub async fn insert(db: &D1Database, report: &Report, origin: &Origin) -> Result<bool, ApiError> {
-    let outcome = db.batch(statements(db, report, origin)?.to_vec()).await?;
+    let outcome = db.batch(statements(db, report, origin)?).await?;
     let inserted = outcome.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
     Ok(inserted > 0)
 }

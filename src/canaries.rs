@@ -1,0 +1,115 @@
+//! The canary checks, after a list run: ajar's own canary under an innocuous name, the
+//! same canary under each trigger name (one at a time, so no download shares the line
+//! with another), then every provider canary. Decisions are `ajar_core::canary`'s.
+
+use crate::net::fetch_ok;
+use crate::probe;
+use ajar_core::canary::{self, CanaryConfig, CanaryResult, Transfer};
+use ajar_core::config::PlanConfig;
+use ajar_core::url::TargetUrl;
+use serde::Deserialize;
+
+/// A canary fetch may take this long at least (a 32 kB download at 128 kbit/s takes 2 s).
+pub const MIN_TIMEOUT_MS: u32 = 6_000;
+
+/// Why the canary checks did not run.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CanaryError {
+    #[error("the canary configuration could not be loaded: {0}")]
+    Load(String),
+    #[error("no canaries are configured for this collector or campaign")]
+    NotConfigured,
+    #[error("{0}")]
+    Invalid(#[from] canary::CanaryError),
+}
+
+/// Loads the configuration: the collector's `/v1/canaries` answers `{"canaries": … | null}`;
+/// a lab or file URL may answer the configuration itself.
+pub async fn load(url: &str) -> Result<CanaryConfig, CanaryError> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Answer {
+        Wrapped { canaries: Option<CanaryConfig> },
+        Bare(CanaryConfig),
+    }
+    let text = fetch_ok(url, None).await.map_err(|e| CanaryError::Load(e.to_string()))?;
+    let config = match serde_json::from_str::<Answer>(&text).map_err(|e| CanaryError::Load(e.to_string()))? {
+        Answer::Wrapped { canaries: Some(c) } | Answer::Bare(c) => c,
+        Answer::Wrapped { canaries: None } => return Err(CanaryError::NotConfigured),
+    };
+    config.validate()?;
+    Ok(config)
+}
+
+fn token() -> String {
+    crate::report_build::random_id()
+}
+
+/// Does the local resolver know the host of `url`? (None: the browser cannot tell.)
+async fn resolves(url: &str, plan: &PlanConfig) -> Option<bool> {
+    let host = TargetUrl::parse(url).ok()?.host;
+    let stun = format!("stun:{host}:{}", plan.resolve_port);
+    probe::resolve(&stun, plan.resolve_timeout_ms).await
+}
+
+/// Runs every canary check; `on_result` sees each as it is decided.
+pub async fn run(config: &CanaryConfig, plan: &PlanConfig, on_result: impl Fn(&CanaryResult)) -> Vec<CanaryResult> {
+    let timeout = plan.fetch_timeout_ms.max(MIN_TIMEOUT_MS);
+    probe::canary::clear_timings();
+    let mut out = Vec::new();
+    let mut keep = |r: CanaryResult| {
+        on_result(&r);
+        out.push(r);
+    };
+
+    let tok = token();
+    let innocuous = probe::canary::transfer(&config.down_url(&config.innocuous, &tok), timeout).await;
+    let ok = matches!(innocuous, Transfer::Done { .. });
+    let resolved = if ok { Some(true) } else { resolves(&config.innocuous, plan).await };
+    keep(canary::judge_innocuous(&innocuous, resolved, &tok));
+
+    for name in &config.triggers {
+        let tok = token();
+        let base = config.trigger_url(name);
+        let t = probe::canary::transfer(&config.down_url(&base, &tok), timeout).await;
+        let resolved = if matches!(t, Transfer::Done { .. }) { Some(true) } else { resolves(&base, plan).await };
+        keep(canary::judge_sni(name, &innocuous, &t, resolved, &tok));
+    }
+
+    // Provider canaries are small hits: all at once.
+    let checks = config.providers.iter().map(|p| async {
+        let tok = token();
+        let url = CanaryConfig::provider_url(&p.url, &tok);
+        let t = probe::canary::transfer(&url, timeout).await;
+        let resolved = if matches!(t, Transfer::Done { .. }) { Some(true) } else { resolves(&p.url, plan).await };
+        canary::judge_provider(&p.name, &t, resolved, ok, &tok)
+    });
+    for r in futures_join(checks.collect()).await {
+        keep(r);
+    }
+    out
+}
+
+/// Awaits every future (they run concurrently on the browser's event loop).
+async fn futures_join<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut pinned: Vec<_> = futures.into_iter().map(Box::pin).collect();
+    let mut done: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (f, slot) in pinned.iter_mut().zip(done.iter_mut()) {
+            if slot.is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => *slot = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    done.into_iter().flatten().collect()
+}
