@@ -29,8 +29,9 @@ pub async fn load(url: &str) -> Result<CanaryConfig, CanaryError> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Answer {
-        Wrapped { canaries: Option<CanaryConfig> },
+        // First: a wrapped answer fails it (unknown field), a bare one would match `Wrapped`.
         Bare(CanaryConfig),
+        Wrapped { canaries: Option<CanaryConfig> },
     }
     let text = fetch_ok(url, None).await.map_err(|e| CanaryError::Load(e.to_string()))?;
     let config = match serde_json::from_str::<Answer>(&text).map_err(|e| CanaryError::Load(e.to_string()))? {

@@ -7,8 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { launch, waitDone } from './browser.mjs';
-import { COLLECTOR, LAB, SCREENSHOTS, appUrl, labJson, labRules } from './helpers.mjs';
-import { report } from './collector.test.mjs';
+import { COLLECTOR, LAB, SCREENSHOTS, appUrl, labJson, labRules, report } from './helpers.mjs';
 
 let chrome;
 before(async () => { chrome = await launch(labRules()); });
@@ -95,11 +94,12 @@ test('collector: canary paths, configuration per campaign, NEL intake and per-ne
   const token = randomBytes(16).toString('hex');
   const hit = await page.evaluate(async (u) => {
     const r = await fetch(u);
-    return { status: r.status, size: (await r.arrayBuffer()).byteLength, tao: r.headers.get('timing-allow-origin') };
+    return { status: r.status, size: (await r.arrayBuffer()).byteLength };
   }, `http://www.canary.test:8787/__canary/down?bytes=5000&t=${token}`);
-  assert.deepEqual(hit, { status: 200, size: 5000, tao: '*' });
+  assert.deepEqual(hit, { status: 200, size: 5000 });
   await page.close();
   const direct = await fetch(`${COLLECTOR}/__canary/hit`);
+  assert.equal(direct.headers.get('timing-allow-origin'), '*');
   assert.match(direct.headers.get('nel'), /"report_to":"ajar-nel"/);
   assert.match(direct.headers.get('report-to'), /\/v1\/nel/);
   assert.equal((await fetch(`${COLLECTOR}/__canary/down?bytes=99999999`)).status, 400);
@@ -109,13 +109,13 @@ test('collector: canary paths, configuration per campaign, NEL intake and per-ne
   assert.ok(base.canaries.triggers.includes('twimg.com'));
   const hour = (d) => new Date(Math.floor((Date.now() + d) / 3600000) * 3600000).toISOString().replace('.000Z', 'Z');
   const created = await (await post('/v1/campaigns', {
-    name: 'SNI in RU', targets: [{ url: 'https://x.com/', category_code: 'GRP' }], countries: ['RU'],
+    name: 'SNI in RU', targets: [{ url: 'https://x.com/', category: 'GRP' }], countries: ['RU'],
     starts_hour: hour(-3600000), expires_hour: hour(86400000), canary_triggers: ['x.com', 'twimg.com'],
   })).json();
   const forCampaign = await (await fetch(`${COLLECTOR}/v1/canaries?campaign=${created.id}`)).json();
-  assert.deepEqual(forCampaign.canaries.triggers, ['x.com', 'twimg.com']);
+  assert.deepEqual(forCampaign.canaries?.triggers, ['x.com', 'twimg.com'], JSON.stringify([created, forCampaign]));
   const badCampaign = await post('/v1/campaigns', {
-    name: 'bad', targets: [{ url: 'https://x.com/', category_code: 'GRP' }],
+    name: 'bad', targets: [{ url: 'https://x.com/', category: 'GRP' }],
     starts_hour: hour(-3600000), expires_hour: hour(86400000), canary_triggers: ['not a name'],
   });
   assert.equal(badCampaign.status, 400);

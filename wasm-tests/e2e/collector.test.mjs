@@ -2,30 +2,13 @@
 // reads, and proof (from the database files themselves) that nothing identifying is kept.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { COLLECTOR } from './helpers.mjs';
+import { COLLECTOR, hourNow, report } from './helpers.mjs';
 
 const VISITOR_IP = '203.0.113.77';
 const VISITOR_UA = 'Mozilla/5.0 (X11; Linux x86_64) ajar-e2e-unique-agent/9.9';
 
-function hourNow() {
-  return new Date(Math.floor(Date.now() / 3600000) * 3600000).toISOString().replace('.000Z', 'Z');
-}
-export function report(overrides = {}) {
-  return {
-    schema: 'ajar.report/1', id: randomBytes(16).toString('hex'), created_hour: hourNow(),
-    software: 'ajar/0.1.0', browser: 'chromium', list: 'ru',
-    results: [
-      { url: 'https://www.youtube.com/', category: 'MMED', verdict: 'dns', confidence: 0.96,
-        clues: [{ clue: 'failed_fast', ms: 7 }, { clue: 'doh_resolves' }, { clue: 'not_resolved_locally' }],
-        probes: [{ probe: 'fetch', outcome: 'error', ms: 7 }], prefixes: ['142.250.74.0/24'] },
-      { url: 'https://telegram.org/', category: 'COMT', verdict: 'blackhole', confidence: 0.95, clues: [], probes: [], prefixes: [] },
-    ],
-    ...overrides,
-  };
-}
 async function post(body, headers = {}) {
   const res = await fetch(`${COLLECTOR}/v1/reports`, {
     method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body),

@@ -1,5 +1,6 @@
 // Shared by the end-to-end suites.
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 
 export const COLLECTOR = process.env.AJAR_COLLECTOR || 'http://127.0.0.1:8787';
@@ -27,4 +28,23 @@ export function appUrl(list, extra = {}) {
 /** Fetches lab ground truth through Chromium's view of names (node cannot resolve *.test). */
 export async function labJson(page, path) {
   return page.evaluate(async (u) => (await fetch(u)).json(), `${LAB}${path}`);
+}
+
+/** The current hour as reports carry it. */
+export function hourNow() {
+  return new Date(Math.floor(Date.now() / 3600000) * 3600000).toISOString().replace('.000Z', 'Z');
+}
+/** A realistic report (two results), with `overrides`. */
+export function report(overrides = {}) {
+  return {
+    schema: 'ajar.report/1', id: randomBytes(16).toString('hex'), created_hour: hourNow(),
+    software: 'ajar/0.1.0', browser: 'chromium', list: 'ru',
+    results: [
+      { url: 'https://www.youtube.com/', category: 'MMED', verdict: 'dns', confidence: 0.96,
+        clues: [{ clue: 'failed_fast', ms: 7 }, { clue: 'doh_resolves' }, { clue: 'not_resolved_locally' }],
+        probes: [{ probe: 'fetch', outcome: 'error', ms: 7 }], prefixes: ['142.250.74.0/24'] },
+      { url: 'https://telegram.org/', category: 'COMT', verdict: 'blackhole', confidence: 0.95, clues: [], probes: [], prefixes: [] },
+    ],
+    ...overrides,
+  };
 }
