@@ -24,6 +24,9 @@ ARGS=(--generate "${AJAR_BENCH_TARGETS:-500}" --seed "${AJAR_BENCH_SEED:-42}")
 start_lab "${ARGS[@]}"
 AJAR_LAB_ARGS=$(printf '%s\n' "${ARGS[@]}" | node -e 'console.log(JSON.stringify(require("fs").readFileSync(0,"utf8").trim().split("\n")))') \
   node wasm-tests/bench/accuracy.mjs
+echo "== canaries: attribution of canary failures, SNI throttle detection (adds to accuracy.json)"
+AJAR_LAB_ARGS=$(printf '%s\n' "${ARGS[@]}" | node -e 'console.log(JSON.stringify(require("fs").readFileSync(0,"utf8").trim().split("\n")))') \
+  node wasm-tests/bench/canaries.mjs
 stop_lab
 
 echo "== scan: 1,000 targets, 50 ms RTT, 10% blackholed"

@@ -86,6 +86,7 @@ pub fn text(key: K) -> &'static str {
         K::WhatNow => "Sites removed from DNS often work with a different DNS resolver (DNS-over-HTTPS in your browser settings). Blocked addresses, resets and throttling usually need a VPN or a circumvention tool such as Tor. Choose tools from sources you trust.",
         K::SubmitTitle => "Share this result?",
         K::SubmitExplain => "Sharing helps others see what is blocked where. This is exactly what would be sent. Your country and network provider are added by the server from your connection; your IP address is not stored.",
+        K::SubmitCanaries => "Also the checks of ajar’s own test hosts ({c}): for each, its verdict, speed and a random token that links nothing else.",
         K::SubmitSummary => "It holds: for {n}, the verdict, its confidence and evidence; your browser's family ({b}); the hour of the test ({h}); the list used. Nothing else.",
         K::SubmitSend => "Send the report",
         K::SubmitDont => "Don't send",

@@ -150,6 +150,7 @@ pub enum K {
     SubmitTitle,
     SubmitExplain,
     SubmitSummary,
+    SubmitCanaries,
     SubmitSend,
     SubmitDont,
     Sending,

@@ -34,7 +34,10 @@ fn detail(lang: Lang, r: &CanaryResult) -> String {
         (Verdict::Throttled, Some(ratio)) => Some(lang.t(K::CanarySlower).replace("{r}", &format!("{ratio:.0}"))),
         _ => None,
     };
-    let speed = r.kbps.filter(|_| r.kind != CanaryKind::Provider).map(|k| format!("{k} kbit/s"));
+    let speed = r.kbps.filter(|_| r.kind != CanaryKind::Provider).map(|k| match k {
+        0..=9_999 => format!("{k} kbit/s"),
+        _ => format!("{} Mbit/s", k / 1000),
+    });
     [phase.map(str::to_string), slower, speed].into_iter().flatten().collect::<Vec<_>>().join(" · ")
 }
 

@@ -72,6 +72,9 @@ pub fn submit_panel(props: &Props) -> Html {
                 .replace("{n}", &lang.sites(report.results.len()))
                 .replace("{b}", &report.browser)
                 .replace("{h}", &lang.hour(&report.created_hour)) }</p>
+            if !report.canaries.is_empty() {
+                <p class="sent-summary">{ lang.t(K::SubmitCanaries).replace("{c}", &report.canaries.len().to_string()) }</p>
+            }
             <details>
                 <summary>{ "JSON" }</summary>
                 <pre id="report-preview" tabindex="0">{ preview }</pre>
