@@ -70,3 +70,21 @@ fn too_many_results_are_refused() {
         (0..=MAX_RESULTS).map(|i| ResultEntry { url: format!("https://h{i}.test/"), ..r.results[0].clone() }).collect();
     assert_eq!(r.validate(NOW), Err(ReportError::TooManyResults(MAX_RESULTS + 1)));
 }
+
+#[test]
+fn canary_results_are_validated() {
+    use crate::canary::{judge_sni, Transfer};
+    let mut r = sample();
+    let ok = Transfer::Done { ms: 3, bytes: 32768, timing: None };
+    r.canaries = vec![judge_sni("twimg.com", &ok, &ok, None, &"a".repeat(32))];
+    assert_eq!(r.validate(NOW), Ok(()));
+    let mut bad = r.clone();
+    bad.canaries[0].token = "visitor-42".into();
+    assert_eq!(bad.validate(NOW).unwrap_err().field(), "canaries[0].token");
+    let mut bad = r.clone();
+    bad.canaries[0].name = "10.0.0.1".into();
+    assert_eq!(bad.validate(NOW).unwrap_err().field(), "canaries[0].name");
+    let mut bad = r;
+    bad.canaries = vec![bad.canaries[0].clone(); MAX_CANARIES + 1];
+    assert_eq!(bad.validate(NOW).unwrap_err().field(), "canaries");
+}
