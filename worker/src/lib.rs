@@ -101,7 +101,10 @@ async fn body(req: &mut Request) -> std::result::Result<Vec<u8>, ApiError> {
 
 async fn post_report(req: &mut Request, ctx: &RouteContext<()>) -> Outcome {
     limit(req, ctx, "reports")?;
-    let report = Report::from_json(&body(req).await?, now_ms())?;
+    let raw = body(req).await?;
+    let report = Report::from_json(&raw, now_ms())?;
+    // Parsed as JSON above, so UTF-8.
+    let raw = std::str::from_utf8(&raw).map_err(|e| ApiError::BadQuery(format!("body: {e}")))?;
     let db = db(ctx)?;
     if let Some(campaign) = &report.campaign {
         if !campaigns::accepts(&db, campaign, now_ms()).await? {
@@ -111,7 +114,7 @@ async fn post_report(req: &mut Request, ctx: &RouteContext<()>) -> Outcome {
             return Err(ApiError::RateLimited);
         }
     }
-    let stored = store::insert(&db, &report, &origin(req)).await?;
+    let stored = store::insert(&db, &report, raw, &origin(req)).await?;
     Ok(Reply::Json(json!({"id": report.id, "stored": stored, "duplicate": !stored}), if stored { 201 } else { 200 }))
 }
 

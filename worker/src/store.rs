@@ -27,7 +27,15 @@ fn js(v: impl serde::Serialize) -> JsValue {
 /// The two statements that store a report whatever its size: its head, and its results
 /// as one JSON array expanded by SQLite's `json_each`. The first one's `changes` is 0 if a
 /// report with this id was already stored.
-pub fn statements(db: &D1Database, report: &Report, origin: &Origin) -> Result<Vec<D1PreparedStatement>, ApiError> {
+///
+/// `raw` is the body the report was parsed and validated from: SQLite reads the results out
+/// of it directly (`json_each(raw, '$.results')`), so the collector never serialises them again.
+pub fn statements(
+    db: &D1Database,
+    report: &Report,
+    raw: &str,
+    origin: &Origin,
+) -> Result<Vec<D1PreparedStatement>, ApiError> {
     let head = db
         .prepare(
             "INSERT OR IGNORE INTO reports (id, created_hour, received_hour, country, asn, software, browser, list, campaign, result_count, patterns) \
@@ -50,8 +58,9 @@ pub fn statements(db: &D1Database, report: &Report, origin: &Origin) -> Result<V
         .prepare(
             "INSERT OR IGNORE INTO results (report_id, idx, url, category, verdict, confidence, clues, probes, prefixes, country, asn, created_hour, campaign) \
              SELECT ?1, CAST(key AS INTEGER), value ->> '$.url', value ->> '$.category', value ->> '$.verdict', \
-                    round(value ->> '$.confidence', 3), value -> '$.clues', value -> '$.probes', value -> '$.prefixes', \
-                    ?2, ?3, ?4, ?5 FROM json_each(?6)",
+                    round(value ->> '$.confidence', 3), coalesce(value -> '$.clues', '[]'), coalesce(value -> '$.probes', '[]'), \
+                    coalesce(value -> '$.prefixes', '[]'), \
+                    ?2, ?3, ?4, ?5 FROM json_each(?6, '$.results')",
         )
         .bind(&[
             s(&report.id),
@@ -59,8 +68,8 @@ pub fn statements(db: &D1Database, report: &Report, origin: &Origin) -> Result<V
             JsValue::from(origin.asn),
             s(&report.created_hour),
             opt(&report.campaign),
-            // The results as the report carried them: one serialisation, expanded by SQLite.
-            js(&report.results),
+            // The validated body as it came: SQLite expands its results.
+            s(raw),
         ])?;
     let mut batch = vec![head, results];
     if !report.canaries.is_empty() {
@@ -71,7 +80,7 @@ pub fn statements(db: &D1Database, report: &Report, origin: &Origin) -> Result<V
                 "INSERT OR IGNORE INTO canary_results (report_id, idx, kind, name, verdict, phase, confidence, kbps, ratio, token, country, asn, created_hour, campaign) \
                  SELECT ?1, CAST(key AS INTEGER), value ->> '$.kind', value ->> '$.name', value ->> '$.verdict', value ->> '$.phase', \
                         round(value ->> '$.confidence', 3), value ->> '$.kbps', value ->> '$.ratio', value ->> '$.token', \
-                        ?2, ?3, ?4, ?5 FROM json_each(?6)",
+                        ?2, ?3, ?4, ?5 FROM json_each(?6, '$.canaries')",
             )
             .bind(&[
                 s(&report.id),
@@ -79,7 +88,7 @@ pub fn statements(db: &D1Database, report: &Report, origin: &Origin) -> Result<V
                 JsValue::from(origin.asn),
                 s(&report.created_hour),
                 opt(&report.campaign),
-                js(&report.canaries),
+                s(raw),
             ])?,
         );
     }
@@ -93,8 +102,8 @@ pub fn statements(db: &D1Database, report: &Report, origin: &Origin) -> Result<V
 /// was tried and refused by workerd: waking one request from another's context cancels it
 /// ("promise resolved from a different request context"). Batching across requests needs a
 /// Durable Object or a Queue consumer as the single writer.
-pub async fn insert(db: &D1Database, report: &Report, origin: &Origin) -> Result<bool, ApiError> {
-    let outcome = db.batch(statements(db, report, origin)?).await?;
+pub async fn insert(db: &D1Database, report: &Report, raw: &str, origin: &Origin) -> Result<bool, ApiError> {
+    let outcome = db.batch(statements(db, report, raw, origin)?).await?;
     let inserted = outcome.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
     Ok(inserted > 0)
 }
