@@ -259,7 +259,14 @@ impl Lab {
             "/controls.json" => self.controls_json.clone(),
             "/rules" => self.scenario.resolver_rules(),
             "/canary.json" => {
-                serde_json::to_string(&self.scenario.canary.config(self.scenario.ports)).unwrap_or_default()
+                let mut config = self.scenario.canary.config(self.scenario.ports);
+                // `?only=a,b`: just these triggers and providers (the benchmark's repeated runs).
+                if let Some(only) = query_param(&req.path, "only") {
+                    let only: Vec<&str> = only.split(',').collect();
+                    config.triggers.retain(|t| only.contains(&t.as_str()));
+                    config.providers.retain(|p| only.contains(&p.name.as_str()));
+                }
+                serde_json::to_string(&config).unwrap_or_default()
             }
             "/canary-truth.json" => serde_json::to_string(&self.scenario.canary.truth()).unwrap_or_default(),
             "/canary-seen" => {

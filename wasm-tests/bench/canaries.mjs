@@ -11,7 +11,7 @@ import { launch } from '../e2e/browser.mjs';
 import { LAB, appUrl, labJson } from '../e2e/helpers.mjs';
 
 const FULL_RUNS = Number(process.env.AJAR_CANARY_FULL_RUNS || 5);
-const THROTTLE_RUNS = Number(process.env.AJAR_CANARY_THROTTLE_RUNS || 20);
+const THROTTLE_RUNS = Number(process.env.AJAR_CANARY_THROTTLE_RUNS || 40);
 const labArgs = JSON.parse(process.env.AJAR_LAB_ARGS || '[]');
 const rules = execFileSync(process.env.AJAR_LAB_BIN, ['rules', ...labArgs]).toString().trim();
 const chrome = await launch(rules);
@@ -20,11 +20,16 @@ await page.goto(`${LAB}/controls.json`);
 const truth = await labJson(page, '/canary-truth.json');
 const okHost = (await labJson(page, '/truth.json')).find((t) => t.technique === 'ok').url.split('/')[2].split(':')[0];
 
+// Each run in a fresh browser context: its own connections, as a visitor's one run has.
 async function canaryRun(only) {
   const config = `${LAB}/canary.json${only ? `?only=${only}` : ''}`;
-  await page.goto(appUrl(`${LAB}/list.json?hosts=${okHost}`, { canaries: config, outside: `${LAB}/outside` }));
-  await page.waitForFunction(() => window.ajar?.canaries?.done, null, { timeout: 120000 });
-  return page.evaluate(() => window.ajar.canaries.results);
+  const context = await chrome.browser.newContext();
+  const p = await context.newPage();
+  await p.goto(appUrl(`${LAB}/list.json?hosts=${okHost}`, { canaries: config, outside: `${LAB}/outside` }));
+  await p.waitForFunction(() => window.ajar?.canaries?.done, null, { timeout: 120000 });
+  const results = await p.evaluate(() => window.ajar.canaries.results);
+  await context.close();
+  return results;
 }
 
 const t0 = Date.now();
