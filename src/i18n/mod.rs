@@ -102,6 +102,9 @@ impl Lang {
 /// Every other string of the interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum K {
+    ExplorerCanariesTitle,
+    CanaryCheck,
+    CanaryArrived,
     CanariesTitle,
     CanariesExplain,
     CanariesChecking,

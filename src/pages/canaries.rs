@@ -13,23 +13,27 @@ pub struct Props {
     pub canaries: Canaries,
 }
 
-fn label(lang: Lang, r: &CanaryResult) -> String {
-    match r.kind {
+/// "Same host, name containing twimg.com", "Test host at hosting provider ovh"…
+pub fn label(lang: Lang, kind: CanaryKind, name: &str) -> String {
+    match kind {
         CanaryKind::Innocuous => lang.t(K::CanaryInnocuous).to_string(),
-        CanaryKind::Sni => lang.t(K::CanarySni).replace("{name}", &r.name),
-        CanaryKind::Provider => lang.t(K::CanaryProvider).replace("{name}", &r.name),
+        CanaryKind::Sni => lang.t(K::CanarySni).replace("{name}", name),
+        CanaryKind::Provider => lang.t(K::CanaryProvider).replace("{name}", name),
     }
 }
 
+/// The words for a phase.
+pub fn phase_words(lang: Lang, p: Phase) -> &'static str {
+    lang.t(match p {
+        Phase::Dns => K::PhaseDns,
+        Phase::Tcp => K::PhaseTcp,
+        Phase::Tls => K::PhaseTls,
+        Phase::Transfer => K::PhaseTransfer,
+    })
+}
+
 fn detail(lang: Lang, r: &CanaryResult) -> String {
-    let phase = r.phase.map(|p| {
-        lang.t(match p {
-            Phase::Dns => K::PhaseDns,
-            Phase::Tcp => K::PhaseTcp,
-            Phase::Tls => K::PhaseTls,
-            Phase::Transfer => K::PhaseTransfer,
-        })
-    });
+    let phase = r.phase.map(|p| phase_words(lang, p));
     let slower = match (r.verdict, r.ratio) {
         (Verdict::Throttled, Some(ratio)) => Some(lang.t(K::CanarySlower).replace("{r}", &format!("{ratio:.0}"))),
         _ => None,
@@ -66,7 +70,7 @@ pub fn canary_panel(props: &Props) -> Html {
             <ul class="canary-list">
                 { for results.iter().map(|r| html! {
                     <li class="canary" data-kind={format!("{:?}", r.kind).to_lowercase()} data-name={r.name.clone()} data-verdict={r.verdict.as_str()}>
-                        <span class="canary-name">{ label(lang, r) }</span>
+                        <span class="canary-name">{ label(lang, r.kind, &r.name) }</span>
                         { badge(lang, r.verdict) }
                         <span class="canary-detail">{ detail(lang, r) }</span>
                     </li>

@@ -3,6 +3,7 @@
 
 use crate::i18n::{Lang, K};
 use crate::net::fetch_ok;
+use crate::pages::explorer_canaries::ExplorerCanaries;
 use ajar_core::verdict::Verdict;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -131,6 +132,19 @@ pub fn explorer(props: &Props) -> Html {
             });
         })
     };
+    let canary_query = {
+        let enc = |v: &str| String::from(js_sys::encode_uri_component(v));
+        let mut q = Vec::new();
+        for (key, value) in [("country", &filter.country), ("asn", &filter.asn)] {
+            if !value.is_empty() {
+                q.push(format!("{key}={}", enc(value)));
+            }
+        }
+        if let Some(id) = &props.campaign {
+            q.push(format!("campaign={}", enc(id)));
+        }
+        q.join("&")
+    };
     let campaign_html = match (&props.campaign, &*campaign) {
         (Some(id), Some(c)) => {
             let (run, id) = (props.on_run_campaign.clone(), id.clone());
@@ -236,6 +250,7 @@ pub fn explorer(props: &Props) -> Html {
                 <button type="submit">{ lang.t(K::Apply) }</button>
             </form>
             { body }
+            <ExplorerCanaries {lang} collector={props.collector.clone()} query={canary_query} />
         </section>
     }
 }

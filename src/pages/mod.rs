@@ -1,5 +1,6 @@
 pub mod canaries;
 pub mod explorer;
+pub mod explorer_canaries;
 pub mod methodology;
 pub mod results;
 pub mod start;

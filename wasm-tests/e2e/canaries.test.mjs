@@ -151,6 +151,17 @@ test('collector: canary paths, configuration per campaign, NEL intake and per-ne
   assert.equal(cell.arrived, 1, 'one of the three tokens reached the canary');
   assert.equal(cell.kbps, 130);
 
+  // The explorer shows the same per network, in words.
+  const explorer = await chrome.context.newPage();
+  await explorer.setViewportSize({ width: 1280, height: 900 });
+  await explorer.goto(`${COLLECTOR}/?lang=en&campaign=${created.id}#/explorer`);
+  const row = explorer.locator('#canary-aggregates tr[data-name="twimg.com"]');
+  await row.waitFor({ timeout: 15000 });
+  assert.equal(await row.getAttribute('data-verdict'), 'throttled');
+  assert.match(await row.textContent(), /[A-Z]{2} · AS\d+.*name containing twimg\.com.*throttled.*slowed down because of the name \(SNI\)3\s*1/s);
+  await explorer.locator('.explorer-canaries').screenshot({ path: `${SCREENSHOTS}explorer-canaries-desktop.png` });
+  await explorer.close();
+
   // Nothing identifying from the NEL report or the canary request reached D1.
   if (process.env.AJAR_D1_STATE) {
     const files = [];
