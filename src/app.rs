@@ -15,6 +15,8 @@ use crate::runner::{self, Run};
 use crate::state::{Action, AppState, Phase, Row};
 use ajar_core::config::PlanConfig;
 use ajar_core::list::{List, ListError, Target};
+use ajar_core::patterns::Pattern;
+use ajar_core::report::ResultEntry;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -157,7 +159,8 @@ pub fn app() -> Html {
                         runner::Event::Progress(n) => Action::Progress(n),
                         runner::Event::Finished { entries, patterns, stopped, max_in_flight } => {
                             automation::publish_done(&entries, &patterns, stopped, max_in_flight);
-                            check_canaries(d.clone(), canaries_url.clone(), plan_config.clone(), stopped);
+                            let done = (entries.clone(), patterns.clone(), max_in_flight);
+                            check_canaries(d.clone(), canaries_url.clone(), plan_config.clone(), stopped, done);
                             Action::Finished { entries, patterns }
                         }
                     })
@@ -282,7 +285,15 @@ pub fn app() -> Html {
 }
 
 /// After the list: ajar's own canaries (skipped, and said so, when not configured or stopped).
-fn check_canaries(d: UseReducerDispatcher<AppState>, url: Option<String>, plan: PlanConfig, stopped: bool) {
+/// `done`: the list's entries, patterns and peak concurrency, republished on `window.ajar`
+/// once the canaries have spoken to the verdicts (as the page shows them).
+fn check_canaries(
+    d: UseReducerDispatcher<AppState>,
+    url: Option<String>,
+    plan: PlanConfig,
+    stopped: bool,
+    done: (Vec<ResultEntry>, Vec<Pattern>, usize),
+) {
     wasm_bindgen_futures::spawn_local(async move {
         let skip = |why: String| {
             automation::publish_canaries(&[], Some(&why));
@@ -301,6 +312,9 @@ fn check_canaries(d: UseReducerDispatcher<AppState>, url: Option<String>, plan: 
         d.dispatch(Action::CanariesStarted);
         let each = d.clone();
         let results = canaries::run(&config, &plan, move |r| each.dispatch(Action::Canary(r.clone()))).await;
+        let (mut entries, patterns, max_in_flight) = done;
+        ajar_core::canary::strengthen(&mut entries, &results);
+        automation::publish_done(&entries, &patterns, false, max_in_flight);
         automation::publish_canaries(&results, None);
         d.dispatch(Action::CanariesDone);
     });

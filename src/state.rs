@@ -138,6 +138,13 @@ impl Reducible for AppState {
             }
             Action::CanariesDone => {
                 if let Canaries::Checking(list) = &s.canaries {
+                    // The SNI canaries speak to the list's verdicts (a reset becomes tls…).
+                    if let Phase::Done { entries, .. } = &mut s.phase {
+                        ajar_core::canary::strengthen(entries, list);
+                        for (row, e) in s.rows.iter_mut().zip(entries.iter()) {
+                            row.finding = Some(Finding::new(e.verdict, e.confidence, e.clues.clone()));
+                        }
+                    }
                     s.canaries = Canaries::Done(list.clone());
                 }
             }

@@ -97,3 +97,39 @@ fn provider_canaries_name_the_phase() {
     assert!(offline.confidence < 0.5, "own canary down too: the visitor may be offline");
     assert_eq!(judge_innocuous(&done(3, 1), None, TOKEN).verdict, Verdict::Ok);
 }
+
+#[test]
+fn canaries_split_tls_from_reset_on_the_list() {
+    use crate::report::ResultEntry;
+    let entry = |url: &str, verdict| ResultEntry {
+        url: url.into(),
+        category: "GRP".into(),
+        verdict,
+        confidence: 0.6,
+        clues: vec![],
+        probes: vec![],
+        prefixes: vec![],
+    };
+    let mut entries = vec![
+        entry("https://rutracker.org/", Verdict::Reset),
+        entry("https://pbs.twimg.com/x", Verdict::Throttled),
+        entry("http://rutracker.org/", Verdict::Reset),
+        entry("https://notrutracker.org/", Verdict::Reset),
+        entry("https://twimg.com/", Verdict::Ok),
+    ];
+    let ok = done(5, 2);
+    let canaries = vec![
+        judge_sni("rutracker.org", &ok, &Transfer::Failed { ms: 3 }, Some(true), TOKEN),
+        judge_sni("twimg.com", &ok, &done(2100, 2040), None, TOKEN),
+    ];
+    strengthen(&mut entries, &canaries);
+    assert_eq!(entries[0].verdict, Verdict::Tls, "the handshake is cut on that name");
+    assert_eq!(entries[0].confidence, 0.9);
+    assert_eq!(entries[1].verdict, Verdict::Throttled);
+    assert_eq!(entries[1].confidence, 0.9);
+    assert_eq!(entries[2].verdict, Verdict::Reset, "plain HTTP sends no SNI");
+    assert!(entries[2].clues.is_empty());
+    assert_eq!(entries[3].verdict, Verdict::Reset, "a name that merely ends the same way");
+    assert_eq!(entries[4].verdict, Verdict::Ok, "a clue, not a verdict, when the target itself loads");
+    assert!(matches!(&entries[4].clues[0], crate::verdict::Clue::SniCanary { verdict: Verdict::Throttled, .. }));
+}

@@ -53,6 +53,7 @@ fn all_clues() -> Vec<Clue> {
         Clue::SkippedUnsupported,
         Clue::NotMeasured,
         Clue::SharedPrefixFailing { prefix: "p".into(), count: 1 },
+        Clue::SniCanary { name: "twimg.com".into(), verdict: Verdict::Throttled },
     ]
 }
 

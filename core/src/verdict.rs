@@ -112,6 +112,11 @@ pub enum Clue {
     NoControls,
     SkippedUnsupported,
     NotMeasured,
+    /// ajar's SNI A/B canary found this verdict for a name the target's host falls under.
+    SniCanary {
+        name: String,
+        verdict: Verdict,
+    },
     /// Many targets sharing its address prefix failed the same way.
     SharedPrefixFailing {
         prefix: String,

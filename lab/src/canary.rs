@@ -75,6 +75,8 @@ impl Default for CanaryLab {
                 sni("meduza.io", SniAction::Drop),
                 sni("linkedin.com", SniAction::DnsRemoval),
                 sni("example.org", SniAction::Pass),
+                // The demo's `sni.test` is reset on its SNI: its canary twin shows it is the handshake.
+                sni("sni.test", SniAction::Reset),
             ],
             providers: vec![
                 prov("hetzner", ProviderState::Reachable),

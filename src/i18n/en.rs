@@ -195,6 +195,7 @@ pub fn clue(c: &Clue) -> &'static str {
         Clue::NoControls => "no control sites were measured",
         Clue::SkippedUnsupported => "skipped: your browser lacks what this test needs",
         Clue::NotMeasured => "not measured",
+        Clue::SniCanary { .. } => "ajar’s test host under a name containing {t}: {v}",
         Clue::SharedPrefixFailing { .. } => "{n} in the same network fail the same way",
     }
 }

@@ -90,6 +90,9 @@ impl Lang {
         };
         let n = match c {
             Clue::SharedPrefixFailing { count, .. } => return text.replace("{n}", &self.sites(*count as usize)),
+            Clue::SniCanary { name, verdict } => {
+                return text.replace("{t}", name).replace("{v}", self.verdict(*verdict))
+            }
             Clue::Loaded { ms } | Clue::FailedFast { ms } => *ms as f32,
             Clue::TimedOut { ms } | Clue::ImageTimedOut { ms } => *ms as f32 / 1000.0,
             Clue::SlowerThanControl { ratio } => *ratio,

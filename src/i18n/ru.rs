@@ -195,6 +195,7 @@ pub fn clue(c: &Clue) -> &'static str {
         Clue::NoControls => "контрольные сайты не проверялись",
         Clue::SkippedUnsupported => "пропущено: браузер не поддерживает нужное",
         Clue::NotMeasured => "не проверено",
+        Clue::SniCanary { .. } => "тестовый узел ajar под именем с {t}: {v}",
         Clue::SharedPrefixFailing { .. } => "в той же сети так же не работают: {n}",
     }
 }

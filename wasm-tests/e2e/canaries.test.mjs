@@ -26,8 +26,10 @@ async function canariesDone(page, timeout = 90000) {
 test('the canary checks name DNS, TCP, TLS (SNI) and throttling as the lab does them', async () => {
   const page = await chrome.context.newPage();
   await page.setViewportSize({ width: 1280, height: 900 });
-  await page.goto(appUrl(`${LAB}/list.json?hosts=ok.test`, { canaries: `${COLLECTOR}/v1/canaries` }));
-  await waitDone(page, 60000);
+  await page.goto(appUrl(`${LAB}/list.json?hosts=ok.test,sni.test`, { canaries: `${COLLECTOR}/v1/canaries` }));
+  const run = await waitDone(page, 60000);
+  // Before the canaries, a reset during TLS looks like any reset.
+  assert.equal(run.results.find((r) => r.url.includes('sni.test')).verdict, 'reset');
   const canaries = await canariesDone(page);
   assert.equal(canaries.skipped, null);
   const truth = await labJson(page, '/canary-truth.json');
@@ -51,8 +53,14 @@ test('the canary checks name DNS, TCP, TLS (SNI) and throttling as the lab does 
     assert.equal(seen[r.token], should, `${r.name} arrived=${seen[r.token]}`);
   }
 
-  // On screen, with the verdicts; then sent with the report.
+  // On screen, with the verdicts; the canary twin of sni.test turns its reset into TLS
+  // interference, with the canary as evidence; then sent with the report.
   await page.waitForSelector('#canaries[data-state="done"]');
+  const sniRow = page.locator('#results tr[data-url*="sni.test"]');
+  assert.equal(await sniRow.getAttribute('data-verdict'), 'tls');
+  assert.match(await sniRow.textContent(), /test host under a name containing sni\.test: TLS interference/);
+  const after = await page.evaluate(() => window.ajar.results.find((r) => r.url.includes('sni.test')));
+  assert.equal(after.verdict, 'tls', 'window.ajar says what the page says');
   assert.equal(await page.locator('#canaries li.canary').count(), truth.length);
   assert.equal(await page.getAttribute('#canaries li[data-name="twimg.com"]', 'data-verdict'), 'throttled');
   await page.screenshot({ path: `${SCREENSHOTS}canaries-desktop.png`, fullPage: true });
@@ -62,6 +70,7 @@ test('the canary checks name DNS, TCP, TLS (SNI) and throttling as the lab does 
   const id = await page.locator('#report-id').textContent({ timeout: 15000 });
   const stored = await (await fetch(`${COLLECTOR}/v1/reports/${id}`)).json();
   assert.equal(stored.id, id);
+  assert.equal(stored.results.find((r) => r.url.includes('sni.test')).verdict, 'tls');
   await page.close();
 });
 
