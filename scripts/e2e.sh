@@ -13,7 +13,7 @@ start_lab
 # Its canary configuration is the lab's (the lab serves the canaries behind its DPI box).
 start_collector "$STATE" 8787 --var CONTROL_DOH:http://127.0.0.1:8470/dns-query \
   --var CONTROL_CONNECT:127.0.0.1:8470 --var CONTROL_ALLOW_PRIVATE:1 \
-  --var "CANARIES:$("$ROOT/target/debug/ajar-lab" canary-config)"
+  --var "CANARIES:$("$ROOT/target/debug/ajar-lab" canary-config)" --test-scheduled
 export AJAR_COLLECTOR=http://127.0.0.1:8787 AJAR_D1_STATE="$STATE" AJAR_LAB_BIN="$ROOT/target/debug/ajar-lab"
 
 echo "== browser tests (wasm-bindgen-test, headless Chromium)"

@@ -2,6 +2,7 @@
 // reads, and proof (from the database files themselves) that nothing identifying is kept.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { COLLECTOR, hourNow, report } from './helpers.mjs';
@@ -75,6 +76,21 @@ test('whoami gives only country and ASN; unknown routes are JSON 404s', async ()
   const pre = await fetch(`${COLLECTOR}/v1/reports`, { method: 'OPTIONS' });
   assert.equal(pre.status, 204);
   assert.match(pre.headers.get('access-control-allow-methods'), /POST/);
+});
+
+test('results wait in their report row until the minute cron (or a read) expands them in bulk', { skip: !process.env.AJAR_D1_STATE }, async () => {
+  const sql = (q) => JSON.parse(execFileSync('npx', ['wrangler', 'd1', 'execute', 'DB', '--local', '--persist-to', process.env.AJAR_D1_STATE,
+    '--json', '--command', q], { cwd: new URL('../../worker', import.meta.url).pathname }).toString())[0].results[0];
+  const r = report();
+  assert.equal((await post(r)).status, 201);
+  const before = sql(`SELECT (SELECT pending IS NOT NULL FROM reports WHERE id = '${r.id}') AS pending, (SELECT COUNT(*) FROM results WHERE report_id = '${r.id}') AS rows`);
+  assert.deepEqual(before, { pending: 1, rows: 0 });
+  const cron = await fetch(`${COLLECTOR}/__scheduled?cron=*+*+*+*+*`);
+  const cronText = await cron.text();
+  assert.equal(cron.status, 200, cronText);
+  assert.doesNotMatch(cronText, /<html/i, 'the scheduled handler ran, not the static app');
+  const after = sql(`SELECT (SELECT pending IS NOT NULL FROM reports WHERE id = '${r.id}') AS pending, (SELECT COUNT(*) FROM results WHERE report_id = '${r.id}') AS rows`);
+  assert.deepEqual(after, { pending: 0, rows: r.results.length });
 });
 
 test('the D1 files hold no IP address, user agent or cookie', { skip: !process.env.AJAR_D1_STATE }, async () => {

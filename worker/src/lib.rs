@@ -51,6 +51,14 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         .await
 }
 
+/// The minute cron: pending results are expanded even when nobody reads.
+#[event(scheduled)]
+async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
+    if let Ok(db) = env.d1("DB") {
+        let _ = store::expand(&db).await;
+    }
+}
+
 fn now_ms() -> u64 {
     Date::now().as_millis()
 }

@@ -1,4 +1,5 @@
-//! D1 storage of reports: one atomic batch per report, idempotent by id.
+//! D1 storage of reports: one row per report, idempotent by id; results expanded into
+//! their own table in bulk, before they are read.
 
 use crate::error::ApiError;
 use ajar_core::report::Report;
@@ -24,12 +25,10 @@ fn js(v: impl serde::Serialize) -> JsValue {
     JsValue::from_str(&serde_json::to_string(&v).unwrap_or_default())
 }
 
-/// The two statements that store a report whatever its size: its head, and its results
-/// as one JSON array expanded by SQLite's `json_each`. The first one's `changes` is 0 if a
-/// report with this id was already stored.
-///
-/// `raw` is the body the report was parsed and validated from: SQLite reads the results out
-/// of it directly (`json_each(raw, '$.results')`), so the collector never serialises them again.
+/// The statements that store a report: one row holding its head and, awaiting expansion, the
+/// validated body exactly as it came (`pending`: no JSON work at all on the way in); plus its
+/// canary results when it has some. The first one's
+/// `changes` is 0 if a report with this id was already stored.
 pub fn statements(
     db: &D1Database,
     report: &Report,
@@ -38,8 +37,8 @@ pub fn statements(
 ) -> Result<Vec<D1PreparedStatement>, ApiError> {
     let head = db
         .prepare(
-            "INSERT OR IGNORE INTO reports (id, created_hour, received_hour, country, asn, software, browser, list, campaign, result_count, patterns) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            "INSERT OR IGNORE INTO reports (id, created_hour, received_hour, country, asn, software, browser, list, campaign, result_count, patterns, pending) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         )
         .bind(&[
             s(&report.id),
@@ -53,28 +52,11 @@ pub fn statements(
             opt(&report.campaign),
             JsValue::from(report.results.len() as u32),
             js(&report.patterns),
-        ])?;
-    let results = db
-        .prepare(
-            "INSERT OR IGNORE INTO results (report_id, idx, url, category, verdict, confidence, clues, probes, prefixes, country, asn, created_hour, campaign) \
-             SELECT ?1, CAST(key AS INTEGER), value ->> '$.url', value ->> '$.category', value ->> '$.verdict', \
-                    round(value ->> '$.confidence', 3), coalesce(value -> '$.clues', '[]'), coalesce(value -> '$.probes', '[]'), \
-                    coalesce(value -> '$.prefixes', '[]'), \
-                    ?2, ?3, ?4, ?5 FROM json_each(?6, '$.results')",
-        )
-        .bind(&[
-            s(&report.id),
-            s(&origin.country),
-            JsValue::from(origin.asn),
-            s(&report.created_hour),
-            opt(&report.campaign),
-            // The validated body as it came: SQLite expands its results.
             s(raw),
         ])?;
-    let mut batch = vec![head, results];
+    let mut batch = vec![head];
     if !report.canaries.is_empty() {
-        // Only the first report with this id stores anything (the head's INSERT OR IGNORE
-        // decides; these rows share its primary key space).
+        // Only the first report with this id stores anything (INSERT OR IGNORE on the same key).
         batch.push(
             db.prepare(
                 "INSERT OR IGNORE INTO canary_results (report_id, idx, kind, name, verdict, phase, confidence, kbps, ratio, token, country, asn, created_hour, campaign) \
@@ -95,21 +77,53 @@ pub fn statements(
     Ok(batch)
 }
 
-/// Stores the report whole or not at all (one D1 batch is one transaction). Returns false
-/// if a report with this id was already stored.
+/// Stores the report whole or not at all (its results travel inside its one row; a D1 batch
+/// is one transaction). Returns false if a report with this id was already stored.
 ///
-/// Each request writes its own batch. Grouping concurrent requests into one transaction
-/// was tried and refused by workerd: waking one request from another's context cancels it
-/// ("promise resolved from a different request context"). Batching across requests needs a
-/// Durable Object or a Queue consumer as the single writer.
+/// Per-result rows are not written here: writing 50-odd index entries per request halved
+/// ingest. [`expand`] moves pending results into `results` in bulk, before every read of
+/// them and once a minute. Grouping concurrent requests into one transaction instead was
+/// tried and refused by workerd (waking one request from another's context cancels it).
 pub async fn insert(db: &D1Database, report: &Report, raw: &str, origin: &Origin) -> Result<bool, ApiError> {
     let outcome = db.batch(statements(db, report, raw, origin)?).await?;
     let inserted = outcome.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
     Ok(inserted > 0)
 }
 
+/// Reports expanded per transaction.
+const EXPAND_CHUNK: u32 = 400;
+
+/// Moves pending results into the `results` table, `EXPAND_CHUNK` reports per transaction,
+/// until none is pending. Each chunk inserts the rows and clears `pending` atomically, and
+/// inserts are keyed, so concurrent or interrupted expansions neither lose nor double rows.
+pub async fn expand(db: &D1Database) -> Result<u32, ApiError> {
+    let chunk = "SELECT id FROM reports WHERE pending IS NOT NULL ORDER BY id LIMIT ?1";
+    let mut moved = 0;
+    loop {
+        let insert = db
+            .prepare(format!(
+                "INSERT OR IGNORE INTO results (report_id, idx, url, category, verdict, confidence, clues, probes, prefixes, country, asn, created_hour, campaign) \
+                 SELECT r.id, CAST(j.key AS INTEGER), j.value ->> '$.url', j.value ->> '$.category', j.value ->> '$.verdict', \
+                        round(j.value ->> '$.confidence', 3), coalesce(j.value -> '$.clues', '[]'), coalesce(j.value -> '$.probes', '[]'), \
+                        coalesce(j.value -> '$.prefixes', '[]'), r.country, r.asn, r.created_hour, r.campaign \
+                 FROM reports r, json_each(r.pending, '$.results') j WHERE r.id IN ({chunk})"
+            ))
+            .bind(&[JsValue::from(EXPAND_CHUNK)])?;
+        let clear = db
+            .prepare(format!("UPDATE reports SET pending = NULL WHERE id IN ({chunk})"))
+            .bind(&[JsValue::from(EXPAND_CHUNK)])?;
+        let outcome = db.batch(vec![insert, clear]).await?;
+        let cleared = outcome.get(1).and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
+        moved += cleared as u32;
+        if cleared < EXPAND_CHUNK as usize {
+            return Ok(moved);
+        }
+    }
+}
+
 /// A stored report as the collector keeps it (network facts from `cf`, no visitor data).
 pub async fn get(db: &D1Database, id: &str) -> Result<Value, ApiError> {
+    expand(db).await?;
     let head = db
         .prepare("SELECT id, created_hour, received_hour, country, asn, software, browser, list, campaign, result_count, patterns FROM reports WHERE id = ?1")
         .bind(&[s(id)])?
