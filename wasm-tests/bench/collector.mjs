@@ -64,6 +64,8 @@ const noop = await load('POST', '/v1/ping', report);
 // Latency at a bounded load: half of the measured ingest capacity, spread over the clients.
 const boundedRate = Math.max(1, Math.round(ingest.rps / 2));
 const bounded = await load('POST', '/v1/reports', report, boundedRate / CLIENTS);
+// And the runtime's own tail at that same bounded load.
+const boundedNoop = await load('POST', '/v1/ping', report, boundedRate / CLIENTS);
 // Reports wait with their results in one row; the first read expands them into `results`
 // in bulk (as the minute cron does). Timed: that is the deferred part of storing.
 const t0 = performance.now();
@@ -77,7 +79,8 @@ const stored = counts.reports - bounded.accepted;
 const out = { seconds: ingest.seconds, clients: CLIENTS, requests: ingest.requests, accepted: ingest.accepted, rps: ingest.rps,
   p50_ms: ingest.p50_ms, p99_ms: ingest.p99_ms, errors: ingest.errors, server_errors: ingest.fivexx, stored,
   noop_rps: noop.rps, noop_p99_ms: noop.p99_ms, ingest_to_noop: Math.round(ingest.rps / noop.rps * 1000) / 1000,
-  bounded: { target_rps: boundedRate, rps: bounded.rps, p50_ms: bounded.p50_ms, p99_ms: bounded.p99_ms, errors: bounded.errors },
+  bounded: { target_rps: boundedRate, rps: bounded.rps, p50_ms: bounded.p50_ms, p99_ms: bounded.p99_ms, errors: bounded.errors,
+    noop_p50_ms: boundedNoop.p50_ms, noop_p99_ms: boundedNoop.p99_ms },
   expansion: { first_read_ms: expandMs, status: first.status, result_rows: counts.results, expected_rows: counts.reports * 50, pending_after: counts.pending } };
 mkdirSync('target/bench', { recursive: true });
 writeFileSync('target/bench/collector.json', JSON.stringify(out));
