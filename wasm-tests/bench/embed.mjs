@@ -1,7 +1,7 @@
 // Embed benchmark: what a partner page pays. Sizes (gzip) of the loader and of everything the
 // embed downloads; the longest task during a measurement (PerformanceObserver 'longtask');
-// and the partner page's load-event time with the embed over without (median of 11 each,
-// alternated, the reader having said yes before). Writes target/bench/embed.json.
+// and the partner page's load-event time with the embed over without (median of 21 each,
+// alternated, after two warm-up pairs, the reader having said yes before). Writes target/bench/embed.json.
 import { writeFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { execFileSync } from 'node:child_process';
@@ -35,12 +35,14 @@ const without = 'http://partner.test:8470/';
 const loadTime = (page) => page.evaluate(() => performance.getEntriesByType('navigation')[0].loadEventEnd);
 const times = { with: [], without: [] };
 let longest = 0;
-for (let i = 0; i < 11; i++) {
+// Two warm-up pairs (not counted: first visits pay for caches), then 21 alternated pairs.
+const RUNS = Number(process.env.AJAR_EMBED_RUNS || 21);
+for (let i = -2; i < RUNS; i++) {
   for (const [kind, url] of (i % 2 ? [['with', withEmbed], ['without', without]] : [['without', without], ['with', withEmbed]])) {
     const page = await context.newPage();
     await page.goto(url, { waitUntil: 'load' });
     await page.waitForFunction(() => performance.getEntriesByType('navigation')[0].loadEventEnd > 0);
-    times[kind].push(await loadTime(page));
+    if (i >= 0) times[kind].push(await loadTime(page));
     if (kind === 'with') {
       await page.waitForFunction(() => window.ajarEmbed && ['done', 'error'].includes(window.ajarEmbed.state), null, { timeout: 60000 });
       longest = Math.max(longest, await page.evaluate(() => window.__longest));
