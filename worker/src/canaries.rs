@@ -42,7 +42,9 @@ pub async fn serve(
     let ours = config.is_some_and(|c| c.is_canary_host(host));
     if let (Some(db), Some(token), true) = (db, request.token(), ours) {
         // A failed write must not fail the probe: the canary's answer is the measurement.
-        let _ = record(db, token, "arrived", host, None, origin).await;
+        if let Ok(insert) = statement(db, token, "arrived", host, None, origin) {
+            let _ = insert.run().await;
+        }
     }
     let body = match request {
         CanaryRequest::Hit { .. } => b"ok".to_vec(),
@@ -54,18 +56,6 @@ pub async fn serve(
         headers.set(k, &v)?;
     }
     Ok(Response::from_bytes(body)?.with_headers(headers))
-}
-
-async fn record(
-    db: &D1Database,
-    token: &str,
-    event: &str,
-    host: &str,
-    nel: Option<(&str, &str)>,
-    origin: &Origin,
-) -> Result<(), ApiError> {
-    statement(db, token, event, host, nel, origin)?.run().await?;
-    Ok(())
 }
 
 fn statement(
