@@ -10,7 +10,7 @@ trap stop_all EXIT INT TERM
 start_lab
 start_collector "$ROOT/worker/.wrangler/state" "${PORT:-8787}"
 URL="http://127.0.0.1:${PORT:-8787}/"
-LAB_RUN="${URL}?list=http://lab.test:8470/list.json&controls=http://lab.test:8470/controls.json&doh=http://doh.test:8470/dns-query&outside=http://lab.test:8470/outside&timeout=3000&autorun=1"
+LAB_RUN="${URL}?list=http://lab.test:8470/list.json&controls=http://lab.test:8470/controls.json&doh=http://doh.test:8470/dns-query&outside=http://lab.test:8470/outside&canaries=http://lab.test:8470/canary.json&timeout=3000&autorun=1"
 cat <<MSG
 
   ajar is running: $URL
@@ -20,6 +20,7 @@ cat <<MSG
   Lab names (*.test) resolve only in a browser started with the lab's resolver rules:
 
     chromium --user-data-dir=\$(mktemp -d) --allow-loopback-in-peer-connection \\
+      --ignore-certificate-errors-spki-list=G0ZWMRtYebOlH5yBwJjIs7sgUSWZrCDfLUOoeU082SQ= \\
       --disable-features=WebRtcHideLocalIpsWithMdns \\
       --host-resolver-rules="\$(target/debug/ajar-lab rules)" '$LAB_RUN'
 
