@@ -63,6 +63,11 @@ pub async fn run(config: &CanaryConfig, plan: &PlanConfig, on_result: impl Fn(&C
         out.push(r);
     };
 
+    // The trigger zone's apex sets a Network Error Logging policy for every name below it: the
+    // browser then reports their DNS failures to the collector (where it supports NEL).
+    if let Some(apex) = config.apex_url() {
+        let _ = probe::canary::transfer(&format!("{apex}{}", canary::HIT_PATH), timeout.min(3_000)).await;
+    }
     let tok = token();
     let innocuous = probe::canary::transfer(&config.down_url(&config.innocuous, &tok), timeout).await;
     let ok = matches!(innocuous, Transfer::Done { .. });

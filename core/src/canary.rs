@@ -149,6 +149,14 @@ impl CanaryConfig {
             || self.providers.iter().any(|p| host_of(&p.url) == host)
     }
 
+    /// The zone the trigger names live in (`https://canary-b.example` for
+    /// `https://{name}.canary-b.example`). One request to it installs a Network Error Logging
+    /// policy covering every trigger name below it, so that their DNS failures are reported.
+    pub fn apex_url(&self) -> Option<String> {
+        let (scheme, rest) = self.trigger_base.split_once("://")?;
+        Some(format!("{scheme}://{}", rest.strip_prefix("{name}.")?))
+    }
+
     /// The base URL under which `trigger` is sent as SNI.
     pub fn trigger_url(&self, trigger: &str) -> String {
         self.trigger_base.replace("{name}", trigger)

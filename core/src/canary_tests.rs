@@ -25,6 +25,7 @@ fn config_is_validated_field_by_field() {
         c.down_url(&c.innocuous, TOKEN),
         format!("https://www.canary.test:8471/__canary/down?bytes=32768&t={TOKEN}")
     );
+    assert_eq!(c.apex_url().as_deref(), Some("https://canary.test:8471"));
     assert!(c.is_canary_host("twimg.com.canary.test") && c.is_canary_host("www.canary.test"));
     assert!(c.is_canary_host("prov.test") && !c.is_canary_host("news.example"));
     assert_eq!(CanaryConfig::provider_url("http://p.test/x?a=1", "t1"), "http://p.test/x?a=1&t=t1");

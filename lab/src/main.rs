@@ -1,7 +1,7 @@
 //! `ajar-lab`: run the censoring lab on loopback, or print a scenario's parts.
 //!
 //! ```text
-//! ajar-lab serve [--scenario FILE | --generate N --seed S | --scan N --blackholed-share F] [--latency-ms MS] [--nel-endpoint URL]
+//! ajar-lab serve [--scenario FILE | --generate N --seed S | --scan N --blackholed-share F] [--latency-ms MS] [--nel-endpoint URL] [--nel-forward HOST:PORT]
 //! ajar-lab rules|list|canary-config [same scenario options]
 //! ajar-lab generate --generate N --seed S      (prints the scenario JSON)
 //! ajar-lab bundle-lists SRC DST                (validates Citizen Lab lists, writes the compact copies the app ships)
@@ -20,9 +20,13 @@ fn main() -> Result<()> {
             let p = scenario.ports;
             let hosts = scenario.hosts.len();
             let mut lab = Lab::new(scenario);
-            // Where canaries ask browsers to send NEL reports: the collector beside the lab.
-            lab.nel_endpoint =
-                Some(flag(&args, "--nel-endpoint").unwrap_or_else(|| "http://127.0.0.1:8787/v1/nel".into()));
+            // Where canaries ask browsers to send NEL reports: an https name of the lab, which
+            // passes them on to the collector beside it (browsers report only to https).
+            let tls = lab.scenario.ports.tls;
+            lab.nel_endpoint = Some(
+                flag(&args, "--nel-endpoint").unwrap_or_else(|| format!("https://report.canary.test:{tls}/v1/nel")),
+            );
+            lab.nel_forward = Some(flag(&args, "--nel-forward").unwrap_or_else(|| "127.0.0.1:8787".into()));
             lab.start()?;
             println!(
                 "ajar lab: {hosts} hosts; HTTP 127.0.0.1:{}, TLS :{}, STUN udp :{} (silent :{})",

@@ -27,6 +27,9 @@ pub struct Lab {
     requests: AtomicUsize,
     /// Where canaries tell browsers to send Network Error Logging reports.
     pub nel_endpoint: Option<String>,
+    /// Where NEL uploads to the lab's https endpoint are passed on (the collector, host:port):
+    /// browsers send reports only to https endpoints, and the collector beside the lab is http.
+    pub nel_forward: Option<String>,
     tls_config: Arc<rustls::ServerConfig>,
     /// Tokens of the canary probes that arrived.
     seen: Mutex<HashSet<String>>,
@@ -68,6 +71,7 @@ impl Lab {
             max_in_flight: AtomicUsize::new(0),
             requests: AtomicUsize::new(0),
             nel_endpoint: None,
+            nel_forward: None,
             tls_config: crate::tls::server_config(),
             seen: Mutex::new(HashSet::new()),
         }
@@ -342,7 +346,9 @@ impl Lab {
         };
         let mut tls = BufReader::new(rustls::StreamOwned::new(conn, sock));
         while let Some(req) = Request::read(&mut tls) {
-            let keep = if req.method == "OPTIONS" {
+            let keep = if req.path.starts_with("/v1/nel") {
+                self.forward_nel(tls.get_mut(), &req)
+            } else if req.method == "OPTIONS" {
                 respond(tls.get_mut(), 204, "text/plain", b"", &cors())
             } else {
                 self.canary(tls.get_mut(), &req)
@@ -351,6 +357,33 @@ impl Lab {
                 return;
             }
         }
+    }
+}
+
+impl Lab {
+    /// Passes a NEL upload (or its CORS preflight) on to the collector and its answer back.
+    fn forward_nel(&self, stream: &mut impl Write, req: &Request) -> bool {
+        let Some(to) = &self.nel_forward else {
+            return respond(stream, 404, "text/plain", b"no NEL forward", &[]);
+        };
+        let Ok(mut upstream) = TcpStream::connect(to) else {
+            return respond(stream, 404, "text/plain", b"collector unreachable", &[]);
+        };
+        let head = format!(
+            "{} {} HTTP/1.1\r\nHost: {to}\r\nContent-Type: application/reports+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            req.method,
+            req.path,
+            req.body.len()
+        );
+        let mut answer = Vec::new();
+        if upstream.write_all(head.as_bytes()).is_err()
+            || upstream.write_all(&req.body).is_err()
+            || upstream.read_to_end(&mut answer).is_err()
+        {
+            return false;
+        }
+        let _ = stream.write_all(&answer);
+        false
     }
 }
 

@@ -101,7 +101,7 @@ test('the D1 files hold no IP address, user agent or cookie', { skip: !process.e
   assert.ok(files.some((f) => f.endsWith('.sqlite')), `no database in ${files}`);
   for (const f of files) {
     const bytes = readFileSync(f).toString('latin1');
-    for (const secret of [VISITOR_IP, 'ajar-e2e-unique-agent', 'ajar-secret-cookie', '127.0.0.1']) {
+    for (const secret of [VISITOR_IP, 'ajar-e2e-unique-agent', 'Mozilla/5.0', 'ajar-secret-cookie', '127.0.0.1']) {
       assert.ok(!bytes.includes(secret), `${f} contains ${secret}`);
     }
   }
