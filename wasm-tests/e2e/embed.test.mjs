@@ -68,7 +68,7 @@ test('"yes": the host page is unharmed and the report arrives with the campaign'
   await page.screenshot({ path: `${SCREENSHOTS}embed-notice-desktop.png` });
   const clock = await page.textContent('#clock');
   await page.getByRole('button', { name: 'Yes' }).click();
-  await page.waitForFunction(() => ['done', 'error'].includes(window.ajarEmbed.state), null, { timeout: 60000 });
+  await page.waitForFunction(() => window.ajarEmbed && ['done', 'error'].includes(window.ajarEmbed.state), null, { timeout: 60000 });
   const ns = await page.evaluate(() => window.ajarEmbed);
   assert.equal(ns.state, 'done', JSON.stringify(ns));
   assert.deepEqual(ns.result.verdicts.map((v) => v.verdict), ['ok', 'dns']);
@@ -90,7 +90,7 @@ test('"yes": the host page is unharmed and the report arrives with the campaign'
 test('controls-only: no question asked, only ajar\'s own hosts measured', async () => {
   const { context, page } = await freshPage();
   await page.goto(partner({ consent: 'controls-only', controls: 'http://lab.test:8470/controls.json' }));
-  await page.waitForFunction(() => ['done', 'error'].includes(window.ajarEmbed.state), null, { timeout: 60000 });
+  await page.waitForFunction(() => window.ajarEmbed && ['done', 'error'].includes(window.ajarEmbed.state), null, { timeout: 60000 });
   const ns = await page.evaluate(() => window.ajarEmbed);
   assert.equal(ns.state, 'done', JSON.stringify(ns));
   assert.deepEqual(ns.result.verdicts.map((v) => v.url), ['http://control.test:8470/']);
