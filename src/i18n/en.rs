@@ -44,7 +44,7 @@ pub fn text(key: K) -> &'static str {
         K::WhatItDoes => "ajar asks your browser to open a list of sites, the way any page would, and works out from what happens whether each one is reachable or how it is blocked: removed from DNS, its address blocked, the connection reset, a block page, slowed down, or calls blocked. Then it checks a few test hosts ajar runs itself, some under names that contain blocked ones (such as twimg.com), to see how the blocking works.",
         K::WhatItDoesNot => "It installs nothing, reads nothing of yours, and sends nothing unless you say so after seeing exactly what would be sent. It never records your IP address.",
         K::RiskTitle => "Before you start: the risks",
-        K::RiskText => "Anyone watching your connection (your internet provider, your employer, the state) can see that your browser tried to open these sites, as if you had visited them, and ajar's test hosts under names containing theirs. In some countries visiting some sites, or measuring censorship, can have legal or other consequences. If that worries you, do not run the test, or run it only with a list you chose.",
+        K::RiskText => "Anyone watching your connection (your internet provider, your employer, the state) can see that your browser tried to open these sites, as if you had visited them, and ajar’s test hosts under names containing theirs. In some countries visiting some sites, or measuring censorship, can have legal or other consequences. If that worries you, do not run the test, or run it only with a list you chose.",
         K::ListLabel => "List of sites",
         K::ListGlobal => "Global list",
         K::ListCustom => "My own list (paste CSV or JSON)",
