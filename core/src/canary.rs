@@ -181,11 +181,21 @@ pub enum CanaryRequest {
     Down { bytes: u32, token: Option<String> },
 }
 
+fn query_param<'a>(query: &'a str, key: &str) -> Option<&'a str> {
+    query.split('&').find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+}
+
+/// The probe token (`t=`, 32 hex digits) a canary URL or path carries; anything else is dropped.
+pub fn token_in(url: &str) -> Option<String> {
+    let query = url.split_once('?').map(|(_, q)| q).unwrap_or_default();
+    query_param(query, "t").filter(|t| crate::privacy::is_report_id(t)).map(str::to_owned)
+}
+
 /// `None`: not a canary path. Tokens that are not 32 hex digits are dropped, not echoed.
 pub fn parse_request(path_and_query: &str) -> Option<Result<CanaryRequest, CanaryError>> {
     let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
-    let param = |key: &str| query.split('&').find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='));
-    let token = param("t").filter(|t| crate::privacy::is_report_id(t)).map(str::to_owned);
+    let param = |key: &str| query_param(query, key);
+    let token = token_in(path_and_query);
     match path {
         HIT_PATH => Some(Ok(CanaryRequest::Hit { token })),
         DOWN_PATH => Some(match param("bytes").map(str::parse::<u32>) {
@@ -398,12 +408,16 @@ pub fn judge_sni(
     resolves: Option<bool>,
     token: &str,
 ) -> CanaryResult {
+    // Innocuous throughput over the trigger's, when both downloads completed.
+    let ratio = match (innocuous.kbps(), trigger.kbps()) {
+        (Some(i), Some(t)) => Some(i as f32 / t.max(1) as f32),
+        _ => None,
+    };
     let judged = match (innocuous, trigger) {
         // Without a working reference nothing can be put down to the name.
         (Transfer::Done { .. }, _) => match trigger {
             Transfer::Done { .. } => {
-                let ratio = innocuous.kbps().unwrap_or(0) as f32 / trigger.kbps().unwrap_or(1).max(1) as f32;
-                if ratio >= THROTTLE_RATIO && trigger.transfer_ms() >= MIN_SLOW_MS {
+                if ratio.is_some_and(|r| r >= THROTTLE_RATIO) && trigger.transfer_ms() >= MIN_SLOW_MS {
                     (Verdict::Throttled, Some(Phase::Transfer), 0.9)
                 } else {
                     (Verdict::Ok, None, 0.9)
@@ -425,9 +439,7 @@ pub fn judge_sni(
         _ => (Verdict::Inconclusive, None, 0.3),
     };
     let mut r = result(CanaryKind::Sni, name, token, trigger, judged);
-    if let (Some(i), Some(t)) = (innocuous.kbps(), trigger.kbps()) {
-        r.ratio = Some(((i as f32 / t.max(1) as f32) * 100.0).round() / 100.0);
-    }
+    r.ratio = ratio.map(|x| (x * 100.0).round() / 100.0);
     r
 }
 

@@ -72,12 +72,7 @@ pub fn parse(body: &[u8], is_canary: impl Fn(&str) -> bool) -> Result<Vec<NelEve
             if !is_canary(&host) {
                 return None;
             }
-            let query = r.url.split_once('?').map(|(_, q)| q).unwrap_or_default();
-            let token = query
-                .split('&')
-                .find_map(|kv| kv.strip_prefix("t="))
-                .filter(|t| crate::privacy::is_report_id(t))
-                .map(str::to_owned);
+            let token = crate::canary::token_in(&r.url);
             Some(NelEvent { host, token, phase: r.body.phase, error: r.body.error })
         })
         .take(MAX_NEL_EVENTS)
