@@ -316,6 +316,6 @@ fn check_canaries(
         ajar_core::canary::strengthen(&mut entries, &results);
         automation::publish_done(&entries, &patterns, false, max_in_flight);
         automation::publish_canaries(&results, None);
-        d.dispatch(Action::CanariesDone);
+        d.dispatch(Action::CanariesDone { entries });
     });
 }

@@ -53,6 +53,14 @@ async fn resolves(url: &str, plan: &PlanConfig) -> Option<bool> {
     probe::resolve(&stun, plan.resolve_timeout_ms).await
 }
 
+/// One canary fetch, and, only if it failed, whether the local resolver knows the host of
+/// `named` (the check that splits DNS from connection and handshake failures).
+async fn fetch_checked(url: &str, named: &str, timeout_ms: u32, plan: &PlanConfig) -> (Transfer, Option<bool>) {
+    let t = probe::canary::transfer(url, timeout_ms).await;
+    let resolved = if matches!(t, Transfer::Done { .. }) { Some(true) } else { resolves(named, plan).await };
+    (t, resolved)
+}
+
 /// Runs every canary check; `on_result` sees each as it is decided.
 pub async fn run(config: &CanaryConfig, plan: &PlanConfig, on_result: impl Fn(&CanaryResult)) -> Vec<CanaryResult> {
     let timeout = plan.fetch_timeout_ms.max(MIN_TIMEOUT_MS);
@@ -69,25 +77,22 @@ pub async fn run(config: &CanaryConfig, plan: &PlanConfig, on_result: impl Fn(&C
         let _ = probe::canary::transfer(&format!("{apex}{}", canary::HIT_PATH), timeout.min(3_000)).await;
     }
     let tok = token();
-    let innocuous = probe::canary::transfer(&config.down_url(&config.innocuous, &tok), timeout).await;
+    let (innocuous, resolved) =
+        fetch_checked(&config.down_url(&config.innocuous, &tok), &config.innocuous, timeout, plan).await;
     let ok = matches!(innocuous, Transfer::Done { .. });
-    let resolved = if ok { Some(true) } else { resolves(&config.innocuous, plan).await };
     keep(canary::judge_innocuous(&innocuous, resolved, &tok));
 
     for name in &config.triggers {
         let tok = token();
         let base = config.trigger_url(name);
-        let t = probe::canary::transfer(&config.down_url(&base, &tok), timeout).await;
-        let resolved = if matches!(t, Transfer::Done { .. }) { Some(true) } else { resolves(&base, plan).await };
+        let (t, resolved) = fetch_checked(&config.down_url(&base, &tok), &base, timeout, plan).await;
         keep(canary::judge_sni(name, &innocuous, &t, resolved, &tok));
     }
 
     // Provider canaries are small hits: all at once.
     let checks = config.providers.iter().map(|p| async {
         let tok = token();
-        let url = CanaryConfig::provider_url(&p.url, &tok);
-        let t = probe::canary::transfer(&url, timeout).await;
-        let resolved = if matches!(t, Transfer::Done { .. }) { Some(true) } else { resolves(&p.url, plan).await };
+        let (t, resolved) = fetch_checked(&CanaryConfig::provider_url(&p.url, &tok), &p.url, timeout, plan).await;
         canary::judge_provider(&p.name, &t, resolved, ok, &tok)
     });
     for r in futures_join(checks.collect()).await {

@@ -68,15 +68,26 @@ pub struct AppState {
 pub enum Action {
     SetLang(Lang),
     Loading,
-    Started { list_id: String, campaign: Option<String>, rows: Vec<Row>, now_ms: f64 },
+    Started {
+        list_id: String,
+        campaign: Option<String>,
+        rows: Vec<Row>,
+        now_ms: f64,
+    },
     Found(Vec<(usize, Finding)>),
     Progress(usize),
-    Finished { entries: Vec<ResultEntry>, patterns: Vec<Pattern> },
+    Finished {
+        entries: Vec<ResultEntry>,
+        patterns: Vec<Pattern>,
+    },
     Failed(String),
     Submit(Submit),
     CanariesStarted,
     Canary(CanaryResult),
-    CanariesDone,
+    /// The checks are over; `entries` are the list's, strengthened by them.
+    CanariesDone {
+        entries: Vec<ResultEntry>,
+    },
     CanariesSkipped(String),
     Reset,
 }
@@ -136,14 +147,14 @@ impl Reducible for AppState {
                     list.push(r);
                 }
             }
-            Action::CanariesDone => {
+            Action::CanariesDone { entries } => {
                 if let Canaries::Checking(list) = &s.canaries {
-                    // The SNI canaries speak to the list's verdicts (a reset becomes tls…).
-                    if let Phase::Done { entries, .. } = &mut s.phase {
-                        ajar_core::canary::strengthen(entries, list);
+                    // The list's verdicts as the SNI canaries strengthened them (a reset may be tls).
+                    if let Phase::Done { entries: shown, .. } = &mut s.phase {
                         for (row, e) in s.rows.iter_mut().zip(entries.iter()) {
                             row.finding = Some(Finding::new(e.verdict, e.confidence, e.clues.clone()));
                         }
+                        *shown = entries;
                     }
                     s.canaries = Canaries::Done(list.clone());
                 }
