@@ -110,14 +110,18 @@ pub struct Query {
 pub async fn aggregates(db: &D1Database, q: &Query) -> Result<Value, ApiError> {
     let min = ajar_core::aggregate::RULES.min_reports;
     let mut binds: Vec<JsValue> = vec![JsValue::from(min)];
-    let mut filter = String::new();
+    // The network filters, for canary results (`c`) and for NEL events (`e`) alike.
+    let (mut filter, mut nel_filter) = (String::new(), String::new());
+    let mut network = |column: &str, value: JsValue| {
+        binds.push(value);
+        filter.push_str(&format!(" AND c.{column} = ?{}", binds.len()));
+        nel_filter.push_str(&format!(" AND e.{column} = ?{}", binds.len()));
+    };
     if let Some(c) = &q.country {
-        binds.push(c.to_ascii_uppercase().as_str().into());
-        filter.push_str(&format!(" AND c.country = ?{}", binds.len()));
+        network("country", c.to_ascii_uppercase().as_str().into());
     }
     if let Some(a) = q.asn {
-        binds.push(JsValue::from(a));
-        filter.push_str(&format!(" AND c.asn = ?{}", binds.len()));
+        network("asn", JsValue::from(a));
     }
     if let Some(c) = &q.campaign {
         binds.push(c.as_str().into());
@@ -136,16 +140,20 @@ pub async fn aggregates(db: &D1Database, q: &Query) -> Result<Value, ApiError> {
         .all()
         .await?
         .results()?;
-    let nel_filter = filter.replace("c.campaign = ", "'' = ").replace("c.", "e.");
-    let nel: Vec<Value> = db
-        .prepare(format!(
-            "SELECT e.country, e.asn, e.host, e.phase, e.error, COUNT(*) AS reports FROM canary_events e \
-             WHERE e.event = 'nel'{nel_filter} GROUP BY e.country, e.asn, e.host, e.phase, e.error HAVING COUNT(*) >= ?1 \
-             ORDER BY reports DESC"
-        ))
-        .bind(&binds)?
-        .all()
-        .await?
-        .results()?;
+    // NEL events belong to no campaign: a campaign's aggregates have none.
+    let nel: Vec<Value> = if q.campaign.is_some() {
+        Vec::new()
+    } else {
+        db
+            .prepare(format!(
+                "SELECT e.country, e.asn, e.host, e.phase, e.error, COUNT(*) AS reports FROM canary_events e \
+                 WHERE e.event = 'nel'{nel_filter} GROUP BY e.country, e.asn, e.host, e.phase, e.error HAVING COUNT(*) >= ?1 \
+                 ORDER BY reports DESC"
+            ))
+            .bind(&binds)?
+            .all()
+            .await?
+            .results()?
+    };
     Ok(json!({"min_reports": min, "cells": cells, "nel": nel}))
 }
