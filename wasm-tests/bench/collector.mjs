@@ -3,12 +3,12 @@
 // answers 204 and does nothing: the runtime's own ceiling here. `stored` is counted from D1.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { d1Rows, hourNow } from '../e2e/helpers.mjs';
 
 const COLLECTOR = process.env.AJAR_COLLECTOR;
 const CLIENTS = Number(process.env.AJAR_BENCH_CLIENTS || 32);
 const SECONDS = Number(process.env.AJAR_BENCH_SECONDS || 10);
-const hour = new Date(Math.floor(Date.now() / 3600000) * 3600000).toISOString().replace('.000Z', 'Z');
+const hour = hourNow();
 const verdicts = ['ok', 'ok', 'ok', 'dns', 'blackhole', 'reset', 'blockpage', 'throttled', 'down'];
 
 // Built once; each request only swaps in a fresh id, so the load generator's own CPU
@@ -72,9 +72,7 @@ const t0 = performance.now();
 const first = await fetch(`${COLLECTOR}/v1/export?format=jsonl&limit=1`);
 await first.arrayBuffer();
 const expandMs = Math.round(performance.now() - t0);
-const sql = (q) => JSON.parse(execFileSync('npx', ['wrangler', 'd1', 'execute', 'DB', '--local', '--persist-to', process.env.AJAR_D1_STATE,
-  '--json', '--command', q], { cwd: new URL('../../worker', import.meta.url).pathname }).toString())[0].results[0];
-const counts = sql('SELECT (SELECT COUNT(*) FROM reports) AS reports, (SELECT COUNT(*) FROM results) AS results, (SELECT COUNT(*) FROM reports WHERE pending IS NOT NULL) AS pending');
+const [counts] = d1Rows('SELECT (SELECT COUNT(*) FROM reports) AS reports, (SELECT COUNT(*) FROM results) AS results, (SELECT COUNT(*) FROM reports WHERE pending IS NOT NULL) AS pending');
 const stored = counts.reports - bounded.accepted;
 const out = { seconds: ingest.seconds, clients: CLIENTS, requests: ingest.requests, accepted: ingest.accepted, rps: ingest.rps,
   p50_ms: ingest.p50_ms, p99_ms: ingest.p99_ms, errors: ingest.errors, server_errors: ingest.fivexx, stored,

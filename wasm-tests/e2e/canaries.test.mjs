@@ -4,11 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { launch, waitDone } from './browser.mjs';
-import { COLLECTOR, LAB, SCREENSHOTS, appUrl, labJson, labRules, report } from './helpers.mjs';
+import { COLLECTOR, LAB, SCREENSHOTS, appUrl, d1Files, d1Rows, labJson, labRules, report } from './helpers.mjs';
 
 let chrome;
 // Chromium delivers Reporting API (NEL) uploads about a minute late unless told otherwise.
@@ -59,12 +56,10 @@ test('the canary checks name DNS, TCP, TLS (SNI) and throttling as the lab does 
   // DNS failure to the collector (through the lab's https endpoint), with the probe's token.
   if (process.env.AJAR_D1_STATE) {
     const linkedin = canaries.results.find((r) => r.name === 'linkedin.com');
-    const sql = (q) => JSON.parse(execFileSync('npx', ['wrangler', 'd1', 'execute', 'DB', '--local', '--persist-to', process.env.AJAR_D1_STATE,
-      '--json', '--command', q], { cwd: new URL('../../worker', import.meta.url).pathname }).toString())[0].results;
     let rows = [];
     for (let i = 0; i < 10 && !rows.length; i++) {
       await new Promise((r) => setTimeout(r, 1000));
-      rows = sql(`SELECT host, phase, error FROM canary_events WHERE event = 'nel' AND token = '${linkedin.token}'`);
+      rows = d1Rows(`SELECT host, phase, error FROM canary_events WHERE event = 'nel' AND token = '${linkedin.token}'`);
     }
     assert.deepEqual(rows, [{ host: 'linkedin.com.canary.test', phase: 'dns', error: 'dns.name_not_resolved' }]);
   }
@@ -189,14 +184,10 @@ test('collector: canary paths, configuration per campaign, NEL intake and per-ne
 
   // Nothing identifying from the NEL report or the canary request reached D1.
   if (process.env.AJAR_D1_STATE) {
-    const files = [];
-    const walk = (d) => readdirSync(d).forEach((f) => { const p = join(d, f); statSync(p).isDirectory() ? walk(p) : files.push(p); });
-    walk(join(process.env.AJAR_D1_STATE, 'v3', 'd1'));
-    for (const f of files) {
-      const bytes = readFileSync(f).toString('latin1');
+    for (const f of d1Files()) {
       // 'Mozilla/5.0': the real Chromium's NEL reports above carried its user agent too.
       for (const secret of ['ajar-nel-unique-agent', 'Mozilla/5.0', '198.51.100.23', 'ajar-nel-referrer', 'news.example']) {
-        assert.ok(!bytes.includes(secret), `${f} contains ${secret}`);
+        assert.ok(!f.text.includes(secret), `${f.path} contains ${secret}`);
       }
     }
   }

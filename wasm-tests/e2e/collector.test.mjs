@@ -2,10 +2,7 @@
 // reads, and proof (from the database files themselves) that nothing identifying is kept.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { COLLECTOR, hourNow, report } from './helpers.mjs';
+import { COLLECTOR, d1Files, d1Rows, report } from './helpers.mjs';
 
 const VISITOR_IP = '203.0.113.77';
 const VISITOR_UA = 'Mozilla/5.0 (X11; Linux x86_64) ajar-e2e-unique-agent/9.9';
@@ -79,8 +76,7 @@ test('whoami gives only country and ASN; unknown routes are JSON 404s', async ()
 });
 
 test('results wait in their report row until the minute cron (or a read) expands them in bulk', { skip: !process.env.AJAR_D1_STATE }, async () => {
-  const sql = (q) => JSON.parse(execFileSync('npx', ['wrangler', 'd1', 'execute', 'DB', '--local', '--persist-to', process.env.AJAR_D1_STATE,
-    '--json', '--command', q], { cwd: new URL('../../worker', import.meta.url).pathname }).toString())[0].results[0];
+  const sql = (q) => d1Rows(q)[0];
   const r = report();
   assert.equal((await post(r)).status, 201);
   const before = sql(`SELECT (SELECT pending IS NOT NULL FROM reports WHERE id = '${r.id}') AS pending, (SELECT COUNT(*) FROM results WHERE report_id = '${r.id}') AS rows`);
@@ -95,14 +91,11 @@ test('results wait in their report row until the minute cron (or a read) expands
 
 test('the D1 files hold no IP address, user agent or cookie', { skip: !process.env.AJAR_D1_STATE }, async () => {
   await post(report());
-  const files = [];
-  const walk = (d) => readdirSync(d).forEach((f) => { const p = join(d, f); statSync(p).isDirectory() ? walk(p) : files.push(p); });
-  walk(join(process.env.AJAR_D1_STATE, 'v3', 'd1'));
-  assert.ok(files.some((f) => f.endsWith('.sqlite')), `no database in ${files}`);
+  const files = d1Files();
+  assert.ok(files.some((f) => f.path.endsWith('.sqlite')), `no database in ${files.map((f) => f.path)}`);
   for (const f of files) {
-    const bytes = readFileSync(f).toString('latin1');
     for (const secret of [VISITOR_IP, 'ajar-e2e-unique-agent', 'Mozilla/5.0', 'ajar-secret-cookie', '127.0.0.1']) {
-      assert.ok(!bytes.includes(secret), `${f} contains ${secret}`);
+      assert.ok(!f.text.includes(secret), `${f.path} contains ${secret}`);
     }
   }
 });

@@ -1,7 +1,8 @@
 // Shared by the end-to-end suites.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 
 export const COLLECTOR = process.env.AJAR_COLLECTOR || 'http://127.0.0.1:8787';
 export const LAB = 'http://lab.test:8470';
@@ -47,4 +48,18 @@ export function report(overrides = {}) {
     ],
     ...overrides,
   };
+}
+
+/** Rows of a query against the collector's local D1 (`AJAR_D1_STATE`), read through wrangler. */
+export function d1Rows(query) {
+  return JSON.parse(execFileSync('npx', ['wrangler', 'd1', 'execute', 'DB', '--local', '--persist-to', process.env.AJAR_D1_STATE,
+    '--json', '--command', query], { cwd: new URL('../../worker', import.meta.url).pathname }).toString())[0].results;
+}
+
+/** Every file of the collector's local D1, as text: to prove what is *not* stored. */
+export function d1Files() {
+  const files = [];
+  const walk = (d) => readdirSync(d).forEach((f) => { const p = join(d, f); statSync(p).isDirectory() ? walk(p) : files.push(p); });
+  walk(join(process.env.AJAR_D1_STATE, 'v3', 'd1'));
+  return files.map((path) => ({ path, text: readFileSync(path).toString('latin1') }));
 }
