@@ -20,7 +20,7 @@ cat <<MSG
   Lab names (*.test) resolve only in a browser started with the lab's resolver rules:
 
     chromium --user-data-dir=\$(mktemp -d) --allow-loopback-in-peer-connection \\
-      --ignore-certificate-errors-spki-list=G0ZWMRtYebOlH5yBwJjIs7sgUSWZrCDfLUOoeU082SQ= \\
+      --ignore-certificate-errors-spki-list=$(cat "$ROOT/lab/certs/canary.spki") \\
       --disable-features=WebRtcHideLocalIpsWithMdns \\
       --host-resolver-rules="\$(target/debug/ajar-lab rules)" '$LAB_RUN'
 

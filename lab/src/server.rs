@@ -358,9 +358,7 @@ impl Lab {
             }
         }
     }
-}
 
-impl Lab {
     /// Passes a NEL upload (or its CORS preflight) on to the collector and its answer back.
     fn forward_nel(&self, stream: &mut impl Write, req: &Request) -> bool {
         let Some(to) = &self.nel_forward else {

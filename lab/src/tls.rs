@@ -6,8 +6,9 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use std::sync::Arc;
 
 /// The lab certificate (`*.canary.test`, `*.test`). Chromium trusts it in tests through
-/// `--ignore-certificate-errors-spki-list` with this key's hash:
-pub const SPKI_SHA256_BASE64: &str = "G0ZWMRtYebOlH5yBwJjIs7sgUSWZrCDfLUOoeU082SQ=";
+/// `--ignore-certificate-errors-spki-list` with this key's hash (the one copy of it, which the
+/// test flags and `make run` read too; a test below checks it against the certificate):
+pub const SPKI_SHA256_BASE64: &str = include_str!("../certs/canary.spki");
 const CERT_PEM: &[u8] = include_bytes!("../certs/canary.pem");
 const KEY_PEM: &[u8] = include_bytes!("../certs/canary.key");
 
