@@ -3,7 +3,8 @@
 
 use crate::net::{request, NetError};
 use crate::probe::timer::wall_ms;
-use serde::{Deserialize, Serialize};
+use ajar_core::json::Json;
+use serde::Serialize;
 
 const QUEUE_KEY: &str = "ajar.queue";
 
@@ -17,11 +18,22 @@ pub enum Sent {
     Refused(String),
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
 struct Queued {
     report: String,
     attempts: u32,
     next_try_ms: u64,
+}
+
+impl Queued {
+    /// A stored queue entry; entries that do not read back (another version's) are dropped.
+    fn from_json(v: &Json) -> Option<Queued> {
+        Some(Queued {
+            report: v.get("report").as_str()?.to_string(),
+            attempts: v.get("attempts").as_u64()?.try_into().ok()?,
+            next_try_ms: v.get("next_try_ms").as_u64()?,
+        })
+    }
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -29,7 +41,8 @@ fn storage() -> Option<web_sys::Storage> {
 }
 
 fn load() -> Vec<Queued> {
-    storage().and_then(|s| s.get_item(QUEUE_KEY).ok()?).and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default()
+    let text = storage().and_then(|s| s.get_item(QUEUE_KEY).ok()?).unwrap_or_default();
+    Json::parse(&text).map(|v| v.items().iter().filter_map(Queued::from_json).collect()).unwrap_or_default()
 }
 
 fn save(queue: &[Queued]) {
@@ -49,10 +62,10 @@ pub fn pending() -> usize {
 
 async fn post(base: &str, report: &str) -> Result<Sent, NetError> {
     let (status, text) = request(&format!("{base}/v1/reports"), Some(report)).await?;
-    let body: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    let body = Json::parse(&text).unwrap_or(Json::Null);
     Ok(match status {
-        200 | 201 => Sent::Stored(body["id"].as_str().unwrap_or_default().to_string()),
-        400..=499 => Sent::Refused(body["error"].as_str().unwrap_or(&text).to_string()),
+        200 | 201 => Sent::Stored(body.get("id").as_str().unwrap_or_default().to_string()),
+        400..=499 => Sent::Refused(body.get("error").as_str().unwrap_or(&text).to_string()),
         // 5xx: the collector is there but not storing: keep the report.
         _ => return Err(NetError::Unreachable(base.to_string())),
     })

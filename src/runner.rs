@@ -5,6 +5,7 @@
 use crate::net::fetch_ok;
 use crate::probe::{self, timer};
 use ajar_core::config::PlanConfig;
+use ajar_core::json::Json;
 use ajar_core::list::List;
 use ajar_core::observation::{Observation, OutsideView};
 use ajar_core::patterns::{self, Measured, Pattern};
@@ -103,11 +104,11 @@ impl Run {
                 return;
             };
             // Entries with an "error" (refused, resolver failure) are not views: skipped.
-            let views: HashMap<String, serde_json::Value> = serde_json::from_str(&text).unwrap_or_default();
+            let views = Json::parse(&text).unwrap_or(Json::Null);
             let mut plan = self.plan.borrow_mut();
-            for (u, v) in views {
-                if let Ok(view) = serde_json::from_value::<OutsideView>(v) {
-                    plan.set_outside(&u, view);
+            for (u, v) in views.members() {
+                if let Some(view) = OutsideView::from_json(v) {
+                    plan.set_outside(u, view);
                 }
             }
         }

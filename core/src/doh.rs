@@ -1,26 +1,26 @@
 //! Reading a DNS-over-HTTPS JSON-API answer (Cloudflare's and Google's `?name=&type=` form),
 //! as the browser's DoH probe and the collector's outside control both do.
 
+use crate::json::Json;
 use crate::observation::Observation;
 
 /// Status 0 with A/AAAA records → addresses; status 3 (NXDOMAIN) or no address → no such
 /// name; anything else (other status, not JSON) → the resolver failed.
 pub fn parse_json(text: &str) -> Observation {
-    let Ok(v) = serde_json::from_str::<serde_json::Value>(text) else {
+    let Ok(v) = Json::parse(text) else {
         return Observation::DohFailed;
     };
-    match v.get("Status").and_then(|s| s.as_u64()) {
+    match v.get("Status").as_u64() {
         Some(0) => {}
         Some(3) => return Observation::DohNoSuchName,
         _ => return Observation::DohFailed,
     }
     let addresses: Vec<String> = v
         .get("Answer")
-        .and_then(|a| a.as_array())
-        .into_iter()
-        .flatten()
-        .filter(|r| matches!(r.get("type").and_then(|t| t.as_u64()), Some(1) | Some(28)))
-        .filter_map(|r| r.get("data").and_then(|d| d.as_str()).map(String::from))
+        .items()
+        .iter()
+        .filter(|r| matches!(r.get("type").as_u64(), Some(1) | Some(28)))
+        .filter_map(|r| r.get("data").as_str().map(String::from))
         .collect();
     if addresses.is_empty() {
         Observation::DohNoSuchName

@@ -15,6 +15,7 @@ pub mod csv;
 pub mod digest;
 pub mod doh;
 pub mod infer;
+pub mod json;
 pub mod limits;
 pub mod list;
 pub mod nel;

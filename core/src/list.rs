@@ -2,6 +2,7 @@
 //! with line-numbered errors.
 
 use crate::category;
+use crate::json::Json;
 use crate::url::{TargetUrl, UrlError};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -31,6 +32,17 @@ pub struct Target {
     pub image: Option<ImageSpec>,
 }
 
+impl ImageSpec {
+    fn from_json(v: &Json) -> Option<ImageSpec> {
+        let dim = |k: &str| v.get(k).as_u64().and_then(|n| u32::try_from(n).ok());
+        let bytes = match v.get("bytes") {
+            Json::Null => None,
+            _ => Some(dim("bytes")?),
+        };
+        Some(ImageSpec { url: v.get("url").as_str()?.to_string(), width: dim("width")?, height: dim("height")?, bytes })
+    }
+}
+
 impl Target {
     pub fn parsed(&self) -> TargetUrl {
         // Every Target is built through validation, so its URL parses.
@@ -58,6 +70,10 @@ pub enum LineProblem {
     Unterminated,
     #[error("image: {0}")]
     BadImage(UrlError),
+    #[error("expected an object with \"url\" and \"category\" strings")]
+    NotATarget,
+    #[error("image: expected {{\"url\", \"width\", \"height\"[, \"bytes\"]}} with whole numbers")]
+    BadImageSpec,
 }
 
 #[derive(Debug, Clone, PartialEq, Error)]
@@ -125,19 +141,36 @@ impl List {
     /// ajar's JSON form: `{"targets":[{"url":…,"category":…,"image":{…}}]}` or a bare array.
     /// "Line" numbers in errors are 1-based positions in the array.
     pub fn parse_json(text: &str) -> Result<List, ListError> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Form {
-            Wrapped { targets: Vec<Target> },
-            Bare(Vec<Target>),
+        let v = Json::parse(text).map_err(|e| ListError::Json(e.to_string()))?;
+        match v {
+            Json::Arr(_) => Self::from_json(&v),
+            Json::Obj(_) if v.has("targets") => Self::from_json(v.get("targets")),
+            _ => Err(ListError::Json("expected an array of targets or {\"targets\": [...]}".into())),
         }
-        let form: Form = serde_json::from_str(text).map_err(|e| ListError::Json(e.to_string()))?;
-        let targets = match form {
-            Form::Wrapped { targets } | Form::Bare(targets) => targets,
+    }
+
+    /// The targets of a JSON array (as in a campaign descriptor), validated like any list.
+    pub fn from_json(targets: &Json) -> Result<List, ListError> {
+        let Json::Arr(items) = targets else {
+            return Err(ListError::Json("targets: expected an array".into()));
         };
         let mut builder = Builder::default();
-        for (i, t) in targets.into_iter().enumerate() {
-            builder.add(i + 1, &t.url, &t.category, t.image);
+        for (i, t) in items.iter().enumerate() {
+            let (Some(url), Some(category)) = (t.get("url").as_str(), t.get("category").as_str()) else {
+                builder.errors.push(LineError { line: i + 1, problem: LineProblem::NotATarget });
+                continue;
+            };
+            let image = match t.get("image") {
+                Json::Null => None,
+                spec => match ImageSpec::from_json(spec) {
+                    Some(spec) => Some(spec),
+                    None => {
+                        builder.errors.push(LineError { line: i + 1, problem: LineProblem::BadImageSpec });
+                        continue;
+                    }
+                },
+            };
+            builder.add(i + 1, url, category, image);
         }
         builder.finish()
     }
@@ -283,7 +316,14 @@ mod tests {
         assert_eq!(list.targets[1].category, "COMT");
         assert_eq!(list.categories(), vec!["NEWS".to_string(), "COMT".to_string()]);
         assert_eq!(list.filter_categories(&["COMT".into()]).targets.len(), 1);
-        assert!(matches!(List::parse("[{\"url\":1}]"), Err(ListError::Json(_))));
+        let not_target = List::parse("[{\"url\":1}]");
+        assert!(matches!(not_target, Err(ListError::Lines(e)) if e[0].problem == LineProblem::NotATarget));
+        assert!(matches!(List::parse("[{\"url\":\"https://a.test/\""), Err(ListError::Json(_))));
+        assert!(matches!(List::parse("{\"list\":[]}"), Err(ListError::Json(_))));
+        let bad_image = r#"[{"url":"https://a.test/","category":"NEWS","image":{"url":"https://a.test/i.png","width":-1,"height":2}}]"#;
+        assert!(
+            matches!(List::parse(bad_image), Err(ListError::Lines(e)) if e[0].problem == LineProblem::BadImageSpec)
+        );
         let round = List::parse(&list.to_compact_csv()).unwrap();
         assert_eq!(round.targets.len(), 2);
     }

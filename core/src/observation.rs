@@ -123,3 +123,10 @@ pub struct OutsideView {
     /// The site answered from outside.
     pub reachable: bool,
 }
+
+impl OutsideView {
+    /// The collector's answer for one URL; an entry with an `"error"` is not a view.
+    pub fn from_json(v: &crate::json::Json) -> Option<OutsideView> {
+        Some(OutsideView { resolves: v.get("resolves").as_bool()?, reachable: v.get("reachable").as_bool()? })
+    }
+}

@@ -6,10 +6,10 @@ use ajar::collector::{self, Sent};
 use ajar::net::fetch_ok;
 use ajar::runner::{self, Event};
 use ajar_core::config::PlanConfig;
+use ajar_core::json::Json;
 use ajar_core::list::{List, Target};
 use ajar_core::patterns::Pattern;
 use ajar_core::report::ResultEntry;
-use serde::Deserialize;
 use serde_json::json;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -21,20 +21,29 @@ const MAX_IN_FLIGHT: u32 = 3;
 /// Never more targets than this per page view, whatever the snippet asks.
 const MAX_TARGETS: usize = 20;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 struct Options {
     collector: String,
     campaign: Option<String>,
-    #[serde(default)]
     controls_only: bool,
     /// A CSV/JSON list of ajar's own control hosts (default: the collector itself).
     controls: Option<String>,
-    #[serde(default = "default_max")]
     max_probes: usize,
 }
 
-fn default_max() -> usize {
-    5
+impl Options {
+    /// The loader's options object (see `www/embed.js`).
+    fn parse(text: &str) -> Result<Options, String> {
+        let v = Json::parse(text).map_err(|e| e.to_string())?;
+        let text = |k: &str| v.get(k).as_str().map(String::from);
+        Ok(Options {
+            collector: text("collector").ok_or("options: collector is missing")?,
+            campaign: text("campaign"),
+            controls_only: v.get("controls_only").as_bool().unwrap_or(false),
+            controls: text("controls"),
+            max_probes: v.get("max_probes").as_u64().map_or(5, |n| n.min(MAX_TARGETS as u64) as usize),
+        })
+    }
 }
 
 async fn list_of(url: &str) -> Result<List, String> {
@@ -46,16 +55,13 @@ async fn list_of(url: &str) -> Result<List, String> {
 /// the embed away from (`embed_skip_countries`).
 async fn campaign_targets(base: &str, id: &str) -> Result<Vec<Target>, String> {
     let (v, list) = ajar::campaign::load(base, id).await?;
-    if v["active"] != json!(true) {
+    if v.get("active").as_bool() != Some(true) {
         return Err("the campaign is not running".into());
     }
-    let skip: Vec<String> = serde_json::from_value(v["embed_skip_countries"].clone()).unwrap_or_default();
+    let skip = v.get("embed_skip_countries").strings();
     if !skip.is_empty() {
         let me = fetch_ok(&format!("{base}/v1/whoami"), None).await.unwrap_or_default();
-        let cc = serde_json::from_str::<serde_json::Value>(&me).unwrap_or_default()["country"]
-            .as_str()
-            .unwrap_or("")
-            .to_string();
+        let cc = Json::parse(&me).ok().and_then(|w| w.get("country").as_str().map(String::from)).unwrap_or_default();
         if skip.contains(&cc) {
             return Err("not measured in this country".into());
         }
@@ -73,7 +79,7 @@ pub async fn measure(options: String) -> String {
 }
 
 async fn run(options: &str) -> Result<serde_json::Value, String> {
-    let o: Options = serde_json::from_str(options).map_err(|e| e.to_string())?;
+    let o = Options::parse(options)?;
     let base = o.collector.trim_end_matches('/').to_string();
     collector::flush(&base, true).await;
     let controls = match &o.controls {

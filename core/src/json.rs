@@ -1,0 +1,315 @@
+//! A small JSON reader for what the browser side reads: DoH answers, lists, campaign
+//! descriptors, the collector's answers, the offline queue.
+//!
+//! Why not serde's `Deserialize` there: in WebAssembly, serde's deserializers and the float
+//! formatting their error messages pull in cost about a third of the partner embed's
+//! download (see docs/embed.md). Writing stays with serde (`Serialize`), and the collector,
+//! which validates reports field by field, keeps serde's typed deserialization.
+
+use thiserror::Error;
+
+/// Deeper nesting than this is refused (no input ajar reads comes close).
+pub const MAX_DEPTH: usize = 64;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Json {
+    Null,
+    Bool(bool),
+    Num(f64),
+    Str(String),
+    Arr(Vec<Json>),
+    /// Members in document order; a repeated key: the first one wins on `get`.
+    Obj(Vec<(String, Json)>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum JsonError {
+    #[error("unexpected end of JSON")]
+    End,
+    #[error("unexpected character at byte {0}")]
+    Unexpected(usize),
+    #[error("bad escape at byte {0}")]
+    Escape(usize),
+    #[error("bad number at byte {0}")]
+    Number(usize),
+    #[error("nested deeper than {MAX_DEPTH} at byte {0}")]
+    Depth(usize),
+    #[error("trailing characters at byte {0}")]
+    Trailing(usize),
+}
+
+static NULL: Json = Json::Null;
+
+impl Json {
+    pub fn parse(text: &str) -> Result<Json, JsonError> {
+        let mut r = Reader { s: text.as_bytes(), i: 0 };
+        let v = r.value(0)?;
+        r.ws();
+        if r.i < r.s.len() {
+            return Err(JsonError::Trailing(r.i));
+        }
+        Ok(v)
+    }
+
+    /// A member of an object; `Null` when absent or when this is not an object, so that
+    /// lookups chain (`v.get("a").get("b")`).
+    pub fn get(&self, key: &str) -> &Json {
+        match self {
+            Json::Obj(m) => m.iter().find(|(k, _)| k == key).map_or(&NULL, |(_, v)| v),
+            _ => &NULL,
+        }
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        matches!(self, Json::Obj(m) if m.iter().any(|(k, _)| k == key))
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Json::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Json::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Json::Num(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// A whole, non-negative number below 2^53 (beyond that a JSON number is not exact).
+    pub fn as_u64(&self) -> Option<u64> {
+        match self {
+            Json::Num(n) if *n >= 0.0 && n.fract() == 0.0 && *n < 9_007_199_254_740_992.0 => Some(*n as u64),
+            _ => None,
+        }
+    }
+
+    /// The elements of an array; empty for anything else.
+    pub fn items(&self) -> &[Json] {
+        match self {
+            Json::Arr(a) => a,
+            _ => &[],
+        }
+    }
+
+    /// The members of an object; empty for anything else.
+    pub fn members(&self) -> &[(String, Json)] {
+        match self {
+            Json::Obj(m) => m,
+            _ => &[],
+        }
+    }
+
+    /// The strings of an array of strings (others skipped).
+    pub fn strings(&self) -> Vec<String> {
+        self.items().iter().filter_map(|v| v.as_str().map(String::from)).collect()
+    }
+}
+
+struct Reader<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl Reader<'_> {
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.s.get(self.i) {
+            self.i += 1;
+        }
+    }
+
+    fn peek(&mut self) -> Result<u8, JsonError> {
+        self.ws();
+        self.s.get(self.i).copied().ok_or(JsonError::End)
+    }
+
+    fn word(&mut self, w: &str, v: Json) -> Result<Json, JsonError> {
+        if self.s[self.i..].starts_with(w.as_bytes()) {
+            self.i += w.len();
+            Ok(v)
+        } else {
+            Err(JsonError::Unexpected(self.i))
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Json, JsonError> {
+        if depth > MAX_DEPTH {
+            return Err(JsonError::Depth(self.i));
+        }
+        match self.peek()? {
+            b'n' => self.word("null", Json::Null),
+            b't' => self.word("true", Json::Bool(true)),
+            b'f' => self.word("false", Json::Bool(false)),
+            b'"' => self.string().map(Json::Str),
+            b'[' => {
+                self.i += 1;
+                let mut items = Vec::new();
+                if self.peek()? == b']' {
+                    self.i += 1;
+                    return Ok(Json::Arr(items));
+                }
+                loop {
+                    items.push(self.value(depth + 1)?);
+                    if self.close(b']')? {
+                        return Ok(Json::Arr(items));
+                    }
+                }
+            }
+            b'{' => {
+                self.i += 1;
+                let mut members = Vec::new();
+                if self.peek()? == b'}' {
+                    self.i += 1;
+                    return Ok(Json::Obj(members));
+                }
+                loop {
+                    if self.peek()? != b'"' {
+                        return Err(JsonError::Unexpected(self.i));
+                    }
+                    let key = self.string()?;
+                    if self.peek()? != b':' {
+                        return Err(JsonError::Unexpected(self.i));
+                    }
+                    self.i += 1;
+                    members.push((key, self.value(depth + 1)?));
+                    if self.close(b'}')? {
+                        return Ok(Json::Obj(members));
+                    }
+                }
+            }
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => Err(JsonError::Unexpected(self.i)),
+        }
+    }
+
+    /// After an element: `,` (more follow) or the closing bracket.
+    fn close(&mut self, end: u8) -> Result<bool, JsonError> {
+        match self.peek()? {
+            b',' => {
+                self.i += 1;
+                Ok(false)
+            }
+            c if c == end => {
+                self.i += 1;
+                Ok(true)
+            }
+            _ => Err(JsonError::Unexpected(self.i)),
+        }
+    }
+
+    fn number(&mut self) -> Result<Json, JsonError> {
+        let start = self.i;
+        let digits = |r: &mut Self| {
+            let from = r.i;
+            while r.s.get(r.i).is_some_and(u8::is_ascii_digit) {
+                r.i += 1;
+            }
+            r.i > from
+        };
+        if self.s[self.i] == b'-' {
+            self.i += 1;
+        }
+        let lead_zero = self.s.get(self.i) == Some(&b'0');
+        let int_from = self.i;
+        let mut ok = digits(self) && !(lead_zero && self.i - int_from > 1);
+        if ok && self.s.get(self.i) == Some(&b'.') {
+            self.i += 1;
+            ok = digits(self);
+        }
+        if ok && matches!(self.s.get(self.i), Some(b'e' | b'E')) {
+            self.i += 1;
+            if matches!(self.s.get(self.i), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            ok = digits(self);
+        }
+        // The bytes are ASCII digits and signs only, so the slice is valid UTF-8.
+        let text = std::str::from_utf8(&self.s[start..self.i]).unwrap_or("");
+        match text.parse::<f64>() {
+            Ok(n) if ok && n.is_finite() => Ok(Json::Num(n)),
+            _ => Err(JsonError::Number(start)),
+        }
+    }
+
+    fn string(&mut self) -> Result<String, JsonError> {
+        self.i += 1; // the opening quote
+        let mut out = String::new();
+        loop {
+            let from = self.i;
+            while let Some(&b) = self.s.get(self.i) {
+                if b == b'"' || b == b'\\' || b < 0x20 {
+                    break;
+                }
+                self.i += 1;
+            }
+            // Cut only at ASCII bytes, so the run is whole UTF-8 from a &str.
+            out.push_str(std::str::from_utf8(&self.s[from..self.i]).unwrap_or(""));
+            match self.s.get(self.i) {
+                None => return Err(JsonError::End),
+                Some(b'"') => {
+                    self.i += 1;
+                    return Ok(out);
+                }
+                Some(b'\\') => {
+                    let at = self.i;
+                    self.i += 1;
+                    let c = match self.s.get(self.i).ok_or(JsonError::End)? {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => self.unicode(at)?,
+                        _ => return Err(JsonError::Escape(at)),
+                    };
+                    self.i += 1;
+                    out.push(c);
+                }
+                Some(_) => return Err(JsonError::Unexpected(self.i)),
+            }
+        }
+    }
+
+    /// `\uXXXX` (self.i on the `u`), with surrogate pairs; leaves self.i on the last digit.
+    fn unicode(&mut self, at: usize) -> Result<char, JsonError> {
+        let hex = |r: &mut Self| -> Result<u32, JsonError> {
+            let h = r.s.get(r.i + 1..r.i + 5).ok_or(JsonError::End)?;
+            if !h.iter().all(u8::is_ascii_hexdigit) {
+                return Err(JsonError::Escape(at));
+            }
+            r.i += 4;
+            Ok(h.iter().fold(0, |n, d| n * 16 + (*d as char).to_digit(16).unwrap_or(0)))
+        };
+        let hi = hex(self)?;
+        let code = if (0xD800..0xDC00).contains(&hi) {
+            if self.s.get(self.i + 1..self.i + 3) != Some(b"\\u") {
+                return Err(JsonError::Escape(at));
+            }
+            self.i += 2;
+            let lo = hex(self)?;
+            if !(0xDC00..0xE000).contains(&lo) {
+                return Err(JsonError::Escape(at));
+            }
+            0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+        } else {
+            hi
+        };
+        char::from_u32(code).ok_or(JsonError::Escape(at))
+    }
+}
+
+#[cfg(test)]
+#[path = "json_tests.rs"]
+mod tests;
