@@ -41,6 +41,16 @@ fn agrees_with_serde_json_on_valid_documents() {
         "2.5E-3",
         "1E+2",
         "1700000000000",
+        "0.1",
+        "123.456",
+        "-0.000001",
+        "3.14159265358979",
+        "1e22",
+        "1e-22",
+        "0e400",
+        "1e-400",
+        "18446744073709551615",
+        "123456789012345678901234567890",
         "9007199254740993",
         r#""""#,
         r#""plain""#,
@@ -124,4 +134,19 @@ fn lookups_chain_and_convert() {
     assert_eq!(v.get("big").as_u64(), None);
     assert!(v.has("t") && !v.has("u"));
     assert_eq!(Json::parse(r#"{"k":1,"k":2}"#).unwrap().get("k").as_u64(), Some(1));
+}
+
+#[test]
+fn numbers_are_exact_where_promised_and_close_elsewhere() {
+    for i in 0..3000u64 {
+        let int = i * 2_999_999_999_993 % 9_007_199_254_740_991;
+        assert_eq!(Json::parse(&int.to_string()).unwrap().as_u64(), Some(int));
+        let x = (i as f64 * 0.618_033_988_749_895) * 10f64.powi(i as i32 % 60 - 30);
+        for text in [format!("{x:e}"), format!("{x:.6}"), format!("-{x:.3e}")] {
+            let ours = Json::parse(&text).unwrap().as_f64().unwrap();
+            let exact: f64 = text.parse().unwrap();
+            let ulps = (ours - exact).abs() / (exact.abs() * f64::EPSILON).max(f64::MIN_POSITIVE);
+            assert!(ulps <= 4.0, "{text}: {ours} vs {exact}");
+        }
+    }
 }
