@@ -8,7 +8,9 @@ use serde::Serialize;
 
 const QUEUE_KEY: &str = "ajar.queue";
 
-#[derive(Debug, Clone, PartialEq)]
+/// As JSON (the embed's summary): `{"stored": id}`, `"queued"`, `{"refused": why}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Sent {
     /// Stored (or already stored: a retry) with this id.
     Stored(String),

@@ -7,7 +7,7 @@ use crate::probe::{self, timer};
 use ajar_core::config::PlanConfig;
 use ajar_core::json::Json;
 use ajar_core::list::List;
-use ajar_core::observation::{Observation, OutsideView};
+use ajar_core::observation::{Observation, OutsideQuery, OutsideView};
 use ajar_core::patterns::{self, Measured, Pattern};
 use ajar_core::plan::{Plan, Step};
 use ajar_core::privacy::prefix_of;
@@ -99,7 +99,7 @@ impl Run {
     async fn fetch_outside(&self, url: &str, list: &List, list_id: &str) {
         for chunk in list.targets.chunks(ajar_core::observation::OUTSIDE_BATCH) {
             let urls: Vec<&str> = chunk.iter().map(|t| t.url.as_str()).collect();
-            let body = serde_json::json!({"urls": urls, "list": list_id}).to_string();
+            let body = serde_json::to_string(&OutsideQuery { urls, list: list_id }).unwrap_or_default();
             let Ok(text) = fetch_ok(url, Some(&body)).await else {
                 return;
             };

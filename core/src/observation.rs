@@ -124,6 +124,13 @@ pub struct OutsideView {
     pub reachable: bool,
 }
 
+/// What the app asks the collector's `/v1/control` (at most [`OUTSIDE_BATCH`] URLs).
+#[derive(Debug, Serialize)]
+pub struct OutsideQuery<'a> {
+    pub urls: Vec<&'a str>,
+    pub list: &'a str,
+}
+
 impl OutsideView {
     /// The collector's answer for one URL; an entry with an `"error"` is not a view.
     pub fn from_json(v: &crate::json::Json) -> Option<OutsideView> {

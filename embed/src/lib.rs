@@ -10,7 +10,8 @@ use ajar_core::json::Json;
 use ajar_core::list::{List, Target};
 use ajar_core::patterns::Pattern;
 use ajar_core::report::ResultEntry;
-use serde_json::json;
+use ajar_core::verdict::Verdict;
+use serde::Serialize;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -69,16 +70,35 @@ async fn campaign_targets(base: &str, id: &str) -> Result<Vec<Target>, String> {
     Ok(list.targets)
 }
 
+/// What `measure` resolves to (as JSON), and the loader puts in `window.ajarEmbed.result`.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Summary {
+    Failed {
+        error: String,
+    },
+    /// `sent` is absent when there was nothing to send.
+    Done {
+        results: usize,
+        sent: Option<Sent>,
+        verdicts: Vec<Measured>,
+    },
+}
+
+#[derive(Serialize)]
+struct Measured {
+    url: String,
+    verdict: Verdict,
+}
+
 /// Runs the embed's measurement; resolves to a JSON summary. Never throws.
 #[wasm_bindgen]
 pub async fn measure(options: String) -> String {
-    match run(&options).await {
-        Ok(summary) => summary.to_string(),
-        Err(e) => json!({"error": e}).to_string(),
-    }
+    let summary = run(&options).await.unwrap_or_else(|error| Summary::Failed { error });
+    serde_json::to_string(&summary).unwrap_or_default()
 }
 
-async fn run(options: &str) -> Result<serde_json::Value, String> {
+async fn run(options: &str) -> Result<Summary, String> {
     let o = Options::parse(options)?;
     let base = o.collector.trim_end_matches('/').to_string();
     collector::flush(&base, true).await;
@@ -108,16 +128,12 @@ async fn run(options: &str) -> Result<serde_json::Value, String> {
     let campaign = if o.controls_only { None } else { o.campaign.clone() };
     let report = ajar::report_build::build(&entries, &patterns, &[], list_id, campaign);
     let results = report.results.len();
-    if results == 0 {
-        return Ok(json!({"results": 0, "sent": "nothing"}));
-    }
-    let sent = match collector::send(&base, report.to_json()).await {
-        Sent::Stored(id) => json!({"stored": id}),
-        Sent::Queued => json!("queued"),
-        Sent::Refused(why) => json!({"refused": why}),
+    let sent = match results {
+        0 => None,
+        _ => Some(collector::send(&base, report.to_json()).await),
     };
-    let verdicts: Vec<_> = entries.iter().map(|e| json!({"url": e.url, "verdict": e.verdict})).collect();
-    Ok(json!({"results": results, "sent": sent, "verdicts": verdicts}))
+    let verdicts = entries.into_iter().map(|e| Measured { url: e.url, verdict: e.verdict }).collect();
+    Ok(Summary::Done { results, sent, verdicts })
 }
 
 type Finished = (Vec<ResultEntry>, Vec<Pattern>);
