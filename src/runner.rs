@@ -14,7 +14,6 @@ use ajar_core::privacy::prefix_of;
 use ajar_core::report::{ProbeSummary, ResultEntry};
 use ajar_core::verdict::Finding;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::Rc;
 
 /// What a run tells its owner, as it goes.
@@ -30,7 +29,8 @@ pub enum Event {
 
 pub struct Run {
     plan: RefCell<Plan>,
-    findings: RefCell<HashMap<usize, Finding>>,
+    /// (target index, its finding), each target once, in the order they came.
+    findings: RefCell<Vec<(usize, Finding)>>,
     stop: Cell<bool>,
     workers: Cell<u32>,
     /// The outside view has been asked for and has not arrived (or failed) yet.
@@ -54,7 +54,7 @@ pub fn start(
     let plan = Plan::new(config, controls.targets, list.targets.clone());
     let run = Rc::new(Run {
         plan: RefCell::new(plan),
-        findings: RefCell::new(HashMap::new()),
+        findings: RefCell::new(Vec::new()),
         stop: Cell::new(false),
         workers: Cell::new(workers),
         max_in_flight: Cell::new(0),
@@ -155,8 +155,12 @@ impl Run {
         let targets = &plan.targets()[offset..];
         let not_measured =
             Finding::new(ajar_core::verdict::Verdict::Inconclusive, 0.0, vec![ajar_core::verdict::Clue::NotMeasured]);
-        let all: Vec<Finding> =
-            (0..targets.len()).map(|i| findings.get(&i).cloned().unwrap_or_else(|| not_measured.clone())).collect();
+        let mut all: Vec<Finding> = vec![not_measured; targets.len()];
+        for (i, f) in findings.iter() {
+            if let Some(slot) = all.get_mut(*i) {
+                *slot = f.clone();
+            }
+        }
         let measured: Vec<Measured> = targets
             .iter()
             .enumerate()

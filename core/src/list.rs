@@ -210,7 +210,7 @@ impl List {
 #[derive(Default)]
 struct Builder {
     targets: Vec<Target>,
-    seen: std::collections::HashMap<String, usize>,
+    seen: std::collections::BTreeMap<String, usize>,
     errors: Vec<LineError>,
 }
 
@@ -291,6 +291,18 @@ mod tests {
                 (6, LineProblem::TooFewColumns(1)),
                 (7, LineProblem::Unterminated),
             ]
+        );
+    }
+
+    #[test]
+    fn every_repeat_names_the_first_line() {
+        let text =
+            "https://b.org/,NEWS\nhttps://a.org/,NEWS\nhttps://b.org/,NEWS\nhttps://a.org/,NEWS\nhttps://b.org/,NEWS\n";
+        let Err(ListError::Lines(errors)) = List::parse(text) else { panic!("expected line errors") };
+        let got: Vec<(usize, LineProblem)> = errors.into_iter().map(|e| (e.line, e.problem)).collect();
+        assert_eq!(
+            got,
+            vec![(3, LineProblem::Duplicate(1)), (4, LineProblem::Duplicate(2)), (5, LineProblem::Duplicate(1))]
         );
     }
 

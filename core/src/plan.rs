@@ -10,7 +10,7 @@ use crate::list::Target;
 use crate::observation::{Observation, OutsideView, ProbeKind};
 use crate::url::Scheme;
 use crate::verdict::{Clue, Finding, Verdict};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 /// One probe for an adapter to run.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,7 +49,8 @@ pub struct Plan {
     states: Vec<TargetState>,
     unstarted: VecDeque<usize>,
     ready: VecDeque<usize>,
-    running: HashMap<u32, (usize, ProbeKind)>,
+    /// Probes in flight: (id, target index, kind); a handful, so a list.
+    running: Vec<(u32, usize, ProbeKind)>,
     next_id: u32,
     started_ms: Option<u64>,
     out_of_budget: bool,
@@ -70,7 +71,7 @@ impl Plan {
             controls: n_controls,
             states,
             ready: VecDeque::new(),
-            running: HashMap::new(),
+            running: Vec::new(),
             next_id: 0,
             started_ms: None,
             out_of_budget: false,
@@ -142,7 +143,7 @@ impl Plan {
         let id = self.next_id;
         self.next_id += 1;
         self.states[index].running += 1;
-        self.running.insert(id, (index, kind));
+        self.running.push((id, index, kind));
         Step::Run(ProbeTask {
             id,
             target: index,
@@ -154,9 +155,10 @@ impl Plan {
 
     /// Feeds back what probe `id` saw. Unknown ids are ignored.
     pub fn record(&mut self, id: u32, observation: Observation, _now_ms: u64) {
-        let Some((index, kind)) = self.running.remove(&id) else {
+        let Some(at) = self.running.iter().position(|r| r.0 == id) else {
             return;
         };
+        let (_, index, kind) = self.running.swap_remove(at);
         let follow =
             if self.out_of_budget { VecDeque::new() } else { follow_ups(&self.targets[index], kind, &observation) };
         let state = &mut self.states[index];
