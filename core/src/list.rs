@@ -60,7 +60,7 @@ pub enum LineProblem {
     BadUrl(#[from] UrlError),
     #[error("URL longer than {MAX_URL_LEN} characters")]
     UrlTooLong,
-    #[error("unknown category {0:?}")]
+    #[error("unknown category \"{0}\"")]
     UnknownCategory(String),
     #[error("duplicate of line {0}")]
     Duplicate(usize),

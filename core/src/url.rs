@@ -41,13 +41,13 @@ pub enum UrlError {
     Empty,
     #[error("the URL has no scheme (expected http://, https://, ws://, wss://, stun: or turn:)")]
     NoScheme,
-    #[error("the scheme {0:?} is not one ajar can probe")]
+    #[error("the scheme \"{0}\" is not one ajar can probe")]
     UnsupportedScheme(String),
     #[error("the URL has no host")]
     NoHost,
-    #[error("the host {0:?} is not a valid name or address")]
+    #[error("the host \"{0}\" is not a valid name or address")]
     BadHost(String),
-    #[error("the port {0:?} is not a number from 1 to 65535")]
+    #[error("the port \"{0}\" is not a number from 1 to 65535")]
     BadPort(String),
     #[error("the URL contains whitespace or control characters")]
     BadCharacters,
