@@ -9,7 +9,11 @@ trunk build --release
 cargo build -q --release --target wasm32-unknown-unknown -p ajar-embed
 wasm-bindgen --target web --no-typescript --out-dir dist/embed --out-name ajar_embed \
   target/wasm32-unknown-unknown/release/ajar_embed.wasm
-wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+wasm-opt -Oz -Oz --strip-producers --strip-target-features --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
   dist/embed/ajar_embed_bg.wasm -o dist/embed/ajar_embed_bg.wasm
+# Partners' readers download the loader and the glue: minified (their readable sources are
+# www/embed.js and wasm-bindgen's output).
+esbuild --minify --format=esm --log-level=warning --allow-overwrite dist/embed/ajar_embed.js --outfile=dist/embed/ajar_embed.js
+esbuild --minify --log-level=warning --allow-overwrite dist/embed.js --outfile=dist/embed.js
 (cd worker && worker-build --release)

@@ -29,12 +29,11 @@ pub async fn run(url: &str, timeout_ms: u32) -> Observation {
     let Ok(resp) = resp.dyn_into::<Response>() else {
         return Observation::DohFailed;
     };
-    let Ok(json) = resp.json() else {
+    let Ok(text) = resp.text() else {
         return Observation::DohFailed;
     };
-    let Ok(value) = JsFuture::from(json).await else {
+    let Ok(text) = JsFuture::from(text).await else {
         return Observation::DohFailed;
     };
-    let text = js_sys::JSON::stringify(&value).map(String::from).unwrap_or_default();
-    ajar_core::doh::parse_json(&text)
+    ajar_core::doh::parse_json(&text.as_string().unwrap_or_default())
 }
