@@ -9,6 +9,7 @@
 pub mod bundle;
 pub mod canary;
 pub mod image;
+pub mod load;
 pub mod scenario;
 pub mod server;
 pub mod stun;

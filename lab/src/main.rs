@@ -5,6 +5,8 @@
 //! ajar-lab rules|list|canary-config [same scenario options]
 //! ajar-lab generate --generate N --seed S      (prints the scenario JSON)
 //! ajar-lab bundle-lists SRC DST                (validates Citizen Lab lists, writes the compact copies the app ships)
+//! ajar-lab load --url http://127.0.0.1:PORT/PATH --body FILE [--clients N] [--seconds S] [--rate RPS] [--method M]
+//!                                              (the collector benchmark's load; prints its figures as JSON)
 //! ```
 
 use ajar_lab::scenario::Scenario;
@@ -50,13 +52,37 @@ fn main() -> Result<()> {
             };
             ajar_lab::bundle::bundle(std::path::Path::new(from), std::path::Path::new(to))?;
         }
-        other => bail!("unknown command {other:?}: use serve, rules, list or generate"),
+        "load" => println!("{}", serde_json::to_string(&ajar_lab::load::run(&load_config(&args)?))?),
+        other => bail!("unknown command {other:?}: use serve, rules, list, generate, bundle-lists or load"),
     }
     Ok(())
 }
 
 fn flag(args: &[String], name: &str) -> Option<String> {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+}
+
+fn load_config(args: &[String]) -> Result<ajar_lab::load::LoadConfig> {
+    let url = flag(args, "--url").context("--url is required")?;
+    let Some((addr, path)) = url.strip_prefix("http://").and_then(|r| r.find('/').map(|i| (&r[..i], &r[i..]))) else {
+        bail!("--url: expected http://HOST:PORT/PATH, got {url:?}")
+    };
+    let number = |name: &str, default: f64| -> Result<f64> {
+        flag(args, name).map(|v| v.parse()).transpose().with_context(|| name.to_string()).map(|v| v.unwrap_or(default))
+    };
+    let template = match flag(args, "--body") {
+        Some(path) => std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?,
+        None => String::new(),
+    };
+    Ok(ajar_lab::load::LoadConfig {
+        addr: addr.to_string(),
+        method: flag(args, "--method").unwrap_or_else(|| "POST".into()),
+        path: path.to_string(),
+        template,
+        clients: number("--clients", 32.0)?.max(1.0) as usize,
+        seconds: number("--seconds", 10.0)?,
+        rate: number("--rate", 0.0)?,
+    })
 }
 
 fn scenario_from(args: &[String]) -> Result<Scenario> {
