@@ -34,7 +34,7 @@ impl Params {
         let num = |k: &str| get(k).and_then(|v| v.parse::<u32>().ok());
         let mut config = PlanConfig::default();
         if let Some(v) = get("doh") {
-            config.doh_resolvers = v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+            config.set_doh_resolvers(&v);
         }
         if let Some(v) = num("timeout") {
             config.fetch_timeout_ms = v;

@@ -4,7 +4,7 @@
   var q = new URLSearchParams(location.search);
   var s = document.createElement('script');
   s.src = 'embed.js';
-  ['campaign', 'lang', 'consent', 'max-probes', 'controls', 'position'].forEach(function (k) {
+  ['campaign', 'lang', 'consent', 'max-probes', 'controls', 'doh', 'position'].forEach(function (k) {
     if (q.get(k)) s.setAttribute('data-' + k, q.get(k));
   });
   document.body.appendChild(s);

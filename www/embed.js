@@ -32,7 +32,7 @@
         return m.default({ module_or_path: base + '/embed/ajar_embed_bg.wasm' }).then(function () {
           return m.measure(JSON.stringify({
             collector: base, campaign: d.campaign || null, controls_only: controlsOnly,
-            controls: d.controls || null, max_probes: +(d.maxProbes || 5)
+            controls: d.controls || null, max_probes: +(d.maxProbes || 5), doh: d.doh || null
           }));
         });
       }).then(function (r) { set('done', { result: JSON.parse(r) }); }, function (e) { set('error', { error: String(e) }); });

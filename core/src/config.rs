@@ -43,7 +43,39 @@ impl Default for PlanConfig {
 }
 
 impl PlanConfig {
+    /// Sets the DoH resolvers from a comma-separated list (the app's `doh=`, the embed's
+    /// `data-doh`), keeping only http(s) URLs; the defaults stay if none is left.
+    pub fn set_doh_resolvers(&mut self, list: &str) {
+        let given: Vec<String> = list
+            .split(',')
+            .map(str::trim)
+            .filter(|u| {
+                crate::url::TargetUrl::parse(u)
+                    .is_ok_and(|t| matches!(t.scheme, crate::url::Scheme::Http | crate::url::Scheme::Https))
+            })
+            .map(String::from)
+            .collect();
+        if !given.is_empty() {
+            self.doh_resolvers = given;
+        }
+    }
+
     pub fn effective_concurrency(&self) -> u32 {
         self.concurrency.clamp(1, MAX_CONCURRENCY)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn doh_resolvers_from_a_list_keep_only_web_urls() {
+        let mut c = PlanConfig::default();
+        c.set_doh_resolvers(" https://a.test/dns-query , http://127.0.0.1:8470/dns-query,,wss://x.test/, not a url");
+        assert_eq!(c.doh_resolvers, vec!["https://a.test/dns-query", "http://127.0.0.1:8470/dns-query"]);
+        let mut c = PlanConfig::default();
+        c.set_doh_resolvers("stun:a.test:3478, ");
+        assert_eq!(c.doh_resolvers, PlanConfig::default().doh_resolvers, "nothing usable: the defaults stay");
     }
 }

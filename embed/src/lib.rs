@@ -30,6 +30,8 @@ struct Options {
     /// A CSV/JSON list of ajar's own control hosts (default: the collector itself).
     controls: Option<String>,
     max_probes: usize,
+    /// Comma-separated DoH resolvers (JSON API) instead of the defaults.
+    doh: Option<String>,
 }
 
 impl Options {
@@ -43,6 +45,7 @@ impl Options {
             controls_only: v.get("controls_only").as_bool().unwrap_or(false),
             controls: text("controls"),
             max_probes: v.get("max_probes").as_u64().map_or(5, |n| n.min(MAX_TARGETS as u64) as usize),
+            doh: text("doh"),
         })
     }
 }
@@ -115,7 +118,10 @@ async fn run(options: &str) -> Result<Summary, String> {
     if targets.is_empty() {
         return Err("nothing to measure".into());
     }
-    let config = PlanConfig { concurrency: MAX_IN_FLIGHT, ..PlanConfig::default() };
+    let mut config = PlanConfig { concurrency: MAX_IN_FLIGHT, ..PlanConfig::default() };
+    if let Some(doh) = &o.doh {
+        config.set_doh_resolvers(doh);
+    }
     let (done, finished) = finished_signal();
     let sink: Rc<dyn Fn(Event)> = Rc::new(move |e| {
         if let Event::Finished { entries, patterns, .. } = e {

@@ -63,7 +63,7 @@ test('"no" measures nothing and is remembered', async () => {
 test('"yes": the host page is unharmed and the report arrives with the campaign', async () => {
   const { context, page } = await freshPage();
   await page.setViewportSize({ width: 1280, height: 900 });
-  await page.goto(partner({ lang: 'en' }));
+  await page.goto(partner({ lang: 'en', doh: 'http://doh.test:8470/dns-query' }));
   await page.getByRole('button', { name: 'Yes' }).waitFor();
   await page.screenshot({ path: `${SCREENSHOTS}embed-notice-desktop.png` });
   const clock = await page.textContent('#clock');
@@ -77,6 +77,9 @@ test('"yes": the host page is unharmed and the report arrives with the campaign'
   const stored = await (await fetch(`${COLLECTOR}/v1/reports/${id}`)).json();
   assert.equal(stored.campaign, campaignId);
   assert.equal(stored.list, 'campaign');
+  // data-doh reached the plan: the lab's resolver, outside the censored network, knows the name.
+  const removed = stored.results.find((r) => r.url.startsWith('http://nxdomain.test'));
+  assert.ok(removed.probes.some((p) => p.probe === 'doh' && p.outcome === 'addresses'), JSON.stringify(removed.probes));
   assert.equal(await page.evaluate(() => window.partnerScriptsRan), true);
   await page.waitForFunction((c) => document.querySelector('#clock').textContent !== c, clock);
   const perf = await page.evaluate(() => window.__perf);
