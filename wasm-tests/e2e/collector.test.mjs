@@ -37,8 +37,29 @@ test('concurrent retries of one report store it once', async () => {
   const r = report();
   const answers = await Promise.all(Array.from({ length: 8 }, () => post(r)));
   assert.ok(answers.every((a) => a.status === 201 || a.status === 200), JSON.stringify(answers.map((a) => a.status)));
+  // Exactly one of them stored it, even when several land in the same write.
+  assert.equal(answers.filter((a) => a.body.stored).length, 1, JSON.stringify(answers.map((a) => a.body)));
   const stored = await (await fetch(`${COLLECTOR}/v1/reports/${r.id}`)).json();
   assert.equal(stored.results.length, 2);
+});
+
+test('reports arriving together are written together, each answered for itself', async () => {
+  // 48 distinct reports at once (the collector writes queued reports in shared transactions),
+  // each with its own first URL, and two copies of one of them among them.
+  const reports = Array.from({ length: 48 }, (_, i) => {
+    const r = report();
+    r.results[0].url = `https://together${i}.example.org/`;
+    return r;
+  });
+  // (Each from its own address: one client may post 60 a minute.)
+  const answers = await Promise.all([...reports, reports[5]].map((r, i) => post(r, { 'cf-connecting-ip': `198.51.100.${i}` })));
+  assert.equal(answers.filter((a) => a.status === 201).length, 48, JSON.stringify(answers.map((a) => a.status)));
+  assert.equal(answers.filter((a) => a.status === 200 && a.body.duplicate).length, 1);
+  reports.forEach((r, i) => assert.equal(answers[i].body.id, r.id));
+  for (const i of [0, 5, 47]) {
+    const stored = await (await fetch(`${COLLECTOR}/v1/reports/${reports[i].id}`)).json();
+    assert.equal(stored.results[0].url, `https://together${i}.example.org/`);
+  }
 });
 
 test('bad input gets a 4xx naming the field', async () => {

@@ -6,6 +6,7 @@
 mod aggregates;
 mod campaigns;
 mod canaries;
+mod coalesce;
 mod control;
 mod error;
 mod export;
@@ -122,8 +123,10 @@ async fn post_report(req: &mut Request, ctx: &RouteContext<()>) -> Outcome {
             return Err(ApiError::RateLimited);
         }
     }
-    let stored = store::insert(&db, &report, raw, &origin(req)).await?;
-    Ok(Reply::Json(json!({"id": report.id, "stored": stored, "duplicate": !stored}), if stored { 201 } else { 200 }))
+    let id = report.id.clone();
+    let row = coalesce::Row { report, raw: raw.to_string(), origin: origin(req) };
+    let stored = coalesce::insert(&db, row).await?;
+    Ok(Reply::Json(json!({"id": id, "stored": stored, "duplicate": !stored}), if stored { 201 } else { 200 }))
 }
 
 async fn get_report(ctx: &RouteContext<()>) -> Outcome {

@@ -25,6 +25,11 @@ fn js(v: impl serde::Serialize) -> JsValue {
     JsValue::from_str(&serde_json::to_string(&v).unwrap_or_default())
 }
 
+/// Per-result rows are not written on the way in: writing 50-odd index entries per request
+/// halved ingest. [`expand`] moves pending results into `results` in bulk, before every read of
+/// them and once a minute; `crate::coalesce` writes many reports' statements in one batch
+/// (a D1 batch is one transaction: each report is stored whole or not at all).
+///
 /// The statements that store a report: one row holding its head and, awaiting expansion, the
 /// validated body exactly as it came (`pending`: no JSON work at all on the way in); plus its
 /// canary results when it has some. The first one's
@@ -75,19 +80,6 @@ pub fn statements(
         );
     }
     Ok(batch)
-}
-
-/// Stores the report whole or not at all (its results travel inside its one row; a D1 batch
-/// is one transaction). Returns false if a report with this id was already stored.
-///
-/// Per-result rows are not written here: writing 50-odd index entries per request halved
-/// ingest. [`expand`] moves pending results into `results` in bulk, before every read of
-/// them and once a minute. Grouping concurrent requests into one transaction instead was
-/// tried and refused by workerd (waking one request from another's context cancels it).
-pub async fn insert(db: &D1Database, report: &Report, raw: &str, origin: &Origin) -> Result<bool, ApiError> {
-    let outcome = db.batch(statements(db, report, raw, origin)?).await?;
-    let inserted = outcome.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
-    Ok(inserted > 0)
 }
 
 /// Reports expanded per transaction.

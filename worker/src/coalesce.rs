@@ -1,0 +1,160 @@
+//! Reports arriving together are written together: one D1 transaction for many requests.
+//!
+//! Each D1 call is a round trip to the database object; with one per request it was half of
+//! the collector's cost (`docs/report.md`, "Storage"). Here a request queues its report and the
+//! first request that finds no write under way writes everything queued, in one batch; the
+//! others wait for their own outcome by polling this isolate's memory on their own timers (a
+//! request may not be woken from another request's context in workerd, which is why an
+//! earlier attempt with shared promises failed). A report is answered "stored" only once the
+//! transaction holding it has committed; if the writer's request is cancelled mid-write, the
+//! reports of that batch are answered with an error and their clients retry (ids make retries
+//! idempotent), so nothing is accepted and lost.
+
+use crate::error::ApiError;
+use crate::store::{self, Origin};
+use ajar_core::report::Report;
+use std::cell::RefCell;
+use std::time::Duration;
+use worker::{D1Database, Delay};
+
+/// Reports per transaction at most.
+const MAX_BATCH: usize = 64;
+/// How often a waiting request looks for its outcome.
+const POLL: Duration = Duration::from_millis(2);
+/// A waiting request gives up (503, the client retries) after this long.
+const MAX_WAIT_MS: f64 = 20_000.0;
+
+/// A validated report on its way into D1.
+pub struct Row {
+    pub report: Report,
+    pub raw: String,
+    pub origin: Origin,
+}
+
+#[derive(Default)]
+struct State {
+    next_ticket: u64,
+    queue: Vec<(u64, Row)>,
+    /// Outcomes not yet collected by their requests: stored (true) or already there (false).
+    done: Vec<(u64, Result<bool, String>)>,
+    writing: bool,
+}
+
+thread_local! {
+    static STATE: RefCell<State> = RefCell::new(State::default());
+}
+
+/// Stores the report (whole, with its canary results) in a transaction shared with the
+/// reports queued beside it. Returns false if a report with this id was already stored.
+pub async fn insert(db: &D1Database, row: Row) -> Result<bool, ApiError> {
+    let ticket = STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        let t = s.next_ticket;
+        s.next_ticket += 1;
+        s.queue.push((t, row));
+        t
+    });
+    let start = js_sys::Date::now();
+    loop {
+        if let Some(outcome) = take_outcome(ticket) {
+            return outcome.map_err(ApiError::Storage);
+        }
+        if start_writing() {
+            write_queued(db).await;
+            continue;
+        }
+        if js_sys::Date::now() - start > MAX_WAIT_MS {
+            // Still queued (never written): withdraw it; the client will retry.
+            let withdrawn = STATE.with(|s| {
+                let mut s = s.borrow_mut();
+                let before = s.queue.len();
+                s.queue.retain(|(t, _)| *t != ticket);
+                s.queue.len() < before
+            });
+            if withdrawn {
+                return Err(ApiError::Storage("the database did not answer in time".into()));
+            }
+        }
+        Delay::from(POLL).await;
+    }
+}
+
+fn take_outcome(ticket: u64) -> Option<Result<bool, String>> {
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        let at = s.done.iter().position(|(t, _)| *t == ticket)?;
+        Some(s.done.swap_remove(at).1)
+    })
+}
+
+fn start_writing() -> bool {
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        if s.writing || s.queue.is_empty() {
+            return false;
+        }
+        s.writing = true;
+        true
+    })
+}
+
+/// Writes up to `MAX_BATCH` queued reports in one transaction and posts each one's outcome.
+async fn write_queued(db: &D1Database) {
+    let rows: Vec<(u64, Row)> = STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        let n = s.queue.len().min(MAX_BATCH);
+        s.queue.drain(..n).collect()
+    });
+    let mut writing = Writing { tickets: rows.iter().map(|(t, _)| *t).collect(), posted: false };
+    let outcome = write(db, &rows).await;
+    writing.post(outcome);
+}
+
+async fn write(db: &D1Database, rows: &[(u64, Row)]) -> Result<Vec<bool>, String> {
+    let mut statements = Vec::new();
+    let mut heads = Vec::with_capacity(rows.len());
+    for (_, row) in rows {
+        heads.push(statements.len());
+        statements.extend(store::statements(db, &row.report, &row.raw, &row.origin).map_err(|e| e.to_string())?);
+    }
+    let results = db.batch(statements).await.map_err(|e| e.to_string())?;
+    Ok(heads
+        .iter()
+        .map(|&i| results.get(i).and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0) > 0)
+        .collect())
+}
+
+/// The batch being written: its outcomes are posted when the write ends, or, if the request
+/// doing it is cancelled first, an error for each (dropping this), so no one waits forever.
+struct Writing {
+    tickets: Vec<u64>,
+    posted: bool,
+}
+
+impl Writing {
+    fn post(&mut self, outcome: Result<Vec<bool>, String>) {
+        STATE.with(|s| {
+            let mut s = s.borrow_mut();
+            for (i, t) in self.tickets.iter().enumerate() {
+                let one = match &outcome {
+                    Ok(stored) => Ok(stored.get(i).copied().unwrap_or(false)),
+                    Err(e) => Err(e.clone()),
+                };
+                s.done.push((*t, one));
+            }
+            // Outcomes whose requests were cancelled are never collected: keep the newest.
+            let excess = s.done.len().saturating_sub(4096);
+            s.done.drain(..excess);
+            s.writing = false;
+        });
+        self.posted = true;
+    }
+}
+
+impl Drop for Writing {
+    fn drop(&mut self) {
+        if !self.posted {
+            self.post(Err("the write was interrupted; please retry".into()));
+        }
+    }
+}
