@@ -8,7 +8,8 @@
 //! earlier attempt with shared promises failed). A report is answered "stored" only once the
 //! transaction holding it has committed; if the writer's request is cancelled mid-write, the
 //! reports of that batch are answered with an error and their clients retry (ids make retries
-//! idempotent), so nothing is accepted and lost.
+//! idempotent), so nothing is accepted and lost. If the database refuses a batch, its reports
+//! are written one by one, so a report it refuses fails alone.
 
 use crate::error::ApiError;
 use crate::store::{self, Origin};
@@ -106,11 +107,29 @@ async fn write_queued(db: &D1Database) {
         s.queue.drain(..n).collect()
     });
     let mut writing = Writing { tickets: rows.iter().map(|(t, _)| *t).collect(), posted: false };
-    let outcome = write(db, &rows).await;
-    writing.post(outcome);
+    let outcomes = write(db, &rows).await;
+    writing.post(outcomes);
 }
 
-async fn write(db: &D1Database, rows: &[(u64, Row)]) -> Result<Vec<bool>, String> {
+/// One transaction for all the rows; if it fails, each row alone, so that one report the
+/// database refuses cannot take the others down with it (they would fail again on retry).
+async fn write(db: &D1Database, rows: &[(u64, Row)]) -> Vec<Result<bool, String>> {
+    match write_together(db, rows).await {
+        Ok(stored) => stored.into_iter().map(Ok).collect(),
+        Err(e) if rows.len() == 1 => vec![Err(e)],
+        Err(_) => {
+            let mut out = Vec::with_capacity(rows.len());
+            for row in rows {
+                out.push(
+                    write_together(db, std::slice::from_ref(row)).await.map(|s| s.first().copied().unwrap_or(false)),
+                );
+            }
+            out
+        }
+    }
+}
+
+async fn write_together(db: &D1Database, rows: &[(u64, Row)]) -> Result<Vec<bool>, String> {
     let mut statements = Vec::new();
     let mut heads = Vec::with_capacity(rows.len());
     for (_, row) in rows {
@@ -132,14 +151,13 @@ struct Writing {
 }
 
 impl Writing {
-    fn post(&mut self, outcome: Result<Vec<bool>, String>) {
+    /// One outcome per ticket, in order.
+    fn post(&mut self, outcomes: Vec<Result<bool, String>>) {
         STATE.with(|s| {
             let mut s = s.borrow_mut();
             for (i, t) in self.tickets.iter().enumerate() {
-                let one = match &outcome {
-                    Ok(stored) => Ok(stored.get(i).copied().unwrap_or(false)),
-                    Err(e) => Err(e.clone()),
-                };
+                let one =
+                    outcomes.get(i).cloned().unwrap_or_else(|| Err("the write was interrupted; please retry".into()));
                 s.done.push((*t, one));
             }
             // Outcomes whose requests were cancelled are never collected: keep the newest.
@@ -154,7 +172,7 @@ impl Writing {
 impl Drop for Writing {
     fn drop(&mut self) {
         if !self.posted {
-            self.post(Err("the write was interrupted; please retry".into()));
+            self.post(Vec::new());
         }
     }
 }
