@@ -150,45 +150,45 @@ impl Reader<'_> {
             b't' => self.word("true", Json::Bool(true)),
             b'f' => self.word("false", Json::Bool(false)),
             b'"' => self.string().map(Json::Str),
-            b'[' => {
-                self.i += 1;
-                let mut items = Vec::new();
-                if self.peek()? == b']' {
-                    self.i += 1;
-                    return Ok(Json::Arr(items));
-                }
-                loop {
-                    items.push(self.value(depth + 1)?);
-                    if self.close(b']')? {
-                        return Ok(Json::Arr(items));
-                    }
-                }
-            }
-            b'{' => {
-                self.i += 1;
-                let mut members = Vec::new();
-                if self.peek()? == b'}' {
-                    self.i += 1;
-                    return Ok(Json::Obj(members));
-                }
-                loop {
-                    if self.peek()? != b'"' {
-                        return Err(JsonError::Unexpected(self.i));
-                    }
-                    let key = self.string()?;
-                    if self.peek()? != b':' {
-                        return Err(JsonError::Unexpected(self.i));
-                    }
-                    self.i += 1;
-                    members.push((key, self.value(depth + 1)?));
-                    if self.close(b'}')? {
-                        return Ok(Json::Obj(members));
-                    }
-                }
-            }
+            b'[' => self.elements(b']', |r| r.value(depth + 1)).map(Json::Arr),
+            b'{' => self.elements(b'}', |r| r.member(depth + 1)).map(Json::Obj),
             b'-' | b'0'..=b'9' => self.number(),
             _ => Err(JsonError::Unexpected(self.i)),
         }
+    }
+
+    /// The elements of an array or object (self.i on its opening bracket), each read by `item`,
+    /// up to the closing bracket `end`.
+    fn elements<T>(
+        &mut self,
+        end: u8,
+        mut item: impl FnMut(&mut Self) -> Result<T, JsonError>,
+    ) -> Result<Vec<T>, JsonError> {
+        self.i += 1;
+        let mut out = Vec::new();
+        if self.peek()? == end {
+            self.i += 1;
+            return Ok(out);
+        }
+        loop {
+            out.push(item(self)?);
+            if self.close(end)? {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// `"key": value` inside an object.
+    fn member(&mut self, depth: usize) -> Result<(String, Json), JsonError> {
+        if self.peek()? != b'"' {
+            return Err(JsonError::Unexpected(self.i));
+        }
+        let key = self.string()?;
+        if self.peek()? != b':' {
+            return Err(JsonError::Unexpected(self.i));
+        }
+        self.i += 1;
+        Ok((key, self.value(depth)?))
     }
 
     /// After an element: `,` (more follow) or the closing bracket.
