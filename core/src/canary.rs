@@ -454,15 +454,19 @@ pub fn host_under(host: &str, trigger: &str) -> bool {
 /// verdict the canary agrees with is held with the canary's confidence if that is higher.
 pub fn strengthen(entries: &mut [crate::report::ResultEntry], canaries: &[CanaryResult]) {
     use crate::url::Scheme;
-    let interfered = canaries
+    let interfered: Vec<&CanaryResult> = canaries
         .iter()
-        .filter(|c| c.kind == CanaryKind::Sni && matches!(c.verdict, Verdict::Tls | Verdict::Throttled | Verdict::Dns));
-    for c in interfered {
-        for e in entries.iter_mut() {
-            let Ok(url) = TargetUrl::parse(&e.url) else { continue };
-            if !matches!(url.scheme, Scheme::Https | Scheme::Wss) || !host_under(&url.host, &c.name) {
-                continue;
-            }
+        .filter(|c| c.kind == CanaryKind::Sni && matches!(c.verdict, Verdict::Tls | Verdict::Throttled | Verdict::Dns))
+        .collect();
+    if interfered.is_empty() {
+        return;
+    }
+    for e in entries.iter_mut() {
+        let Ok(url) = TargetUrl::parse(&e.url) else { continue };
+        if !matches!(url.scheme, Scheme::Https | Scheme::Wss) {
+            continue;
+        }
+        for c in interfered.iter().filter(|c| host_under(&url.host, &c.name)) {
             if e.verdict == Verdict::Reset && c.verdict == Verdict::Tls {
                 e.verdict = Verdict::Tls;
             }
