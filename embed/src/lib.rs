@@ -38,14 +38,14 @@ impl Options {
     /// The loader's options object (see `www/embed.js`).
     fn parse(text: &str) -> Result<Options, String> {
         let v = Json::parse(text).map_err(|e| e.to_string())?;
-        let text = |k: &str| v.get(k).as_str().map(String::from);
+        let string = |k: &str| v.get(k).as_str().map(String::from);
         Ok(Options {
-            collector: text("collector").ok_or("options: collector is missing")?,
-            campaign: text("campaign"),
+            collector: string("collector").ok_or("options: collector is missing")?,
+            campaign: string("campaign"),
             controls_only: v.get("controls_only").as_bool().unwrap_or(false),
-            controls: text("controls"),
+            controls: string("controls"),
             max_probes: v.get("max_probes").as_u64().map_or(5, |n| n.min(MAX_TARGETS as u64) as usize),
-            doh: text("doh"),
+            doh: string("doh"),
         })
     }
 }

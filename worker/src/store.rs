@@ -32,8 +32,8 @@ fn js(v: impl serde::Serialize) -> JsValue {
 ///
 /// The statements that store a report: one row holding its head and, awaiting expansion, the
 /// validated body exactly as it came (`pending`: no JSON work at all on the way in); plus its
-/// canary results when it has some. The first one's
-/// `changes` is 0 if a report with this id was already stored.
+/// canary results when it has some. The first one's `changes` is 0 if a report with this id
+/// was already stored.
 pub fn statements(
     db: &D1Database,
     report: &Report,
