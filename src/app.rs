@@ -165,7 +165,7 @@ pub fn app() -> Html {
                         }
                     })
                 });
-                let handle = runner::start(list, id, controls, params.config.clone(), params.outside.clone(), sink);
+                let handle = runner::start(list, id, controls, params.config.clone(), params.outside_url(), sink);
                 *run.borrow_mut() = Some(handle);
             });
         })

@@ -11,7 +11,8 @@ pub struct Params {
     pub autorun: bool,
     /// URL of a CSV/JSON list of control targets.
     pub controls: Option<String>,
-    /// URL answering POST [urls] with {url: {resolves, reachable}} seen from outside.
+    /// URL answering POST [urls] with {url: {resolves, reachable}} seen from outside
+    /// (default: the collector's `/v1/control`; `off`: none).
     pub outside: Option<String>,
     /// Base URL of the collector (default: this page's origin).
     pub collector: Option<String>,
@@ -81,6 +82,15 @@ impl Params {
                 Some(c) => format!("{}/v1/canaries?campaign={c}", self.collector_base()),
                 None => format!("{}/v1/canaries", self.collector_base()),
             }),
+        }
+    }
+
+    /// Where the outside view comes from: the collector's `/v1/control` unless given; None if off.
+    pub fn outside_url(&self) -> Option<String> {
+        match self.outside.as_deref() {
+            Some("off") => None,
+            Some(url) => Some(url.to_string()),
+            None => Some(format!("{}/v1/control", self.collector_base())),
         }
     }
 

@@ -10,11 +10,13 @@ use ajar_core::list::List;
 use ajar_core::observation::{Observation, OutsideQuery, OutsideView};
 use ajar_core::patterns::{self, Measured, Pattern};
 use ajar_core::plan::{Plan, Step};
-use ajar_core::privacy::prefix_of;
 use ajar_core::report::{ProbeSummary, ResultEntry};
 use ajar_core::verdict::Finding;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+
+/// A failed outside-view batch is asked again once after this pause.
+const OUTSIDE_RETRY_MS: u32 = 1_000;
 
 /// What a run tells its owner, as it goes.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,7 +53,10 @@ pub fn start(
     sink: Rc<dyn Fn(Event)>,
 ) -> Rc<Run> {
     let workers = config.effective_concurrency();
-    let plan = Plan::new(config, controls.targets, list.targets.clone());
+    // From an https page a browser refuses plain http:// and ws:// (mixed content).
+    let page_secure = web_sys::window().and_then(|w| w.location().protocol().ok()).is_some_and(|p| p == "https:");
+    let config = PlanConfig { page_secure, ..config };
+    let plan = Plan::new(config, controls.targets, list.targets);
     let run = Rc::new(Run {
         plan: RefCell::new(plan),
         findings: RefCell::new(Vec::new()),
@@ -68,7 +73,7 @@ pub fn start(
         run.outside_pending.set(true);
         let r = run.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            r.fetch_outside(&url, &list, &list_id).await;
+            r.fetch_outside(&url, &list_id).await;
             r.plan.borrow_mut().set_hold(false);
             r.outside_pending.set(false);
             r.publish();
@@ -93,15 +98,26 @@ impl Run {
         (timer::now_ms() - self.start).max(0.0) as u64
     }
 
-    /// Asks the outside vantage point about every target (one request; failures are harmless).
-    /// Asks the outside vantage point about every target, in the collector's batches
-    /// (`/v1/control` takes 20 at a time); failures are harmless: inference does without.
-    async fn fetch_outside(&self, url: &str, list: &List, list_id: &str) {
-        for chunk in list.targets.chunks(ajar_core::observation::OUTSIDE_BATCH) {
-            let urls: Vec<&str> = chunk.iter().map(|t| t.url.as_str()).collect();
-            let body = serde_json::to_string(&OutsideQuery { urls, list: list_id }).unwrap_or_default();
-            let Ok(text) = fetch_ok(url, Some(&body)).await else {
-                return;
+    /// Asks the outside vantage point about every target's web page, in the collector's
+    /// batches (`/v1/control` takes 20 at a time), each retried once after a pause. A batch
+    /// that still fails leaves its targets without an outside view, which their verdicts say.
+    async fn fetch_outside(&self, url: &str, list_id: &str) {
+        let wanted: Vec<String> = self.plan.borrow().outside_urls().into_iter().flatten().collect();
+        let mut unique: Vec<&str> = Vec::new();
+        for u in &wanted {
+            if !unique.contains(&u.as_str()) {
+                unique.push(u);
+            }
+        }
+        for chunk in unique.chunks(ajar_core::observation::OUTSIDE_BATCH) {
+            let body = serde_json::to_string(&OutsideQuery { urls: chunk.to_vec(), list: list_id }).unwrap_or_default();
+            let mut answer = fetch_ok(url, Some(&body)).await;
+            if answer.is_err() && !self.stop.get() {
+                timer::sleep(OUTSIDE_RETRY_MS).await;
+                answer = fetch_ok(url, Some(&body)).await;
+            }
+            let Ok(text) = answer else {
+                continue;
             };
             // Entries with an "error" (refused, resolver failure) are not views: skipped.
             let views = Json::parse(&text).unwrap_or(Json::Null);
@@ -180,8 +196,7 @@ impl Run {
             .enumerate()
             .map(|(i, (url, f))| {
                 let ev = plan.evidence(i + offset);
-                let mut prefixes: Vec<String> = ev.addresses().iter().filter_map(|a| prefix_of(a)).collect();
-                prefixes.dedup();
+                let prefixes = ev.prefixes();
                 ResultEntry {
                     url,
                     category: targets[i].category.clone(),
@@ -213,6 +228,7 @@ fn summary(o: &Observation) -> ProbeSummary {
         Observation::FetchTimeout { .. } => (P::Fetch, "timeout"),
         Observation::DohAddresses { .. } => (P::Doh, "addresses"),
         Observation::DohNoSuchName => (P::Doh, "no_such_name"),
+        Observation::DohNoAddress => (P::Doh, "no_address"),
         Observation::DohFailed => (P::Doh, "failed"),
         Observation::Resolves { .. } => (P::Resolve, "resolves"),
         Observation::DoesNotResolve { .. } => (P::Resolve, "does_not_resolve"),

@@ -23,6 +23,9 @@ pub struct PlanConfig {
     pub doh_resolvers: Vec<String>,
     /// Port used when asking the local resolver about a name through a STUN URL.
     pub resolve_port: u16,
+    /// The page runs from an https origin: the browser refuses plain `http://` and `ws://`
+    /// from it (mixed content), so their https / wss equivalents are measured instead.
+    pub page_secure: bool,
 }
 
 impl Default for PlanConfig {
@@ -38,6 +41,7 @@ impl Default for PlanConfig {
             budget_ms: 10 * 60 * 1000,
             doh_resolvers: vec!["https://cloudflare-dns.com/dns-query".into(), "https://dns.google/resolve".into()],
             resolve_port: 3478,
+            page_secure: false,
         }
     }
 }

@@ -30,6 +30,40 @@ impl RunContext {
 pub struct Evidence {
     pub observations: Vec<Observation>,
     pub outside: Option<OutsideView>,
+    /// The target is `http://`/`ws://` and the page is https: its https/wss equivalent
+    /// was measured instead (a browser refuses plain HTTP from an https page).
+    pub upgraded: bool,
+    /// The same, with no https equivalent to measure (a non-default port).
+    pub unmeasurable: bool,
+}
+
+/// What the outside resolvers said of a name, all their answers taken together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DohView {
+    NotAsked,
+    /// At least one resolver gave addresses; `disagree` if another said NXDOMAIN.
+    Resolves {
+        disagree: bool,
+    },
+    /// Every resolver that answered said NXDOMAIN.
+    NoSuchName,
+    /// The name exists but has neither A nor AAAA records.
+    NoAddress,
+    /// No resolver could be reached or understood.
+    Failed,
+}
+
+impl DohView {
+    fn clues(self) -> Vec<Clue> {
+        match self {
+            DohView::NotAsked => vec![],
+            DohView::Resolves { disagree: false } => vec![Clue::DohResolves],
+            DohView::Resolves { disagree: true } => vec![Clue::DohResolves, Clue::DohResolversDisagree],
+            DohView::NoSuchName => vec![Clue::DohNoSuchName],
+            DohView::NoAddress => vec![Clue::DohNoAddress],
+            DohView::Failed => vec![Clue::DohUnavailable],
+        }
+    }
 }
 
 impl Evidence {
@@ -39,15 +73,52 @@ impl Evidence {
     fn unsupported(&self, kind: ProbeKind) -> bool {
         self.observations.iter().any(|o| matches!(o, Observation::Unsupported { probe } if *probe == kind))
     }
-    /// The DoH answer's addresses, if any.
-    pub fn addresses(&self) -> &[String] {
-        self.observations
-            .iter()
-            .find_map(|o| match o {
-                Observation::DohAddresses { addresses } => Some(addresses.as_slice()),
-                _ => None,
-            })
-            .unwrap_or(&[])
+    /// Every address the DoH answers gave (A and AAAA, every resolver), each once.
+    pub fn addresses(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for o in &self.observations {
+            if let Observation::DohAddresses { addresses } = o {
+                for a in addresses {
+                    if !out.contains(&a.as_str()) {
+                        out.push(a);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The /24 (IPv4) and /48 (IPv6) prefixes of those addresses, sorted, each once.
+    pub fn prefixes(&self) -> Vec<String> {
+        let mut prefixes: Vec<String> = self.addresses().into_iter().filter_map(crate::privacy::prefix_of).collect();
+        prefixes.sort();
+        prefixes.dedup();
+        prefixes
+    }
+
+    /// The outside resolvers' answers taken together.
+    pub fn doh(&self) -> DohView {
+        let (mut addresses, mut nxdomain, mut no_address, mut failed) = (false, false, false, false);
+        for o in &self.observations {
+            match o {
+                Observation::DohAddresses { .. } => addresses = true,
+                Observation::DohNoSuchName => nxdomain = true,
+                Observation::DohNoAddress => no_address = true,
+                Observation::DohFailed => failed = true,
+                _ => {}
+            }
+        }
+        if addresses {
+            DohView::Resolves { disagree: nxdomain }
+        } else if nxdomain {
+            DohView::NoSuchName
+        } else if no_address {
+            DohView::NoAddress
+        } else if failed {
+            DohView::Failed
+        } else {
+            DohView::NotAsked
+        }
     }
 }
 
@@ -70,6 +141,24 @@ fn fetch(ev: &Evidence) -> Option<Observation> {
 }
 
 fn infer_web(target: &Target, ev: &Evidence, ctx: &RunContext) -> Finding {
+    if ev.unmeasurable {
+        let mut clues = vec![Clue::InsecureNotMeasurable];
+        clues.extend(ev.doh().clues());
+        return Finding::new(Verdict::Inconclusive, 0.0, clues);
+    }
+    let mut finding = infer_fetched(target, ev, ctx);
+    if ev.upgraded {
+        // Plain HTTP could not be tried: interference with it alone (keyword filtering of
+        // unencrypted requests) is out of sight, so an `ok` is less sure.
+        finding.clues.insert(1.min(finding.clues.len()), Clue::UpgradedToHttps);
+        if finding.verdict == Verdict::Ok {
+            finding.confidence = finding.confidence.min(0.8);
+        }
+    }
+    finding
+}
+
+fn infer_fetched(target: &Target, ev: &Evidence, ctx: &RunContext) -> Finding {
     match fetch(ev) {
         None if ev.unsupported(ProbeKind::Fetch) => {
             Finding::new(Verdict::Inconclusive, 0.0, vec![Clue::SkippedUnsupported])
@@ -134,54 +223,57 @@ fn reachable(target: &Target, ev: &Evidence, ctx: &RunContext, ms: u32) -> Findi
     }
 }
 
-/// The fetch failed (fast) or hung (timeout): blocked here, or down everywhere?
+/// The fetch failed (fast) or hung (timeout): blocked here, down everywhere, or refused by
+/// the browser itself? A verdict of interference needs a second path that shows the
+/// network failed: the outside view reached the site, or the names disagree.
 fn failed(ev: &Evidence, ctx: &RunContext, first: Clue, fast: bool) -> Finding {
     let mut clues = vec![first];
     if ctx.connection_down() {
         clues.push(Clue::ControlsFailed);
         return Finding::new(Verdict::Down, 0.9, clues);
     }
-    let doh = ev.find(|o| match o {
-        Observation::DohAddresses { .. } => Some(Clue::DohResolves),
-        Observation::DohNoSuchName => Some(Clue::DohNoSuchName),
-        Observation::DohFailed => Some(Clue::DohUnavailable),
-        _ => None,
-    });
-    if let Some(doh) = &doh {
-        clues.push(doh.clone());
+    let doh = ev.doh();
+    clues.extend(doh.clues());
+    match doh {
+        DohView::NoSuchName => return Finding::new(Verdict::Down, 0.9, clues),
+        DohView::NoAddress => return Finding::new(Verdict::Down, 0.85, clues),
+        _ => {}
     }
-    if doh == Some(Clue::DohNoSuchName) {
-        return Finding::new(Verdict::Down, 0.9, clues);
-    }
-    match ev.outside {
+    let outside = ev.outside;
+    match outside {
         Some(o) if !o.resolves => {
             clues.push(Clue::OutsideNoSuchName);
             return Finding::new(Verdict::Down, 0.92, clues);
         }
         Some(o) if !o.reachable => {
             clues.push(Clue::OutsideUnreachable);
-            return Finding::new(Verdict::Down, 0.9, clues);
+            // Over https it fails from outside too; over plain HTTP it was never tried.
+            return if ev.upgraded {
+                Finding::new(Verdict::Inconclusive, 0.3, clues)
+            } else {
+                Finding::new(Verdict::Down, 0.9, clues)
+            };
+        }
+        Some(o) if o.cross_origin_blocked && fast => {
+            clues.push(Clue::OutsideCrossOriginBlocked);
+            return Finding::new(Verdict::Inconclusive, 0.5, clues);
         }
         Some(_) => clues.push(Clue::OutsideReachable),
-        None => {}
+        None => clues.push(Clue::NoOutsideView),
     }
-    let outside_ok = ev.outside.is_some();
-    let doh_ok = doh == Some(Clue::DohResolves);
+    let reached_outside = outside.is_some_and(|o| o.reachable);
+    let doh_ok = matches!(doh, DohView::Resolves { .. });
     if ctx.controls_total == 0 {
         clues.push(Clue::NoControls);
     }
-    let sure = |base: f32| {
-        let mut c = base;
-        if !outside_ok {
-            c -= 0.1;
-        }
-        if ctx.controls_total == 0 {
-            c -= 0.1;
-        }
-        c
-    };
+    let sure = |base: f32| if ctx.controls_total == 0 { base - 0.1 } else { base };
     if !fast {
-        return Finding::new(Verdict::Blackhole, sure(if doh_ok { 0.95 } else { 0.9 }), clues);
+        // A site down everywhere hangs the same way: only the outside view tells them apart.
+        return if reached_outside {
+            Finding::new(Verdict::Blackhole, sure(if doh_ok { 0.95 } else { 0.9 }), clues)
+        } else {
+            Finding::new(Verdict::Inconclusive, 0.4, clues)
+        };
     }
     let local = ev.find(|o| match o {
         Observation::Resolves { .. } => Some(true),
@@ -191,11 +283,25 @@ fn failed(ev: &Evidence, ctx: &RunContext, first: Clue, fast: bool) -> Finding {
     match local {
         Some(false) => {
             clues.push(Clue::NotResolvedLocally);
-            Finding::new(Verdict::Dns, sure(if doh_ok { 0.96 } else { 0.8 }), clues)
+            // The name exists for someone outside: the local resolver alone hides it.
+            let exists_outside = doh_ok || outside.is_some_and(|o| o.resolves);
+            if exists_outside {
+                let base = if doh_ok && reached_outside { 0.96 } else { 0.88 };
+                Finding::new(Verdict::Dns, sure(base), clues)
+            } else {
+                Finding::new(Verdict::Inconclusive, 0.4, clues)
+            }
         }
         Some(true) => {
             clues.push(Clue::ResolvesLocally);
-            Finding::new(Verdict::Reset, sure(0.93), clues)
+            // A fast TypeError is also a certificate invalid for everyone, a content
+            // blocker, a cross-origin policy: only a site that answers from outside makes
+            // it the network's doing.
+            if reached_outside {
+                Finding::new(Verdict::Reset, sure(0.93), clues)
+            } else {
+                Finding::new(Verdict::Inconclusive, 0.45, clues)
+            }
         }
         None => {
             clues.push(Clue::ResolveUnsupported);
@@ -205,19 +311,26 @@ fn failed(ev: &Evidence, ctx: &RunContext, first: Clue, fast: bool) -> Finding {
 }
 
 fn infer_socket(target: &Target, ev: &Evidence, ctx: &RunContext) -> Finding {
+    if ev.unmeasurable {
+        return Finding::new(Verdict::Inconclusive, 0.0, vec![Clue::InsecureNotMeasurable]);
+    }
     let socket = ev.find(|o| match o {
         Observation::SocketOpen { .. } => Some(true),
         Observation::SocketFailed { .. } | Observation::SocketTimeout { .. } => Some(false),
         _ => None,
     });
-    match socket {
+    let mut finding = match socket {
         Some(true) => Finding::new(Verdict::Ok, 0.97, vec![Clue::SocketOpened]),
         None if ev.unsupported(ProbeKind::WebSocket) => {
             Finding::new(Verdict::Inconclusive, 0.0, vec![Clue::SkippedUnsupported])
         }
         None => Finding::new(Verdict::Inconclusive, 0.0, vec![Clue::NotMeasured]),
         Some(false) => match fetch(ev) {
-            // The host's web answers but its socket does not: the protocol is singled out.
+            // The host's web answers but its socket does not: the protocol is singled out
+            // (unless only wss:// could be tried, which the server may simply not offer).
+            Some(Observation::FetchOk { .. }) if ev.upgraded => {
+                Finding::new(Verdict::Inconclusive, 0.4, vec![Clue::SocketFailed, Clue::HostReachable])
+            }
             Some(Observation::FetchOk { .. }) => {
                 Finding::new(Verdict::BlockedProtocol, 0.92, vec![Clue::SocketFailed, Clue::HostReachable])
             }
@@ -225,11 +338,18 @@ fn infer_socket(target: &Target, ev: &Evidence, ctx: &RunContext) -> Finding {
             Some(_) => {
                 let mut f = infer_web(target, ev, ctx);
                 f.clues.insert(0, Clue::SocketFailed);
-                f
+                return f;
             }
             None => Finding::new(Verdict::Inconclusive, 0.4, vec![Clue::SocketFailed]),
         },
+    };
+    if ev.upgraded {
+        finding.clues.insert(1.min(finding.clues.len()), Clue::UpgradedToHttps);
+        if finding.verdict == Verdict::Ok {
+            finding.confidence = finding.confidence.min(0.8);
+        }
     }
+    finding
 }
 
 fn infer_ice(ev: &Evidence, ctx: &RunContext) -> Finding {
@@ -244,9 +364,7 @@ fn infer_ice(ev: &Evidence, ctx: &RunContext) -> Finding {
             Finding::new(Verdict::Down, 0.9, vec![Clue::IceFailed, Clue::ControlsFailed])
         }
         Some(false) => {
-            if let Some(Observation::DohNoSuchName) =
-                ev.find(|o| matches!(o, Observation::DohNoSuchName).then(|| o.clone()))
-            {
+            if matches!(ev.doh(), DohView::NoSuchName | DohView::NoAddress) {
                 return Finding::new(Verdict::Down, 0.9, vec![Clue::IceFailed, Clue::DohNoSuchName]);
             }
             Finding::new(Verdict::BlockedProtocol, 0.9, vec![Clue::IceFailed])

@@ -12,10 +12,14 @@ fn with_image(bytes: u32) -> Target {
     }
 }
 fn ev(obs: Vec<Observation>) -> Evidence {
-    Evidence { observations: obs, outside: None }
+    Evidence { observations: obs, ..Evidence::default() }
 }
 fn ctx() -> RunContext {
     RunContext { controls_total: 3, controls_ok: 3, control_throughput: Some(10_000.0) }
+}
+/// What the outside view says of a site that answers from beyond the visitor's network.
+fn reached() -> Option<OutsideView> {
+    Some(OutsideView { resolves: true, reachable: true, cross_origin_blocked: false })
 }
 fn addrs() -> Observation {
     Observation::DohAddresses { addresses: vec!["10.0.0.1".into()] }
@@ -35,15 +39,27 @@ fn fast_failure_not_resolving_locally_but_via_doh_is_dns() {
     let f = infer(&web("https://a.test/"), &e, &ctx());
     assert_eq!(f.verdict, Verdict::Dns);
     assert!(f.confidence < 0.9, "without an outside view confidence stays below 0.9");
-    let e = Evidence { outside: Some(OutsideView { resolves: true, reachable: true }), ..e };
+    let e =
+        Evidence { outside: Some(OutsideView { resolves: true, reachable: true, cross_origin_blocked: false }), ..e };
     let f = infer(&web("https://a.test/"), &e, &ctx());
     assert!(f.confidence >= 0.9);
 }
 
 #[test]
-fn fast_failure_that_resolves_is_reset() {
-    let e = ev(vec![FetchError { ms: 6 }, addrs(), Resolves { ms: 5 }]);
+fn fast_failure_that_resolves_is_reset_only_when_it_answers_from_outside() {
+    let mut e = ev(vec![FetchError { ms: 6 }, addrs(), Resolves { ms: 5 }]);
+    // Without a second path a fast TypeError may be a certificate invalid for everyone,
+    // a content blocker or the browser's own refusal: not evidence of the network.
+    let f = infer(&web("https://a.test/"), &e, &ctx());
+    assert_eq!(f.verdict, Verdict::Inconclusive);
+    assert!(f.clues.contains(&Clue::NoOutsideView));
+    e.outside = reached();
     assert_eq!(infer(&web("https://a.test/"), &e, &ctx()).verdict, Verdict::Reset);
+    // The site forbids cross-origin loads (CORP): the browser refused, not the network.
+    e.outside = Some(OutsideView { resolves: true, reachable: true, cross_origin_blocked: true });
+    let f = infer(&web("https://a.test/"), &e, &ctx());
+    assert_eq!(f.verdict, Verdict::Inconclusive);
+    assert!(f.clues.contains(&Clue::OutsideCrossOriginBlocked));
 }
 
 #[test]
@@ -55,9 +71,70 @@ fn fast_failure_without_a_resolution_oracle_is_inconclusive() {
 }
 
 #[test]
-fn timeout_while_controls_work_is_blackhole() {
-    let e = ev(vec![FetchTimeout { ms: 6000 }, addrs()]);
+fn timeout_while_controls_work_is_blackhole_when_it_answers_from_outside() {
+    let mut e = ev(vec![FetchTimeout { ms: 6000 }, addrs()]);
+    // A server down everywhere hangs just the same.
+    let f = infer(&web("https://a.test/"), &e, &ctx());
+    assert_eq!((f.verdict, f.clues.contains(&Clue::NoOutsideView)), (Verdict::Inconclusive, true));
+    e.outside = reached();
     assert_eq!(infer(&web("https://a.test/"), &e, &ctx()).verdict, Verdict::Blackhole);
+}
+
+#[test]
+fn dns_needs_the_name_to_exist_outside() {
+    let e = ev(vec![FetchError { ms: 6 }, DohFailed, DoesNotResolve { ms: 3 }]);
+    assert_eq!(infer(&web("https://a.test/"), &e, &ctx()).verdict, Verdict::Inconclusive);
+    let e = Evidence { outside: reached(), ..e };
+    assert_eq!(infer(&web("https://a.test/"), &e, &ctx()).verdict, Verdict::Dns);
+}
+
+#[test]
+fn doh_answers_taken_together() {
+    // IPv6 only: A found the name without addresses, AAAA gave some.
+    let e = ev(vec![FetchError { ms: 6 }, DohNoAddress, DohAddresses { addresses: vec!["2001:db8::1".into()] }]);
+    assert_eq!(e.doh(), DohView::Resolves { disagree: false });
+    // No address of either type: nobody can reach it, and it is not NXDOMAIN.
+    let e = ev(vec![FetchError { ms: 6 }, DohNoAddress, DohNoAddress, Resolves { ms: 3 }]);
+    let f = infer(&web("https://a.test/"), &e, &ctx());
+    assert_eq!((f.verdict, f.clues.contains(&Clue::DohNoAddress)), (Verdict::Down, true));
+    assert!(!f.clues.contains(&Clue::DohNoSuchName));
+    // Two resolvers that disagree: the name exists somewhere, and that is said.
+    let e = ev(vec![FetchError { ms: 6 }, DohNoSuchName, addrs(), DoesNotResolve { ms: 3 }]);
+    let e = Evidence { outside: reached(), ..e };
+    let f = infer(&web("https://a.test/"), &e, &ctx());
+    assert_eq!(f.verdict, Verdict::Dns);
+    assert!(f.clues.contains(&Clue::DohResolversDisagree));
+}
+
+#[test]
+fn plain_http_from_an_https_page_is_never_blamed_on_the_network() {
+    // Measured over https instead: a working site is ok, and says plain HTTP was not tried.
+    let e = Evidence { upgraded: true, ..ev(vec![FetchOk { ms: 40 }]) };
+    let f = infer(&web("http://a.test/"), &e, &ctx());
+    assert_eq!(f.verdict, Verdict::Ok);
+    assert!(f.clues.contains(&Clue::UpgradedToHttps));
+    assert!(f.confidence <= 0.8);
+    // Its https fails from outside too: the site may not offer https at all.
+    let e = Evidence {
+        upgraded: true,
+        outside: Some(OutsideView { resolves: true, reachable: false, cross_origin_blocked: false }),
+        ..ev(vec![FetchError { ms: 6 }, addrs(), Resolves { ms: 4 }])
+    };
+    assert_eq!(infer(&web("http://a.test/"), &e, &ctx()).verdict, Verdict::Inconclusive);
+    // DNS removal still shows over https.
+    let e = Evidence {
+        upgraded: true,
+        outside: reached(),
+        ..ev(vec![FetchError { ms: 6 }, addrs(), DoesNotResolve { ms: 3 }])
+    };
+    assert_eq!(infer(&web("http://a.test/"), &e, &ctx()).verdict, Verdict::Dns);
+    // A plain-HTTP port has no https equivalent: not measured, and said so.
+    let e = Evidence { unmeasurable: true, ..ev(vec![addrs()]) };
+    let f = infer(&web("http://a.test:8080/"), &e, &ctx());
+    assert_eq!((f.verdict, f.clues[0].clone()), (Verdict::Inconclusive, Clue::InsecureNotMeasurable));
+    // ws:// measured as wss://: a server that offers no wss is not a blocked protocol.
+    let e = Evidence { upgraded: true, ..ev(vec![SocketFailed { ms: 3 }, FetchOk { ms: 5 }]) };
+    assert_eq!(infer(&web("ws://a.test/s"), &e, &ctx()).verdict, Verdict::Inconclusive);
 }
 
 #[test]
@@ -80,9 +157,9 @@ fn a_name_that_exists_nowhere_is_down_not_dns() {
 #[test]
 fn outside_view_tells_down_from_blocked() {
     let mut e = ev(vec![FetchTimeout { ms: 6000 }, addrs()]);
-    e.outside = Some(OutsideView { resolves: true, reachable: false });
+    e.outside = Some(OutsideView { resolves: true, reachable: false, cross_origin_blocked: false });
     assert_eq!(infer(&web("https://a.test/"), &e, &ctx()).verdict, Verdict::Down);
-    e.outside = Some(OutsideView { resolves: true, reachable: true });
+    e.outside = Some(OutsideView { resolves: true, reachable: true, cross_origin_blocked: false });
     let f = infer(&web("https://a.test/"), &e, &ctx());
     assert_eq!(f.verdict, Verdict::Blackhole);
     assert!(f.confidence >= 0.9);
@@ -116,7 +193,7 @@ fn websocket_blocked_while_web_works_is_blocked_protocol() {
     assert_eq!(infer(&t, &e, &ctx()).verdict, Verdict::BlockedProtocol);
     let e = ev(vec![SocketOpen { ms: 3 }]);
     assert_eq!(infer(&t, &e, &ctx()).verdict, Verdict::Ok);
-    let e = ev(vec![SocketTimeout { ms: 6000 }, FetchTimeout { ms: 6000 }, addrs()]);
+    let e = Evidence { outside: reached(), ..ev(vec![SocketTimeout { ms: 6000 }, FetchTimeout { ms: 6000 }, addrs()]) };
     assert_eq!(infer(&t, &e, &ctx()).verdict, Verdict::Blackhole);
 }
 

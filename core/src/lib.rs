@@ -23,6 +23,7 @@ pub mod observation;
 pub mod patterns;
 pub mod plan;
 pub mod privacy;
+pub mod punycode;
 pub mod report;
 pub mod url;
 pub mod verdict;

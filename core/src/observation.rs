@@ -42,8 +42,11 @@ pub enum Observation {
     DohAddresses {
         addresses: Vec<String>,
     },
-    /// DoH says the name does not exist (NXDOMAIN) or has no address.
+    /// DoH says the name does not exist (NXDOMAIN).
     DohNoSuchName,
+    /// DoH says the name exists (NOERROR) but has no address of the type asked for
+    /// (A, then AAAA): not the same as a name that does not exist.
+    DohNoAddress,
     /// The DoH resolver itself could not be reached or answered garbage.
     DohFailed,
     /// The local resolver knows the name.
@@ -106,7 +109,7 @@ impl Observation {
             | SocketTimeout { ms }
             | IceReached { ms }
             | IceFailed { ms } => Some(*ms),
-            DohAddresses { .. } | DohNoSuchName | DohFailed | Unsupported { .. } => None,
+            DohAddresses { .. } | DohNoSuchName | DohNoAddress | DohFailed | Unsupported { .. } => None,
         }
     }
 }
@@ -122,6 +125,11 @@ pub struct OutsideView {
     pub resolves: bool,
     /// The site answered from outside.
     pub reachable: bool,
+    /// The site answers with `Cross-Origin-Resource-Policy: same-origin` or `same-site`:
+    /// a browser refuses to hand ajar's page that answer, so a failed fetch here is the
+    /// browser's own refusal, not evidence of a network failure.
+    #[serde(default)]
+    pub cross_origin_blocked: bool,
 }
 
 /// What the app asks the collector's `/v1/control` (at most [`OUTSIDE_BATCH`] URLs).
@@ -134,6 +142,11 @@ pub struct OutsideQuery<'a> {
 impl OutsideView {
     /// The collector's answer for one URL; an entry with an `"error"` is not a view.
     pub fn from_json(v: &crate::json::Json) -> Option<OutsideView> {
-        Some(OutsideView { resolves: v.get("resolves").as_bool()?, reachable: v.get("reachable").as_bool()? })
+        let corp = v.get("corp").as_str().map(str::to_ascii_lowercase);
+        Some(OutsideView {
+            resolves: v.get("resolves").as_bool()?,
+            reachable: v.get("reachable").as_bool()?,
+            cross_origin_blocked: matches!(corp.as_deref(), Some("same-origin" | "same-site")),
+        })
     }
 }

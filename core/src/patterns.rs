@@ -1,7 +1,6 @@
 //! Patterns across the targets of one run: what a single verdict cannot show.
 
 use crate::infer::Evidence;
-use crate::privacy::prefix_of;
 use crate::verdict::{Clue, Finding, Verdict};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -34,9 +33,8 @@ pub fn find(measured: &[Measured]) -> Vec<Pattern> {
     let mut out = Vec::new();
     let mut by_prefix: BTreeMap<String, Vec<&Measured>> = BTreeMap::new();
     for m in measured.iter().filter(|m| m.finding.verdict == Verdict::Blackhole) {
-        let mut prefixes: Vec<String> = m.evidence.addresses().iter().filter_map(|a| prefix_of(a)).collect();
-        prefixes.dedup();
-        for p in prefixes {
+        // Each once: one target counts once per prefix, however its answers interleave.
+        for p in m.evidence.prefixes() {
             by_prefix.entry(p).or_default().push(m);
         }
     }
@@ -86,7 +84,10 @@ mod tests {
     use crate::observation::Observation;
 
     fn ev(addr: &str) -> Evidence {
-        Evidence { observations: vec![Observation::DohAddresses { addresses: vec![addr.into()] }], outside: None }
+        Evidence {
+            observations: vec![Observation::DohAddresses { addresses: vec![addr.into()] }],
+            ..Evidence::default()
+        }
     }
 
     #[test]
@@ -123,6 +124,19 @@ mod tests {
         assert!(matches!(&p[1], Pattern::DnsRemoval { targets } if targets.len() == 3));
         assert_eq!(p[2], Pattern::Throttling { targets: vec!["https://i/".into()], normal: 1 });
         assert_eq!(p.len(), 3, "one blackholed target alone in 10.8.0.0/24 is no pattern");
+
+        // Two targets whose answers interleave prefixes are two targets, not three.
+        let mixed = Evidence {
+            observations: vec![Observation::DohAddresses {
+                addresses: vec!["10.7.0.1".into(), "10.6.0.1".into(), "10.7.0.2".into()],
+            }],
+            ..Evidence::default()
+        };
+        let two: Vec<Measured> = ["https://x/", "https://y/"]
+            .iter()
+            .map(|u| Measured { url: u, category: "NEWS", evidence: &mixed, finding: &hole })
+            .collect();
+        assert!(find(&two).is_empty(), "two targets never make a range of {MIN_TARGETS}");
 
         let mut findings = vec![("https://a/".to_string(), hole.clone()), ("https://d/".to_string(), hole.clone())];
         strengthen(&mut findings, &p);

@@ -32,14 +32,40 @@ pub enum Step {
     Done,
 }
 
+/// A probe waiting to run; DoH lookups say which resolver and record type.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Pending {
+    Probe(ProbeKind),
+    /// `resolver`: index into the configured resolvers; `aaaa`: IPv6 addresses, after an
+    /// A lookup found the name without IPv4 ones.
+    Doh {
+        resolver: usize,
+        aaaa: bool,
+    },
+}
+
+impl Pending {
+    fn kind(self) -> ProbeKind {
+        match self {
+            Pending::Probe(k) => k,
+            Pending::Doh { .. } => ProbeKind::Doh,
+        }
+    }
+}
+
 #[derive(Debug, Default, Clone)]
 struct TargetState {
-    pending: VecDeque<ProbeKind>,
+    pending: VecDeque<Pending>,
     running: u32,
     started: bool,
     finished: bool,
     released: bool,
     evidence: Evidence,
+    /// What the page opens for this target (its https/wss equivalent on an https page);
+    /// `None` when nothing equivalent can be opened.
+    open_url: Option<String>,
+    /// A second outside resolver has been asked (after NXDOMAIN or a failure).
+    asked_second_resolver: bool,
 }
 
 pub struct Plan {
@@ -49,8 +75,8 @@ pub struct Plan {
     states: Vec<TargetState>,
     unstarted: VecDeque<usize>,
     ready: VecDeque<usize>,
-    /// Probes in flight: (id, target index, kind); a handful, so a list.
-    running: Vec<(u32, usize, ProbeKind)>,
+    /// Probes in flight: (id, target index, probe); a handful, so a list.
+    running: Vec<(u32, usize, Pending)>,
     next_id: u32,
     started_ms: Option<u64>,
     out_of_budget: bool,
@@ -63,7 +89,7 @@ impl Plan {
     pub fn new(config: PlanConfig, controls: Vec<Target>, targets: Vec<Target>) -> Plan {
         let n_controls = controls.len();
         let all: Vec<Target> = controls.into_iter().chain(targets).collect();
-        let states = all.iter().map(|_| TargetState::default()).collect();
+        let states = all.iter().map(|t| TargetState::for_target(t, config.page_secure)).collect();
         Plan {
             config,
             unstarted: (0..all.len()).collect(),
@@ -97,10 +123,30 @@ impl Plan {
         self.hold = hold;
     }
 
-    /// What a vantage point outside the visitor's network saw of target `url`.
+    /// The web URL to ask an outside vantage point about, per list target (controls
+    /// excluded), in list order: what the page itself fetches (an `http://` target's https
+    /// equivalent on an https page); `None` for targets with no web page to fetch.
+    pub fn outside_urls(&self) -> Vec<Option<String>> {
+        (self.controls..self.targets.len()).map(|i| self.fetch_url(i)).collect()
+    }
+
+    /// What a vantage point outside the visitor's network saw of `url` (as given by
+    /// [`Plan::outside_urls`]).
     pub fn set_outside(&mut self, url: &str, view: OutsideView) {
-        if let Some(i) = self.targets.iter().position(|t| t.url == url) {
-            self.states[i].evidence.outside = Some(view);
+        for i in self.controls..self.targets.len() {
+            if self.fetch_url(i).as_deref() == Some(url) {
+                self.states[i].evidence.outside = Some(view);
+            }
+        }
+    }
+
+    /// The page this target's fetch probe opens.
+    fn fetch_url(&self, index: usize) -> Option<String> {
+        let open = self.states[index].open_url.as_deref()?;
+        match self.targets[index].parsed().scheme {
+            Scheme::Http | Scheme::Https => Some(open.to_string()),
+            Scheme::Ws | Scheme::Wss => Some(web_url_of(open)),
+            Scheme::Stun | Scheme::Turn | Scheme::Turns => None,
         }
     }
 
@@ -125,30 +171,32 @@ impl Plan {
             Some(i) => i,
             None => match self.unstarted.pop_front() {
                 Some(i) => {
+                    let first = self.first_probes(i);
                     self.states[i].started = true;
-                    self.states[i].pending = first_probes(&self.targets[i]);
+                    self.states[i].pending = first;
                     i
                 }
                 None if self.running.is_empty() => return Step::Done,
                 None => return Step::Wait,
             },
         };
-        let Some(kind) = self.states[index].pending.pop_front() else {
+        let Some(probe) = self.states[index].pending.pop_front() else {
             self.settle(index);
             return self.next(now_ms);
         };
+        let kind = probe.kind();
         if !self.states[index].pending.is_empty() {
             self.ready.push_front(index);
         }
         let id = self.next_id;
         self.next_id += 1;
         self.states[index].running += 1;
-        self.running.push((id, index, kind));
+        self.running.push((id, index, probe));
         Step::Run(ProbeTask {
             id,
             target: index,
             kind,
-            url: self.probe_url(index, kind),
+            url: self.probe_url(index, probe),
             timeout_ms: self.timeout(kind),
         })
     }
@@ -158,10 +206,12 @@ impl Plan {
         let Some(at) = self.running.iter().position(|r| r.0 == id) else {
             return;
         };
-        let (_, index, kind) = self.running.swap_remove(at);
-        let follow =
-            if self.out_of_budget { VecDeque::new() } else { follow_ups(&self.targets[index], kind, &observation) };
+        let (_, index, probe) = self.running.swap_remove(at);
+        let follow = if self.out_of_budget { VecDeque::new() } else { self.follow_ups(index, probe, &observation) };
+        let first = index % self.resolver_count();
+        let second = follow.iter().any(|p| matches!(p, Pending::Doh { resolver, .. } if *resolver != first));
         let state = &mut self.states[index];
+        state.asked_second_resolver |= second;
         state.running -= 1;
         state.evidence.observations.push(observation);
         let had_pending = !state.pending.is_empty();
@@ -234,59 +284,107 @@ impl Plan {
         }
     }
 
-    fn probe_url(&self, index: usize, kind: ProbeKind) -> String {
+    fn resolver_count(&self) -> usize {
+        self.config.doh_resolvers.len().max(1)
+    }
+
+    /// The first resolver a target's lookups go to: spread over the resolvers so that no
+    /// single one sees the whole list.
+    fn first_doh(&self, index: usize) -> Pending {
+        Pending::Doh { resolver: index % self.resolver_count(), aaaa: false }
+    }
+
+    fn probe_url(&self, index: usize, probe: Pending) -> String {
         let target = &self.targets[index];
         let parsed = target.parsed();
-        match kind {
-            ProbeKind::Fetch => web_url_of(&target.url, parsed.scheme),
-            ProbeKind::Image => target.image.as_ref().map(|i| i.url.clone()).unwrap_or_default(),
-            ProbeKind::WebSocket | ProbeKind::Ice => target.url.clone(),
-            ProbeKind::Doh => {
-                // Spread lookups over the resolvers so no single one sees the whole list.
-                let resolvers = &self.config.doh_resolvers;
-                let resolver = resolvers.get(index % resolvers.len().max(1)).cloned().unwrap_or_default();
+        let open = self.states[index].open_url.clone().unwrap_or_else(|| target.url.clone());
+        match probe {
+            Pending::Probe(ProbeKind::Fetch) => self.fetch_url(index).unwrap_or(open),
+            Pending::Probe(ProbeKind::Image) => target.image.as_ref().map(|i| i.url.clone()).unwrap_or_default(),
+            Pending::Probe(ProbeKind::WebSocket | ProbeKind::Ice) => open,
+            Pending::Probe(ProbeKind::Doh) => self.probe_url(index, self.first_doh(index)),
+            Pending::Doh { resolver, aaaa } => {
+                let resolver = self.config.doh_resolvers.get(resolver).cloned().unwrap_or_default();
                 let sep = if resolver.contains('?') { '&' } else { '?' };
-                format!("{resolver}{sep}name={}&type=A", parsed.host)
+                let kind = if aaaa { "AAAA" } else { "A" };
+                format!("{resolver}{sep}name={}&type={kind}", parsed.host)
             }
-            ProbeKind::Resolve => {
+            Pending::Probe(ProbeKind::Resolve) => {
                 let host = if parsed.host.contains(':') { format!("[{}]", parsed.host) } else { parsed.host };
                 format!("stun:{host}:{}", self.config.resolve_port)
             }
         }
     }
+
+    fn first_probes(&self, index: usize) -> VecDeque<Pending> {
+        let state = &self.states[index];
+        match self.targets[index].parsed().scheme {
+            // Nothing equivalent to open: what outside DNS says is all there is to learn.
+            _ if state.open_url.is_none() => VecDeque::from([self.first_doh(index)]),
+            Scheme::Http | Scheme::Https => VecDeque::from([Pending::Probe(ProbeKind::Fetch)]),
+            Scheme::Ws | Scheme::Wss => VecDeque::from([Pending::Probe(ProbeKind::WebSocket)]),
+            Scheme::Stun | Scheme::Turn | Scheme::Turns => VecDeque::from([Pending::Probe(ProbeKind::Ice)]),
+        }
+    }
+
+    /// Which probes the evidence so far calls for.
+    fn follow_ups(&self, index: usize, probe: Pending, seen: &Observation) -> VecDeque<Pending> {
+        use Observation::*;
+        let target = &self.targets[index];
+        let state = &self.states[index];
+        let mut next = VecDeque::new();
+        match (probe, seen) {
+            (Pending::Probe(ProbeKind::Fetch), FetchOk { .. }) if target.image.is_some() => {
+                next.push_back(Pending::Probe(ProbeKind::Image))
+            }
+            (Pending::Probe(ProbeKind::Fetch), FetchError { .. }) => {
+                next.extend([self.first_doh(index), Pending::Probe(ProbeKind::Resolve)])
+            }
+            (Pending::Probe(ProbeKind::Fetch), FetchTimeout { .. }) => next.push_back(self.first_doh(index)),
+            (Pending::Probe(ProbeKind::WebSocket), SocketFailed { .. } | SocketTimeout { .. }) => {
+                next.push_back(Pending::Probe(ProbeKind::Fetch))
+            }
+            (Pending::Probe(ProbeKind::Ice), IceFailed { .. }) => next.push_back(self.first_doh(index)),
+            // The name exists without IPv4 addresses: it may have IPv6 ones.
+            (Pending::Doh { resolver, aaaa: false }, DohNoAddress) => {
+                next.push_back(Pending::Doh { resolver, aaaa: true })
+            }
+            // One resolver's "no such name" or failure is checked with another, once.
+            (Pending::Doh { resolver, .. }, DohNoSuchName | DohFailed)
+                if self.resolver_count() > 1 && !state.asked_second_resolver =>
+            {
+                next.push_back(Pending::Doh { resolver: (resolver + 1) % self.resolver_count(), aaaa: false })
+            }
+            _ => {}
+        }
+        next
+    }
 }
 
-/// The web page behind a WebSocket URL (`wss://h/p` → `https://h/`); other URLs unchanged.
-fn web_url_of(url: &str, scheme: Scheme) -> String {
-    let swap = |from: &str, to: &str| format!("{to}{}", &url[from.len()..]);
-    match scheme {
-        Scheme::Ws => swap("ws", "http"),
-        Scheme::Wss => swap("wss", "https"),
+impl TargetState {
+    fn for_target(target: &Target, page_secure: bool) -> TargetState {
+        let parsed = target.parsed();
+        let open_url = if page_secure { parsed.secure_equivalent(&target.url) } else { Some(target.url.clone()) };
+        let insecure = matches!(parsed.scheme, Scheme::Http | Scheme::Ws);
+        let evidence = Evidence {
+            upgraded: page_secure && insecure && open_url.is_some(),
+            unmeasurable: open_url.is_none(),
+            ..Evidence::default()
+        };
+        TargetState { open_url, evidence, ..TargetState::default() }
+    }
+}
+
+/// The web page behind a WebSocket URL (`wss://h/p` → `https://h/p`); other URLs unchanged.
+fn web_url_of(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once(':') else {
+        return url.to_string();
+    };
+    match scheme.to_ascii_lowercase().as_str() {
+        "wss" => format!("https:{rest}"),
+        "ws" => format!("http:{rest}"),
         _ => url.to_string(),
     }
-}
-
-fn first_probes(target: &Target) -> VecDeque<ProbeKind> {
-    match target.parsed().scheme {
-        Scheme::Http | Scheme::Https => VecDeque::from([ProbeKind::Fetch]),
-        Scheme::Ws | Scheme::Wss => VecDeque::from([ProbeKind::WebSocket]),
-        Scheme::Stun | Scheme::Turn | Scheme::Turns => VecDeque::from([ProbeKind::Ice]),
-    }
-}
-
-/// Which probes the evidence so far calls for.
-fn follow_ups(target: &Target, kind: ProbeKind, seen: &Observation) -> VecDeque<ProbeKind> {
-    use Observation::*;
-    let mut next = VecDeque::new();
-    match (kind, seen) {
-        (ProbeKind::Fetch, FetchOk { .. }) if target.image.is_some() => next.push_back(ProbeKind::Image),
-        (ProbeKind::Fetch, FetchError { .. }) => next.extend([ProbeKind::Doh, ProbeKind::Resolve]),
-        (ProbeKind::Fetch, FetchTimeout { .. }) => next.push_back(ProbeKind::Doh),
-        (ProbeKind::WebSocket, SocketFailed { .. } | SocketTimeout { .. }) => next.push_back(ProbeKind::Fetch),
-        (ProbeKind::Ice, IceFailed { .. }) => next.push_back(ProbeKind::Doh),
-        _ => {}
-    }
-    next
 }
 
 #[cfg(test)]

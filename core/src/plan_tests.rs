@@ -141,7 +141,79 @@ fn held_verdicts_wait_for_the_outside_view() {
     let Step::Run(doh) = plan.next(8000) else { panic!() };
     plan.record(doh.id, Observation::DohAddresses { addresses: vec!["10.0.0.1".into()] }, 8010);
     assert!(plan.take_findings().is_empty(), "held");
-    plan.set_outside("https://a.test/", OutsideView { resolves: true, reachable: false });
+    plan.set_outside("https://a.test/", OutsideView { resolves: true, reachable: false, cross_origin_blocked: false });
     plan.set_hold(false);
     assert_eq!(plan.take_findings()[0].1.verdict, Verdict::Down, "the late outside view counts");
+}
+
+#[test]
+fn an_https_page_measures_the_secure_equivalent_of_plain_targets() {
+    let config = PlanConfig { page_secure: true, ..PlanConfig::default() };
+    let targets =
+        vec![t("http://plain.test/a?b"), t("http://port.test:8080/"), t("ws://chat.test/s"), t("https://s.test/")];
+    let mut plan = Plan::new(config, vec![], targets);
+    assert_eq!(
+        plan.outside_urls(),
+        vec![
+            Some("https://plain.test/a?b".to_string()),
+            None,
+            Some("https://chat.test/s".to_string()),
+            Some("https://s.test/".to_string())
+        ]
+    );
+    let (log, _, _) = drive(&mut plan, |task| match task.kind {
+        ProbeKind::Doh => (Observation::DohAddresses { addresses: vec!["10.1.2.3".into()] }, 10),
+        ProbeKind::WebSocket => (Observation::SocketOpen { ms: 5 }, 5),
+        _ => (Observation::FetchOk { ms: 5 }, 5),
+    });
+    let urls: Vec<&str> = log.iter().map(|t| t.url.as_str()).collect();
+    assert!(urls.contains(&"https://plain.test/a?b"));
+    assert!(urls.contains(&"wss://chat.test/s"));
+    assert!(!urls.iter().any(|u| u.starts_with("http://") || u.starts_with("ws://")), "{urls:?}");
+    // The plain-HTTP port: only asked of outside DNS.
+    let port: Vec<&ProbeTask> = log.iter().filter(|t| t.target == 1).collect();
+    assert_eq!(port.len(), 1);
+    assert_eq!(port[0].kind, ProbeKind::Doh);
+    let mut f = plan.take_findings();
+    f.sort_by_key(|(i, _)| *i);
+    let verdicts: Vec<Verdict> = f.iter().map(|(_, f)| f.verdict).collect();
+    assert_eq!(verdicts, vec![Verdict::Ok, Verdict::Inconclusive, Verdict::Ok, Verdict::Ok]);
+    assert!(f[0].1.clues.contains(&Clue::UpgradedToHttps));
+    assert!(!f[3].1.clues.contains(&Clue::UpgradedToHttps));
+    // The outside view is matched by the URL actually fetched.
+    plan.set_outside(
+        "https://plain.test/a?b",
+        OutsideView { resolves: true, reachable: true, cross_origin_blocked: false },
+    );
+    assert!(plan.evidence(0).outside.is_some());
+}
+
+#[test]
+fn doh_asks_aaaa_after_an_address_less_a_and_a_second_resolver_after_nxdomain() {
+    let mut plan = Plan::new(PlanConfig::default(), vec![], vec![t("https://v6.test/"), t("https://gone.test/")]);
+    let (log, _, _) = drive(&mut plan, |task| match task.kind {
+        ProbeKind::Fetch => (Observation::FetchError { ms: 5 }, 5),
+        ProbeKind::Resolve => (Observation::Resolves { ms: 3 }, 3),
+        ProbeKind::Doh if task.url.contains("v6.test") && task.url.ends_with("type=A") => {
+            (Observation::DohNoAddress, 10)
+        }
+        ProbeKind::Doh if task.url.contains("v6.test") => {
+            (Observation::DohAddresses { addresses: vec!["2001:db8::1".into()] }, 10)
+        }
+        ProbeKind::Doh => (Observation::DohNoSuchName, 10),
+        _ => unreachable!(),
+    });
+    let doh: Vec<&str> = log.iter().filter(|t| t.kind == ProbeKind::Doh).map(|t| t.url.as_str()).collect();
+    assert!(doh.contains(&"https://cloudflare-dns.com/dns-query?name=v6.test&type=A"));
+    assert!(doh.contains(&"https://cloudflare-dns.com/dns-query?name=v6.test&type=AAAA"));
+    assert!(doh.contains(&"https://dns.google/resolve?name=gone.test&type=A"));
+    assert!(
+        doh.contains(&"https://cloudflare-dns.com/dns-query?name=gone.test&type=A"),
+        "NXDOMAIN checked with the other resolver"
+    );
+    assert_eq!(doh.len(), 4, "once each: {doh:?}");
+    let mut f = plan.take_findings();
+    f.sort_by_key(|(i, _)| *i);
+    assert!(f[0].1.clues.contains(&Clue::DohResolves), "an IPv6-only name resolves");
+    assert_eq!(f[1].1.verdict, Verdict::Down);
 }

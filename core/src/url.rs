@@ -104,6 +104,22 @@ impl TargetUrl {
         Ok(TargetUrl { scheme, host, port })
     }
 
+    /// What a page on an https origin can open for `url`: the URL itself unless it is
+    /// `http://` or `ws://`, which a browser refuses there (mixed content); then its
+    /// `https://` / `wss://` equivalent when it uses the default port, else `None`.
+    pub fn secure_equivalent(&self, url: &str) -> Option<String> {
+        let upgraded = match self.scheme {
+            Scheme::Http => "https",
+            Scheme::Ws => "wss",
+            _ => return Some(url.to_string()),
+        };
+        if self.port.is_some() {
+            return None;
+        }
+        let rest = url.trim().split_once(':').map(|(_, rest)| rest)?;
+        Some(format!("{upgraded}:{rest}"))
+    }
+
     /// True if the host is an IP literal rather than a name.
     pub fn host_is_ip(&self) -> bool {
         self.host.parse::<std::net::IpAddr>().is_ok()
@@ -131,7 +147,10 @@ fn split_host_port(authority: &str) -> Result<(String, Option<u16>), UrlError> {
             _ => return Err(UrlError::BadPort(p.into())),
         },
     };
-    Ok((host.trim_end_matches('.').to_ascii_lowercase(), port))
+    let host = host.trim_end_matches('.');
+    // Names go to DNS and STUN as they travel on the wire: IDN labels in Punycode.
+    let host = crate::punycode::host_to_ascii(host).ok_or_else(|| UrlError::BadHost(host.into()))?;
+    Ok((host, port))
 }
 
 fn valid_host(host: &str) -> bool {
@@ -161,6 +180,18 @@ mod tests {
         assert_eq!((u.scheme, u.host.as_str(), u.port), (Scheme::Stun, "stun.l.google.com", Some(19302)));
         let u = TargetUrl::parse("wss://chat.example/ws").unwrap();
         assert_eq!(u.scheme, Scheme::Wss);
+        let u = TargetUrl::parse("http://Пример.РФ/путь").unwrap();
+        assert_eq!(u.host, "xn--e1afmkfd.xn--p1ai", "IDN hosts in the form DNS carries");
+    }
+
+    #[test]
+    fn secure_equivalents_for_an_https_page() {
+        let eq = |u: &str| TargetUrl::parse(u).unwrap().secure_equivalent(u);
+        assert_eq!(eq("http://a.test/x?y").as_deref(), Some("https://a.test/x?y"));
+        assert_eq!(eq("ws://a.test/s").as_deref(), Some("wss://a.test/s"));
+        assert_eq!(eq("https://a.test:8443/").as_deref(), Some("https://a.test:8443/"));
+        assert_eq!(eq("stun:s.test:3478").as_deref(), Some("stun:s.test:3478"));
+        assert_eq!(eq("http://a.test:8080/"), None, "no https on a plain-HTTP port");
     }
 
     #[test]

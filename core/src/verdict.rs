@@ -83,6 +83,15 @@ pub enum Clue {
     DohResolves,
     DohNoSuchName,
     DohUnavailable,
+    /// The name exists (NOERROR) but has neither an IPv4 nor an IPv6 address.
+    DohNoAddress,
+    /// One outside resolver knows the name and another does not: a clue, not a decision.
+    DohResolversDisagree,
+    /// The target is `http://` or `ws://` and the page is https: a browser refuses plain
+    /// HTTP from it (mixed content), so the same host was measured over https / wss.
+    UpgradedToHttps,
+    /// The same, but the target's port has no https equivalent: not measured.
+    InsecureNotMeasurable,
     ResolvesLocally,
     NotResolvedLocally,
     ResolveUnsupported,
@@ -108,6 +117,12 @@ pub enum Clue {
     OutsideReachable,
     OutsideUnreachable,
     OutsideNoSuchName,
+    /// No outside view of this target: a failure here cannot be told from a site down
+    /// everywhere, or from the browser's own refusal.
+    NoOutsideView,
+    /// From outside, the site forbids other sites to load it (Cross-Origin-Resource-Policy):
+    /// the browser refused its answer; that is not the network failing.
+    OutsideCrossOriginBlocked,
     ControlsFailed,
     NoControls,
     SkippedUnsupported,

@@ -290,9 +290,9 @@ impl Scenario {
     /// What an outside vantage point sees of a host.
     pub fn outside(&self, host: &Host) -> OutsideView {
         match host.technique {
-            Technique::NoSuchName => OutsideView { resolves: false, reachable: false },
-            Technique::Down => OutsideView { resolves: true, reachable: false },
-            _ => OutsideView { resolves: true, reachable: true },
+            Technique::NoSuchName => OutsideView { resolves: false, reachable: false, cross_origin_blocked: false },
+            Technique::Down => OutsideView { resolves: true, reachable: false, cross_origin_blocked: false },
+            _ => OutsideView { resolves: true, reachable: true, cross_origin_blocked: false },
         }
     }
 

@@ -174,6 +174,14 @@ pub fn clue(c: &Clue) -> &'static str {
         Clue::DohResolves => "the name resolves through an outside resolver",
         Clue::DohNoSuchName => "the name does not exist anywhere",
         Clue::DohUnavailable => "the outside resolver could not be reached",
+        Clue::DohNoAddress => "the name exists but has no address (neither IPv4 nor IPv6)",
+        Clue::DohResolversDisagree => "outside resolvers disagree about the name",
+        Clue::UpgradedToHttps => {
+            "plain HTTP cannot be tried from a secure page: the same site was measured over HTTPS"
+        }
+        Clue::InsecureNotMeasurable => {
+            "plain HTTP on this port cannot be tried from a secure page, and it has no HTTPS equivalent: not measured"
+        }
         Clue::ResolvesLocally => "your resolver knows the name",
         Clue::NotResolvedLocally => "your resolver does not know the name",
         Clue::ResolveUnsupported => "could not ask your resolver (no WebRTC): DNS or reset cannot be told apart",
@@ -191,6 +199,12 @@ pub fn clue(c: &Clue) -> &'static str {
         Clue::OutsideReachable => "it works from outside your network",
         Clue::OutsideUnreachable => "it fails from outside your network too",
         Clue::OutsideNoSuchName => "the name does not exist from outside either",
+        Clue::NoOutsideView => {
+            "no view from outside your network: a failure here could also be the site down everywhere or your browser refusing it"
+        }
+        Clue::OutsideCrossOriginBlocked => {
+            "the site forbids other sites to load it: your browser refused it, not your network"
+        }
         Clue::ControlsFailed => "sites that always work failed too: your connection seems down",
         Clue::NoControls => "no control sites were measured",
         Clue::SkippedUnsupported => "skipped: your browser lacks what this test needs",

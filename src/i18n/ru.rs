@@ -173,6 +173,14 @@ pub fn clue(c: &Clue) -> &'static str {
         Clue::TimedOut { .. } => "нет ответа за {n} с",
         Clue::DohResolves => "имя разрешается через внешний резолвер",
         Clue::DohNoSuchName => "такого имени нигде нет",
+        Clue::DohNoAddress => "имя существует, но у него нет адреса (ни IPv4, ни IPv6)",
+        Clue::DohResolversDisagree => "внешние DNS-серверы расходятся в ответе об этом имени",
+        Clue::UpgradedToHttps => {
+            "с защищённой страницы нельзя проверить обычный HTTP: тот же сайт проверен по HTTPS"
+        }
+        Clue::InsecureNotMeasurable => {
+            "с защищённой страницы нельзя проверить обычный HTTP на этом порту, а HTTPS-аналога нет: не проверено"
+        }
         Clue::DohUnavailable => "внешний резолвер недоступен",
         Clue::ResolvesLocally => "ваш резолвер знает это имя",
         Clue::NotResolvedLocally => "ваш резолвер не знает это имя",
@@ -191,6 +199,12 @@ pub fn clue(c: &Clue) -> &'static str {
         Clue::OutsideReachable => "извне вашей сети он работает",
         Clue::OutsideUnreachable => "извне вашей сети он тоже не работает",
         Clue::OutsideNoSuchName => "извне такого имени тоже нет",
+        Clue::NoOutsideView => {
+            "нет взгляда извне вашей сети: сбой здесь может означать и что сайт не работает нигде, или что его отверг ваш браузер"
+        }
+        Clue::OutsideCrossOriginBlocked => {
+            "сайт запрещает другим сайтам загружать себя: его отверг ваш браузер, а не ваша сеть"
+        }
         Clue::ControlsFailed => "всегда доступные сайты тоже не открылись: похоже, нет соединения",
         Clue::NoControls => "контрольные сайты не проверялись",
         Clue::SkippedUnsupported => "пропущено: браузер не поддерживает нужное",

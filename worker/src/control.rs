@@ -65,15 +65,20 @@ async fn get(url: &str, headers: &[(&str, &str)], ms: u32) -> Option<worker::Res
     Fetch::Request(req).send_with_signal(&signal).await.ok()
 }
 
-/// Addresses for `host` from the DoH resolver: `Ok(None)` if it does not exist.
+/// Addresses for `host` from the DoH resolver, IPv4 then (if none) IPv6: `Ok(None)` if it
+/// does not exist or has no address of either type.
 async fn lookup(cfg: &Config, host: &str) -> Result<Option<Vec<String>>, ()> {
-    let url = format!("{}?name={host}&type=A", cfg.doh);
-    let mut resp = get(&url, &[("accept", "application/dns-json")], cfg.timeout_ms).await.ok_or(())?;
-    match ajar_core::doh::parse_json(&resp.text().await.map_err(|_| ())?) {
-        Observation::DohAddresses { addresses } => Ok(Some(addresses)),
-        Observation::DohNoSuchName => Ok(None),
-        _ => Err(()),
+    for kind in ["A", "AAAA"] {
+        let url = format!("{}?name={host}&type={kind}", cfg.doh);
+        let mut resp = get(&url, &[("accept", "application/dns-json")], cfg.timeout_ms).await.ok_or(())?;
+        match ajar_core::doh::parse_json(&resp.text().await.map_err(|_| ())?) {
+            Observation::DohAddresses { addresses } => return Ok(Some(addresses)),
+            Observation::DohNoSuchName => return Ok(None),
+            Observation::DohNoAddress => continue,
+            _ => return Err(()),
+        }
     }
+    Ok(None)
 }
 
 fn title_of(body: &str) -> Option<String> {
@@ -117,6 +122,8 @@ async fn observe(cfg: &Config, url: &str) -> Value {
     };
     let status = resp.status_code();
     let location = resp.headers().get("location").ok().flatten();
+    // A browser refuses a cross-origin answer carrying this policy: the app must know.
+    let corp = resp.headers().get("cross-origin-resource-policy").ok().flatten();
     let length: Option<usize> = resp.headers().get("content-length").ok().flatten().and_then(|l| l.parse().ok());
     let body = if length.is_some_and(|l| l > MAX_BODY) { None } else { resp.text().await.ok() };
     let body = body.map(|b| b.chars().take(MAX_BODY).collect::<String>());
@@ -125,6 +132,7 @@ async fn observe(cfg: &Config, url: &str) -> Value {
         "body_length": body.as_ref().map(|b| b.len()).or(length),
         "title": body.as_deref().and_then(title_of),
         "final_url": location.unwrap_or_else(|| url.to_string()),
+        "corp": corp,
     })
 }
 

@@ -213,7 +213,13 @@ async fn post_control(req: &mut Request, ctx: &RouteContext<()>) -> Outcome {
         return Err(ApiError::BadQuery(format!("urls: at most {} per request", control::MAX_TARGETS)));
     }
     if !cfg.allow_private {
-        let allowed = allowed_targets(ctx, list.as_deref(), campaign.as_deref()).await?;
+        let mut allowed = allowed_targets(ctx, list.as_deref(), campaign.as_deref()).await?;
+        // An https page measures a plain-HTTP target over https: that equivalent is in scope too.
+        let secure: Vec<String> = allowed
+            .iter()
+            .filter_map(|u| ajar_core::url::TargetUrl::parse(u).ok()?.secure_equivalent(u))
+            .collect();
+        allowed.extend(secure);
         if let Some(u) = urls.iter().find(|u| !allowed.contains(u)) {
             return Err(ApiError::BadQuery(format!("urls: {u} is not in the named list or campaign")));
         }
