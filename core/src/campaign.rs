@@ -51,16 +51,22 @@ pub enum CampaignError {
     List(#[from] ListError),
     #[error("list_url: must be an http(s) URL")]
     ListUrl,
-    #[error("countries: two-letter upper-case codes, at most 250")]
+    #[error("countries: ISO 3166-1 alpha-2 codes (upper case), at most 250")]
     Countries,
     #[error("{0}")]
     Canaries(#[from] CanaryError),
     #[error("starts_hour/expires_hour: hours as YYYY-MM-DDTHH:00:00Z, start before expiry, at most a year apart")]
     Window,
+    #[error("expires_hour: the campaign's window is already over")]
+    Over,
+    #[error("body: not a campaign descriptor: {0}")]
+    Malformed(String),
+    #[error("{field}: {problem}")]
+    Field { field: String, problem: String },
 }
 
 impl CampaignError {
-    pub fn field(&self) -> &'static str {
+    pub fn field(&self) -> String {
         match self {
             CampaignError::Name => "name",
             CampaignError::Description => "description",
@@ -68,13 +74,38 @@ impl CampaignError {
             CampaignError::ListUrl => "list_url",
             CampaignError::Countries => "countries",
             CampaignError::Window => "starts_hour",
+            CampaignError::Over => "expires_hour",
             CampaignError::Canaries(CanaryError::Provider(_)) => "canary_providers",
             CampaignError::Canaries(_) => "canary_triggers",
+            CampaignError::Malformed(_) => "body",
+            CampaignError::Field { field, .. } => field.as_str(),
         }
+        .to_string()
     }
 }
 
 impl Descriptor {
+    /// A new campaign as the collector receives it: [`Descriptor::parse`], and refused if its
+    /// window is already over at `now_ms`.
+    pub fn from_json(body: &[u8], now_ms: u64) -> Result<Descriptor, CampaignError> {
+        let d = Descriptor::parse(body)?;
+        if parse_hour(&d.expires_hour).is_some_and(|end| end <= now_ms) {
+            return Err(CampaignError::Over);
+        }
+        Ok(d)
+    }
+
+    /// A descriptor parsed with the field at fault named, and validated. (An owner's edit
+    /// may end the window: that is how a campaign is ended.)
+    pub fn parse(body: &[u8]) -> Result<Descriptor, CampaignError> {
+        let d: Descriptor = crate::strict::from_slice(body).map_err(|e| match e {
+            crate::strict::FieldError::Syntax(problem) => CampaignError::Malformed(problem),
+            crate::strict::FieldError::Field { field, problem } => CampaignError::Field { field, problem },
+        })?;
+        d.validate()?;
+        Ok(d)
+    }
+
     pub fn validate(&self) -> Result<(), CampaignError> {
         if self.name.trim().is_empty() || self.name.chars().count() > 100 {
             return Err(CampaignError::Name);
@@ -93,9 +124,7 @@ impl Descriptor {
             }
             _ => return Err(CampaignError::ListSource),
         }
-        let codes = |cs: &[String]| {
-            cs.len() <= 250 && cs.iter().all(|c| c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()))
-        };
+        let codes = |cs: &[String]| cs.len() <= 250 && cs.iter().all(|c| crate::country::is_code(c));
         if !codes(&self.countries) || !codes(&self.embed_skip_countries) {
             return Err(CampaignError::Countries);
         }
@@ -158,6 +187,8 @@ mod tests {
         assert_eq!(bad(|d| d.list_url = Some("https://x.org/l.csv".into())), "targets");
         assert_eq!(bad(|d| d.targets = Some(vec![])), "targets");
         assert_eq!(bad(|d| d.countries = vec!["ru".into()]), "countries");
+        assert_eq!(bad(|d| d.countries = vec!["ZZ".into()]), "countries");
+        assert_eq!(bad(|d| d.embed_skip_countries = vec!["QQ".into()]), "countries");
         assert_eq!(bad(|d| d.expires_hour = "2026-10-01T00:00:00Z".into()), "starts_hour");
         assert_eq!(bad(|d| d.expires_hour = "2028-12-01T00:00:00Z".into()), "starts_hour");
         assert_eq!(bad(|d| d.canary_triggers = vec!["not a name".into()]), "canary_triggers");
@@ -169,6 +200,27 @@ mod tests {
         d.targets = None;
         d.list_url = Some("ftp://x.org/".into());
         assert_eq!(d.validate(), Err(CampaignError::ListUrl));
+    }
+
+    #[test]
+    fn from_json_names_fields_and_refuses_a_window_already_over() {
+        let body = serde_json::to_vec(&sample()).unwrap();
+        let nov15 = parse_hour("2026-11-15T00:00:00Z").unwrap();
+        let dec2 = parse_hour("2026-12-02T00:00:00Z").unwrap();
+        assert_eq!(Descriptor::from_json(&body, nov15), Ok(sample()));
+        assert_eq!(Descriptor::from_json(&body, dec2), Err(CampaignError::Over));
+        assert_eq!(Descriptor::from_json(&body, dec2).unwrap_err().field(), "expires_hour");
+        let edit = |f: fn(&mut serde_json::Value)| {
+            let mut v = serde_json::to_value(sample()).unwrap();
+            f(&mut v);
+            Descriptor::from_json(v.to_string().as_bytes(), nov15).unwrap_err().field()
+        };
+        assert_eq!(edit(|v| v["name"] = 3.into()), "name");
+        assert_eq!(edit(|v| v["targets"][0]["url"] = true.into()), "targets[0].url");
+        assert_eq!(edit(|v| v["owner"] = "x".into()), "owner");
+        // Reached the collector and panicked (a slice across a character boundary).
+        assert_eq!(edit(|v| v["starts_hour"] = "2026-11-01T0é00:00Z".into()), "starts_hour");
+        assert_eq!(Descriptor::from_json(b"{", nov15).unwrap_err().field(), "body");
     }
 
     #[test]

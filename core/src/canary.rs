@@ -245,6 +245,7 @@ pub fn response_headers(nel_endpoint: Option<&str>) -> Vec<(&'static str, String
 /// Durations of a canary fetch's phases, from Resource Timing (readable thanks to
 /// `Timing-Allow-Origin`). Zero where the phase did not happen (a reused connection).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PhaseTimes {
     pub dns_ms: u32,
     pub connect_ms: u32,

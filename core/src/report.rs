@@ -28,6 +28,7 @@ pub const MAX_AGE_MS: u64 = 30 * 24 * 3_600_000;
 
 /// How a probe of one result ended, for researchers (no addresses, no bodies).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ProbeSummary {
     pub probe: ProbeKind,
     pub outcome: String,
@@ -42,7 +43,7 @@ pub struct ResultEntry {
     pub category: String,
     pub verdict: Verdict,
     pub confidence: f32,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::strict::objects")]
     pub clues: Vec<Clue>,
     #[serde(default)]
     pub probes: Vec<ProbeSummary>,
@@ -67,7 +68,7 @@ pub struct Report {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign: Option<String>,
     pub results: Vec<ResultEntry>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::strict::objects")]
     pub patterns: Vec<Pattern>,
     /// What ajar's own canaries showed (SNI A/B, provider reachability), if they ran.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -120,7 +121,7 @@ impl Report {
         if body.len() > MAX_BODY_BYTES {
             return Err(ReportError::TooLarge);
         }
-        let report: Report = match serde_json::from_slice(body) {
+        let report: Report = match crate::strict::from_slice(body) {
             Ok(r) => r,
             Err(e) => {
                 // An old or future client gets the version error, not a field error.
@@ -131,7 +132,10 @@ impl Report {
                 return Err(match serde_json::from_slice::<Version>(body).map(|v| v.schema) {
                     Ok(Some(serde_json::Value::String(s))) if s != SCHEMA => ReportError::UnknownSchema(s),
                     Ok(None) => ReportError::UnknownSchema(String::new()),
-                    _ => ReportError::Malformed(e.to_string()),
+                    _ => match e {
+                        crate::strict::FieldError::Syntax(problem) => ReportError::Malformed(problem),
+                        crate::strict::FieldError::Field { field, problem } => ReportError::BadField { field, problem },
+                    },
                 });
             }
         };
@@ -154,18 +158,21 @@ impl Report {
         if hour + MAX_AGE_MS < now_ms {
             return Err(ReportError::TooOld);
         }
-        let short = |field: &str, v: &str, max: usize| {
-            if v.is_empty() || v.len() > max || privacy::contains_address(v) {
-                Err(bad(field.into(), "empty, too long, or holds an address"))
+        // Head fields are tokens from small alphabets: no room for free text (or an address).
+        let token = |field: &str, v: &str, max: usize, ok: fn(u8) -> bool| {
+            if v.is_empty() || v.len() > max || !v.bytes().all(ok) || privacy::contains_address(v) {
+                Err(bad(field.into(), "empty, too long, holds an address, or has characters not allowed here"))
             } else {
                 Ok(())
             }
         };
-        short("software", &self.software, 64)?;
-        short("browser", &self.browser, 16)?;
-        short("list", &self.list, 64)?;
+        token("software", &self.software, 64, |b| b.is_ascii_alphanumeric() || b"._/+-".contains(&b))?;
+        if !privacy::BROWSER_FAMILIES.contains(&self.browser.as_str()) {
+            return Err(bad("browser".into(), "must be one of chromium, firefox, edge, safari, other"));
+        }
+        token("list", &self.list, 64, |b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')?;
         if let Some(c) = &self.campaign {
-            short("campaign", c, 64)?;
+            token("campaign", c, 64, |b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))?;
         }
         if self.results.is_empty() {
             return Err(ReportError::NoResults);
@@ -178,26 +185,34 @@ impl Report {
             if r.url.len() > MAX_URL_LEN {
                 return Err(bad(at("url"), "too long"));
             }
-            match TargetUrl::parse(&r.url) {
-                Ok(u) if !u.host_is_ip() => {}
-                Ok(_) => return Err(bad(at("url"), "an address, not a name: not accepted")),
-                Err(e) => return Err(bad(at("url"), &e.to_string())),
-            }
-            if category::normalise(&r.category).as_deref() != Some(r.category.as_str()) {
+            check_url(&r.url).map_err(|problem| bad(at("url"), &problem))?;
+            if !is_category(&r.category) {
                 return Err(bad(at("category"), "not a known category code"));
             }
             if !(0.0..=1.0).contains(&r.confidence) {
                 return Err(bad(at("confidence"), "must be between 0 and 1"));
             }
-            if r.clues.len() > MAX_PER_RESULT || r.probes.len() > MAX_PER_RESULT || r.prefixes.len() > MAX_PER_RESULT {
-                return Err(bad(at("clues"), "too many entries"));
+            for (name, n) in [("clues", r.clues.len()), ("probes", r.probes.len()), ("prefixes", r.prefixes.len())] {
+                if n > MAX_PER_RESULT {
+                    return Err(bad(at(name), "too many entries"));
+                }
             }
-            if r.prefixes.iter().any(|p| !p.contains('/') || privacy::contains_address(p)) {
-                return Err(bad(at("prefixes"), "must be network prefixes such as 203.0.113.0/24"));
+            if let Some(j) = r.prefixes.iter().position(|p| !privacy::is_prefix(p)) {
+                let problem = format!(
+                    "entry {j}: must be a network prefix of at most /24 (IPv4) or /48 (IPv6), such as 203.0.113.0/24"
+                );
+                return Err(bad(at("prefixes"), &problem));
             }
-            if r.probes.iter().any(|p| p.outcome.len() > 32) {
-                return Err(bad(at("probes"), "outcome too long"));
+            if let Some(j) = r.probes.iter().position(|p| !is_outcome(&p.outcome)) {
+                return Err(bad(at("probes"), &format!("entry {j}: outcome must be a name (a-z and _, at most 32)")));
             }
+            for (j, c) in r.clues.iter().enumerate() {
+                check_clue(c).map_err(|(f, problem)| bad(at(&format!("clues[{j}].{f}")), problem))?;
+            }
+        }
+        let urls: std::collections::BTreeSet<&str> = self.results.iter().map(|r| r.url.as_str()).collect();
+        for (i, p) in self.patterns.iter().enumerate() {
+            check_pattern(p, &urls).map_err(|(f, problem)| bad(format!("patterns[{i}].{f}"), problem))?;
         }
         if self.canaries.len() > MAX_CANARIES {
             return Err(bad("canaries".into(), "too many entries"));
@@ -213,6 +228,9 @@ impl Report {
             if !(0.0..=1.0).contains(&c.confidence) {
                 return Err(bad(at("confidence"), "must be between 0 and 1"));
             }
+            if c.ratio.is_some_and(|r| !r.is_finite() || r < 0.0) {
+                return Err(bad(at("ratio"), "must be a finite number, 0 or more"));
+            }
         }
         Ok(())
     }
@@ -220,6 +238,75 @@ impl Report {
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }
+}
+
+/// A target URL as a report may carry it: one a browser reads as a name (not an address,
+/// in any of the forms a browser accepts), with no user info and no address anywhere in it.
+fn check_url(url: &str) -> Result<(), String> {
+    let parsed = TargetUrl::parse(url).map_err(|e| e.to_string())?;
+    if privacy::host_is_address(&parsed.host) {
+        return Err("an address, not a name: not accepted".into());
+    }
+    let authority = url.split_once("//").map_or(url, |(_, rest)| rest);
+    let authority = &authority[..authority.find(['/', '?', '#']).unwrap_or(authority.len())];
+    if authority.contains('@') {
+        return Err("user info (name@host) is not accepted".into());
+    }
+    if privacy::contains_address(url) {
+        return Err("holds an address: not accepted".into());
+    }
+    Ok(())
+}
+
+/// A category code as lists carry it (a Citizen Lab code, or an official list's path).
+fn is_category(code: &str) -> bool {
+    let official = code.strip_prefix("official/").is_some_and(|rest| {
+        !rest.is_empty()
+            && rest.len() <= 48
+            && rest.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_/-".contains(&b))
+    });
+    (official || category::CODES.contains(&code)) && category::normalise(code).as_deref() == Some(code)
+}
+
+fn is_outcome(outcome: &str) -> bool {
+    !outcome.is_empty() && outcome.len() <= 32 && outcome.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+}
+
+/// The clue's fields that could carry text or a non-finite number; `Err((field, problem))`.
+fn check_clue(clue: &Clue) -> Result<(), (&'static str, &'static str)> {
+    match clue {
+        Clue::SlowerThanControl { ratio } if !ratio.is_finite() || *ratio < 0.0 => {
+            Err(("ratio", "must be a finite number, 0 or more"))
+        }
+        Clue::SniCanary { name, .. } if !canary::is_name(name) || privacy::contains_address(name) => {
+            Err(("name", "must be a trigger name"))
+        }
+        Clue::SharedPrefixFailing { prefix, .. } if !privacy::is_prefix(prefix) => {
+            Err(("prefix", "must be a network prefix of at most /24 (IPv4) or /48 (IPv6)"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A pattern names only the report's own targets, known categories and network prefixes.
+fn check_pattern(
+    pattern: &Pattern,
+    urls: &std::collections::BTreeSet<&str>,
+) -> Result<(), (&'static str, &'static str)> {
+    let (targets, prefix, categories) = match pattern {
+        Pattern::AddressRangeBlocked { prefix, targets, categories } => (targets, Some(prefix), categories.as_slice()),
+        Pattern::DnsRemoval { targets } | Pattern::Throttling { targets, .. } => (targets, None, &[][..]),
+    };
+    if targets.len() > MAX_RESULTS || !targets.iter().all(|t| urls.contains(t.as_str())) {
+        return Err(("targets", "must be URLs of this report's results"));
+    }
+    if prefix.is_some_and(|p| !privacy::is_prefix(p)) {
+        return Err(("prefix", "must be a network prefix of at most /24 (IPv4) or /48 (IPv6)"));
+    }
+    if categories.len() > MAX_RESULTS || !categories.iter().all(|c| is_category(c)) {
+        return Err(("categories", "must be known category codes"));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -52,9 +52,10 @@ fn each_bad_input_names_its_field() {
         (refused(|v| v["results"][0]["category"] = "WHAT".into()), "results[0].category"),
         (refused(|v| v["results"][0]["confidence"] = 1.5.into()), "results[0].confidence"),
         (refused(|v| v["results"][0]["prefixes"][0] = "198.51.100.7".into()), "results[0].prefixes"),
-        (refused(|v| v["results"][0]["verdict"] = "maybe".into()), "body"),
-        (refused(|v| v["results"][0]["confidence"] = "high".into()), "body"),
-        (refused(|v| v["ip"] = "198.51.100.7".into()), "body"),
+        // Wrong types and unknown keys name the field itself (they named only "body").
+        (refused(|v| v["results"][0]["verdict"] = "maybe".into()), "results[0].verdict"),
+        (refused(|v| v["results"][0]["confidence"] = "high".into()), "results[0].confidence"),
+        (refused(|v| v["ip"] = "198.51.100.7".into()), "ip"),
         (refused(|v| v["browser"] = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36".into()), "browser"),
         (refused(|v| v["results"] = serde_json::json!([])), "results"),
     ];
@@ -87,4 +88,73 @@ fn canary_results_are_validated() {
     let mut bad = r;
     bad.canaries = vec![bad.canaries[0].clone(); MAX_CANARIES + 1];
     assert_eq!(bad.validate(NOW).unwrap_err().field(), "canaries");
+}
+
+/// Every key, string and number a stored report holds is one the schema allows: nothing
+/// unknown, no address in any form, no free text, no non-finite number.
+#[test]
+fn only_what_the_schema_allows_is_accepted() {
+    use serde_json::json;
+    let cases: Vec<(ReportError, &str)> = vec![
+        (refused(|v| v["results"][0]["clues"][0]["ip"] = "198.51.100.7".into()), "results[0].clues[0].ip"),
+        (refused(|v| v["results"][0]["probes"][0]["ip"] = "198.51.100.7".into()), "results[0].probes[0].ip"),
+        (refused(|v| v["results"][0]["probes"][0]["outcome"] = "from 198.51.100.7".into()), "results[0].probes"),
+        (refused(|v| v["results"][0]["probes"][0]["outcome"] = "<svg onload=alert(1)>".into()), "results[0].probes"),
+        (refused(|v| v["results"][0]["prefixes"][0] = "198.51.100.7/32".into()), "results[0].prefixes"),
+        (refused(|v| v["results"][0]["prefixes"][0] = "198.51.100.0/25".into()), "results[0].prefixes"),
+        (refused(|v| v["results"][0]["prefixes"][0] = "2001:db8:abcd:12::/64".into()), "results[0].prefixes"),
+        (refused(|v| v["results"][0]["url"] = "http://3325256711/".into()), "results[0].url"),
+        (refused(|v| v["results"][0]["url"] = "http://0xc6.0x33.0x64.0x7/".into()), "results[0].url"),
+        (refused(|v| v["results"][0]["url"] = "http://198.51.100.7./".into()), "results[0].url"),
+        (refused(|v| v["results"][0]["url"] = "https://ok.test/?from=198.51.100.7".into()), "results[0].url"),
+        (refused(|v| v["results"][0]["url"] = "https://me@ok.test/".into()), "results[0].url"),
+        (refused(|v| v["results"][0]["category"] = "official/198.51.100.7".into()), "results[0].category"),
+        (refused(|v| v["browser"] = "<svg onload=alert(1)>".into()), "browser"),
+        (refused(|v| v["browser"] = "opera".into()), "browser"),
+        (refused(|v| v["software"] = "ajar <b>".into()), "software"),
+        (refused(|v| v["list"] = "my list".into()), "list"),
+        (refused(|v| v["campaign"] = "not-hex".into()), "campaign"),
+        (refused(|v| v["results"][0]["confidence"] = json!(1e39)), "results[0].confidence"),
+        (
+            refused(|v| v["results"][0]["clues"] = json!([{"clue": "slower_than_control", "ratio": 1e39}])),
+            "results[0].clues[0].ratio",
+        ),
+        (
+            refused(|v| {
+                v["results"][0]["clues"] =
+                    json!([{"clue": "shared_prefix_failing", "prefix": "198.51.100.7/32", "count": 3}])
+            }),
+            "results[0].clues[0].prefix",
+        ),
+        (
+            refused(|v| {
+                v["results"][0]["clues"] = json!([{"clue": "sni_canary", "name": "198.51.100.7", "verdict": "ok"}])
+            }),
+            "results[0].clues[0].name",
+        ),
+        (
+            refused(|v| v["patterns"] = json!([{"pattern": "dns_removal", "targets": ["seen at 198.51.100.7"]}])),
+            "patterns[0].targets",
+        ),
+        (
+            refused(|v| {
+                v["patterns"] = json!([{"pattern": "dns_removal", "targets": ["https://ok.test/"], "note": "x"}])
+            }),
+            "patterns[0].note",
+        ),
+        (
+            refused(|v| {
+                v["patterns"] = json!([{"pattern": "address_range_blocked", "prefix": "198.51.100.7/32",
+                                        "targets": ["https://ok.test/"], "categories": ["NEWS"]}])
+            }),
+            "patterns[0].prefix",
+        ),
+    ];
+    for (i, (err, field)) in cases.iter().enumerate() {
+        assert_eq!(err.field(), *field, "case {i}: {err}");
+    }
+    let mut ok = serde_json::to_value(sample()).unwrap();
+    ok["patterns"] = json!([{"pattern": "dns_removal", "targets": ["https://ok.test/"]}]);
+    ok["results"][0]["clues"] = json!([{"clue": "slower_than_control", "ratio": 3.5}, {"clue": "doh_resolves"}]);
+    assert!(Report::from_json(ok.to_string().as_bytes(), NOW).is_ok());
 }

@@ -1,0 +1,152 @@
+//! Strict JSON reading for what the collector takes in: every refusal names the field at
+//! fault (`results[3].confidence`, not "body"), and objects inside lists (clues, patterns)
+//! may hold no key their type would not write back, so nothing unknown is stored.
+
+use serde::de::{DeserializeOwned, Error as _};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+
+/// Why a body could not be read as the expected type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldError {
+    /// Not JSON at all (or cut short): the body as a whole is at fault.
+    Syntax(String),
+    /// JSON, but a field is missing, unknown or of the wrong type.
+    Field { field: String, problem: String },
+}
+
+/// Reads `T` from `body`, naming the path of the field at fault when it fails.
+pub fn from_slice<T: DeserializeOwned>(body: &[u8]) -> Result<T, FieldError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() || inner.is_io() {
+            return FieldError::Syntax(inner.to_string());
+        }
+        field_error(&path, &without_position(&inner.to_string()))
+    })?;
+    de.end().map_err(|e| FieldError::Syntax(e.to_string()))?;
+    Ok(value)
+}
+
+/// serde_json appends " at line L column C" to its messages: the path says more.
+fn without_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+/// The path of the field at fault, from the path serde reached and its message: an unknown
+/// key is named itself (`results[0].ip`), and [`objects`] puts the element's own path
+/// (`[1].x`) in front of its message.
+fn field_error(path: &str, message: &str) -> FieldError {
+    let base = if path == "." || path == "?" { "" } else { path };
+    let join = |tail: &str| {
+        if base.is_empty() {
+            tail.trim_start_matches('.').to_string()
+        } else if tail.starts_with('[') || tail.starts_with('.') || tail.is_empty() {
+            format!("{base}{tail}")
+        } else {
+            format!("{base}.{tail}")
+        }
+    };
+    if let Some(rest) = message.strip_prefix('[') {
+        if let Some((inner, problem)) = rest.split_once(": ") {
+            return FieldError::Field { field: join(&format!("[{inner}")), problem: problem.to_string() };
+        }
+    }
+    if let Some(name) = message.strip_prefix("unknown field `").and_then(|r| r.split('`').next()) {
+        let name: String = name.chars().take(64).collect();
+        // The path may already end at the unknown key.
+        let field = if base == name || base.ends_with(&format!(".{name}")) { base.to_string() } else { join(&name) };
+        return FieldError::Field { field, problem: "unknown field".into() };
+    }
+    let field = join("");
+    FieldError::Field { field: if field.is_empty() { "body".into() } else { field }, problem: message.to_string() }
+}
+
+/// A list of objects (internally tagged enums, which serde cannot make refuse unknown keys),
+/// each refused if it holds a key that the parsed value does not write back.
+pub fn objects<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned + Serialize,
+{
+    let raw: Vec<Value> = Vec::deserialize(deserializer)?;
+    raw.into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let keys: Vec<String> = match &v {
+                Value::Object(map) => map.keys().cloned().collect(),
+                _ => return Err(D::Error::custom(format!("[{i}]: expected an object"))),
+            };
+            let item: T = serde_json::from_value(v)
+                .map_err(|e| D::Error::custom(format!("[{i}]: {}", without_position(&e.to_string()))))?;
+            let back = serde_json::to_value(&item).unwrap_or(Value::Object(Map::new()));
+            if let Some(k) = keys.iter().find(|k| back.get(k.as_str()).is_none()) {
+                let k: String = k.chars().take(64).collect();
+                return Err(D::Error::custom(format!("[{i}].{k}: unknown field")));
+            }
+            Ok(item)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        n: u32,
+        #[serde(default)]
+        inner: Vec<Inner>,
+        #[serde(default, deserialize_with = "objects")]
+        tagged: Vec<Tagged>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        s: String,
+    }
+
+    #[derive(Debug, Deserialize, Serialize)]
+    #[serde(tag = "kind", rename_all = "snake_case")]
+    enum Tagged {
+        A { ms: u32 },
+        B,
+    }
+
+    fn field(body: &str) -> FieldError {
+        from_slice::<Outer>(body.as_bytes()).unwrap_err()
+    }
+
+    fn named(field: &str) -> FieldError {
+        match self::field(field) {
+            FieldError::Field { field, .. } => FieldError::Field { field, problem: String::new() },
+            other => other,
+        }
+    }
+
+    #[test]
+    fn each_refusal_names_its_field() {
+        let f = |name: &str| FieldError::Field { field: name.into(), problem: String::new() };
+        assert!(matches!(field("{nope"), FieldError::Syntax(_)));
+        assert!(matches!(field(r#"{"n":1} x"#), FieldError::Syntax(_)));
+        assert_eq!(named(r#"{"n":"one"}"#), f("n"));
+        assert_eq!(named(r#"{"n":1,"ip":"198.51.100.7"}"#), f("ip"));
+        assert_eq!(named(r#"{"n":1,"inner":[{"s":"x"},{"s":2}]}"#), f("inner[1].s"));
+        assert_eq!(named(r#"{"n":1,"inner":[{"s":"x","t":1}]}"#), f("inner[0].t"));
+        assert_eq!(named(r#"{"n":1,"tagged":[{"kind":"b"},{"kind":"a","ms":1,"ip":"x"}]}"#), f("tagged[1].ip"));
+        assert_eq!(named(r#"{"n":1,"tagged":[{"kind":"c"}]}"#), f("tagged[0]"));
+        assert_eq!(named(r#"{"n":1,"tagged":[3]}"#), f("tagged[0]"));
+        assert_eq!(named(r#"[]"#), f("body"));
+        assert!(from_slice::<Outer>(br#"{"n":1,"tagged":[{"kind":"a","ms":2},{"kind":"b"}]}"#).is_ok());
+    }
+}
