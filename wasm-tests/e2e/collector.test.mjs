@@ -2,6 +2,7 @@
 // reads, and proof (from the database files themselves) that nothing identifying is kept.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { COLLECTOR, d1Files, d1Rows, report } from './helpers.mjs';
 
 const VISITOR_IP = '203.0.113.77';
@@ -71,9 +72,9 @@ test('bad input gets a 4xx naming the field', async () => {
     [report({ created_hour: '2020-01-01T00:00:00Z' }), 400, 'created_hour'],
     [report({ results: [] }), 400, 'results'],
     [report({ results: [{ url: 'file:///etc/passwd', category: 'NEWS', verdict: 'ok', confidence: 1 }] }), 400, 'results[0].url'],
-    [report({ results: [{ url: 'https://a.org/', category: 'NEWS', verdict: 'ok', confidence: 'high' }] }), 400, 'body'],
+    [report({ results: [{ url: 'https://a.org/', category: 'NEWS', verdict: 'ok', confidence: 'high' }] }), 400, 'results[0].confidence'],
     [report({ results: Array.from({ length: 1001 }, (_, i) => ({ url: `https://h${i}.org/`, category: 'NEWS', verdict: 'ok', confidence: 1 })) }), 400, 'results'],
-    [report({ visitor_ip: VISITOR_IP }), 400, 'body'],
+    [report({ visitor_ip: VISITOR_IP }), 400, 'visitor_ip'],
   ];
   for (const [body, status, field] of cases) {
     const a = await post(body);
@@ -137,4 +138,131 @@ test('control from outside: what the lab looks like from beyond the censored net
   assert.match(v['ftp://x.test/'].error, /http/);
   const tooMany = await ask({ urls: Array.from({ length: 21 }, (_, i) => `http://h${i}.test/`) });
   assert.equal(tooMany.status, 400);
+});
+
+/** A fresh client address per request (one client may post 60 a minute). */
+let ipCount = 0;
+const nextIp = () => `198.18.${Math.floor(ipCount / 250)}.${1 + (ipCount++ % 250)}`;
+
+/** The rows D1 holds for report `id`, in every table a report writes. */
+function rowsOf(id) {
+  return d1Rows(`SELECT (SELECT COUNT(*) FROM reports WHERE id = '${id}') AS reports,
+    (SELECT COUNT(*) FROM results WHERE report_id = '${id}') AS results,
+    (SELECT COUNT(*) FROM canary_results WHERE report_id = '${id}') AS canaries`)[0];
+}
+
+test('every bad-input class answers 4xx naming the field, and stores nothing', { skip: !process.env.AJAR_D1_STATE }, async () => {
+  const r = () => report();
+  const edit = (f) => { const x = r(); f(x); return x; };
+  const cases = [
+    [edit((x) => { x.created_hour = x.created_hour.slice(0, 12) + '\u00e9' + x.created_hour.slice(14); }), 400, 'created_hour'],
+    [edit((x) => { x.results[0].clues[0].ip = VISITOR_IP; }), 400, 'results[0].clues[0].ip'],
+    [edit((x) => { x.results[0].probes[0].ip = VISITOR_IP; }), 400, 'results[0].probes[0].ip'],
+    [edit((x) => { x.results[0].probes[0].outcome = `seen from ${VISITOR_IP}`; }), 400, 'results[0].probes'],
+    [edit((x) => { x.results[0].prefixes = [`${VISITOR_IP}/32`]; }), 400, 'results[0].prefixes'],
+    [edit((x) => { x.results[0].prefixes = ['2001:db8:abcd:12::/64']; }), 400, 'results[0].prefixes'],
+    [edit((x) => { x.results[0].url = 'http://3325256711/'; }), 400, 'results[0].url'],
+    [edit((x) => { x.results[0].url = `https://a.example/?from=${VISITOR_IP}`; }), 400, 'results[0].url'],
+    [edit((x) => { x.browser = '<svg onload=alert(1)>'; }), 400, 'browser'],
+    [edit((x) => { x.software = 'ajar <b>'; }), 400, 'software'],
+    [edit((x) => { x.results[0].confidence = 1e39; }), 400, 'results[0].confidence'],
+    [edit((x) => { x.results[0].clues = [{ clue: 'slower_than_control', ratio: 1e39 }]; }), 400, 'results[0].clues[0].ratio'],
+    [edit((x) => { x.patterns = [{ pattern: 'dns_removal', targets: [`seen at ${VISITOR_IP}`] }]; }), 400, 'patterns[0].targets'],
+    [edit((x) => { x.results[0].verdict = 7; }), 400, 'results[0].verdict'],
+  ];
+  for (const [body, status, field] of cases) {
+    const a = await post(body, { 'cf-connecting-ip': nextIp() });
+    assert.equal(a.status, status, `${field}: ${JSON.stringify(a.body)}`);
+    assert.equal(a.body.field, field, JSON.stringify(a.body));
+    assert.deepEqual(rowsOf(body.id), { reports: 0, results: 0, canaries: 0 }, field);
+  }
+  // Reports are JSON: not text, a form, or a body with no type (which a page may post without asking).
+  for (const type of ['text/plain', 'application/x-www-form-urlencoded', undefined]) {
+    const x = r();
+    const res = await fetch(`${COLLECTOR}/v1/reports`, { method: 'POST', body: JSON.stringify(x),
+      headers: type ? { 'content-type': type, 'cf-connecting-ip': '192.0.2.31' } : { 'cf-connecting-ip': '192.0.2.31' } });
+    assert.equal(res.status, 415, String(type));
+    assert.equal((await res.json()).field, 'content-type');
+    assert.deepEqual(rowsOf(x.id), { reports: 0, results: 0, canaries: 0 });
+  }
+  assert.equal((await post(report(), { 'cf-connecting-ip': nextIp() })).status, 201, 'still up, and still taking reports');
+});
+
+test('a chunked body past the limit is refused (413) without being read to its end', async () => {
+  const chunk = new Uint8Array(64 * 1024).fill(32);
+  let sent = 0;
+  // 64 MiB on offer, with no content-length: the collector must stop long before the end.
+  const body = new ReadableStream({
+    pull(c) { if (sent >= 1024) { c.close(); return; } sent++; c.enqueue(chunk); },
+  });
+  const res = await fetch(`${COLLECTOR}/v1/reports`, { method: 'POST', body, duplex: 'half',
+    headers: { 'content-type': 'application/json', 'cf-connecting-ip': '192.0.2.32' } });
+  assert.equal(res.status, 413);
+  assert.equal((await res.json()).field, 'body');
+  assert.ok(sent < 1024, `the whole body was read (${sent} chunks pulled)`);
+  assert.equal((await post(report(), { 'cf-connecting-ip': nextIp() })).status, 201);
+});
+
+test('a replay changes nothing: same id, other content, no new rows', { skip: !process.env.AJAR_D1_STATE }, async () => {
+  const canary = (name) => ({ kind: 'sni', name, verdict: 'ok', confidence: 0.9, token: randomBytes(16).toString('hex') });
+  const first = report({ canaries: [canary('twimg.com')] });
+  assert.equal((await post(first, { 'cf-connecting-ip': nextIp() })).status, 201);
+  const before = rowsOf(first.id);
+  assert.equal(before.canaries, 1);
+  // Replays: more canaries, other results; before and after the results are expanded.
+  const replay = { ...first, canaries: [canary('twimg.com'), canary('x.com'), canary('t.co')],
+    results: [...first.results, { url: 'https://replayed.example/', category: 'NEWS', verdict: 'ok', confidence: 1 }] };
+  const again = await post(replay, { 'cf-connecting-ip': '192.0.2.33' });
+  assert.equal(again.status, 200);
+  assert.equal(again.body.duplicate, true);
+  const stored = await (await fetch(`${COLLECTOR}/v1/reports/${first.id}`)).json();
+  assert.equal(stored.results.length, first.results.length);
+  assert.equal((await post(replay, { 'cf-connecting-ip': '192.0.2.34' })).status, 200);
+  assert.deepEqual(rowsOf(first.id), { reports: 1, results: first.results.length, canaries: 1 });
+});
+
+test('a campaign that crashed the collector, one already over, and non-ISO countries are refused by field', async () => {
+  const hourOffset = (h) => new Date((Math.floor(Date.now() / 3600000) + h) * 3600000).toISOString().replace('.000Z', 'Z');
+  const base = { name: 'c', targets: [{ url: 'https://a.example/', category: 'NEWS' }], starts_hour: hourOffset(-1), expires_hour: hourOffset(24) };
+  const send = (body) => fetch(`${COLLECTOR}/v1/campaigns`, { method: 'POST', body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json', 'cf-connecting-ip': `192.0.2.${40 + Math.floor(Math.random() * 50)}` } });
+  // With valid reports alongside: none of them may fail because of it.
+  const reports = Array.from({ length: 6 }, () => report());
+  const crash = { ...base, starts_hour: base.starts_hour.slice(0, 12) + '\u00e9' + base.starts_hour.slice(14) };
+  const [bad, ...answers] = await Promise.all([send(crash), ...reports.map((x, i) => post(x, { 'cf-connecting-ip': `192.0.2.${100 + i}` }))]);
+  assert.equal(bad.status, 400);
+  assert.equal((await bad.json()).field, 'starts_hour');
+  assert.deepEqual(answers.map((a) => a.status), reports.map(() => 201));
+  for (const [body, field] of [
+    [{ ...base, starts_hour: hourOffset(-48), expires_hour: hourOffset(-1) }, 'expires_hour'],
+    [{ ...base, countries: ['ZZ'] }, 'countries'],
+    [{ ...base, embed_skip_countries: ['XX'] }, 'countries'],
+    [{ ...base, name: 5 }, 'name'],
+  ]) {
+    const res = await send(body);
+    assert.equal(res.status, 400, field);
+    assert.equal((await res.json()).field, field);
+  }
+});
+
+test('a campaign\'s embed_skip_countries hold at ingest: embed reports from there are not stored', { skip: !process.env.AJAR_D1_STATE }, async () => {
+  const hourOffset = (h) => new Date((Math.floor(Date.now() / 3600000) + h) * 3600000).toISOString().replace('.000Z', 'Z');
+  // The local collector sees every client in the US.
+  const created = await (await fetch(`${COLLECTOR}/v1/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json', 'cf-connecting-ip': '192.0.2.60' },
+    body: JSON.stringify({ name: 'skip', targets: [{ url: 'https://www.youtube.com/', category: 'MMED' }, { url: 'https://telegram.org/', category: 'COMT' }],
+      embed_skip_countries: ['US'], starts_hour: hourOffset(-1), expires_hour: hourOffset(24) }) })).json();
+  const fromEmbed = report({ campaign: created.id, software: 'ajar-embed/0.1.0' });
+  const refused = await post(fromEmbed, { 'cf-connecting-ip': '192.0.2.61' });
+  assert.equal(refused.status, 403, JSON.stringify(refused.body));
+  assert.equal(refused.body.field, 'campaign');
+  assert.deepEqual(rowsOf(fromEmbed.id), { reports: 0, results: 0, canaries: 0 });
+  // The app, opened by a reader who chose to, is not the embed.
+  assert.equal((await post(report({ campaign: created.id }), { 'cf-connecting-ip': '192.0.2.62' })).status, 201);
+});
+
+test('settings: unattended runs only where the deployment says so', async () => {
+  assert.deepEqual(await (await fetch(`${COLLECTOR}/v1/settings`)).json(), { unattended_runs: true });
+  if (process.env.AJAR_PUBLIC_COLLECTOR) {
+    assert.deepEqual(await (await fetch(`${process.env.AJAR_PUBLIC_COLLECTOR}/v1/settings`)).json(), { unattended_runs: false });
+  }
 });

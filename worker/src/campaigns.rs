@@ -3,17 +3,17 @@
 use crate::error::ApiError;
 use ajar_core::campaign::Descriptor;
 use ajar_core::digest::sha256_hex;
+use ajar_core::privacy::coarse_hour;
 use serde_json::{json, Value};
 use worker::D1Database;
 
-fn parse(body: &[u8]) -> Result<Descriptor, ApiError> {
-    let d: Descriptor = serde_json::from_slice(body).map_err(|e| ApiError::BadCampaign("body", e.to_string()))?;
-    d.validate().map_err(|e| ApiError::BadCampaign(e.field(), e.to_string()))?;
-    Ok(d)
+fn refused(e: ajar_core::campaign::CampaignError) -> ApiError {
+    ApiError::BadCampaign(e.field(), e.to_string())
 }
 
-pub async fn create(db: &D1Database, body: &[u8], hour: &str) -> Result<Value, ApiError> {
-    let d = parse(body)?;
+pub async fn create(db: &D1Database, body: &[u8], now_ms: u64) -> Result<Value, ApiError> {
+    let hour = coarse_hour(now_ms);
+    let d = Descriptor::from_json(body, now_ms).map_err(refused)?;
     let no_random = || ApiError::Storage("no random source".into());
     let (id, token) = (crate::random::hex(8).ok_or_else(no_random)?, crate::random::hex(24).ok_or_else(no_random)?);
     db.prepare(
@@ -23,7 +23,7 @@ pub async fn create(db: &D1Database, body: &[u8], hour: &str) -> Result<Value, A
         id.as_str().into(),
         serde_json::to_string(&d).unwrap_or_default().into(),
         sha256_hex(token.as_bytes()).into(),
-        hour.into(),
+        hour.as_str().into(),
     ])?
     .run()
     .await?;
@@ -62,23 +62,24 @@ pub async fn target_urls(db: &D1Database, id: &str) -> Result<Vec<String>, ApiEr
     Ok(d.targets.unwrap_or_default().into_iter().map(|t| t.url).collect())
 }
 
-/// Is `id` a campaign that takes reports now?
-pub async fn accepts(db: &D1Database, id: &str, now_ms: u64) -> Result<bool, ApiError> {
+/// The campaign `id` if it takes reports now.
+pub async fn accepting(db: &D1Database, id: &str, now_ms: u64) -> Result<Option<Descriptor>, ApiError> {
     match load(db, id).await {
-        Ok((d, _)) => Ok(d.active(now_ms)),
-        Err(ApiError::NotFound) => Ok(false),
+        Ok((d, _)) => Ok(d.active(now_ms).then_some(d)),
+        Err(ApiError::NotFound) => Ok(None),
         Err(e) => Err(e),
     }
 }
 
-pub async fn update(db: &D1Database, id: &str, token: &str, body: &[u8], hour: &str) -> Result<Value, ApiError> {
+pub async fn update(db: &D1Database, id: &str, token: &str, body: &[u8], now_ms: u64) -> Result<Value, ApiError> {
+    let hour = coarse_hour(now_ms);
     let (_, owner) = load(db, id).await?;
     if token.is_empty() || sha256_hex(token.as_bytes()) != owner {
         return Err(ApiError::Forbidden);
     }
-    let d = parse(body)?;
+    let d = Descriptor::parse(body).map_err(refused)?;
     db.prepare("UPDATE campaigns SET descriptor = ?2, updated_hour = ?3 WHERE id = ?1")
-        .bind(&[id.into(), serde_json::to_string(&d).unwrap_or_default().into(), hour.into()])?
+        .bind(&[id.into(), serde_json::to_string(&d).unwrap_or_default().into(), hour.as_str().into()])?
         .run()
         .await?;
     Ok(json!({"id": id, "updated": true}))

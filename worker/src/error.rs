@@ -9,7 +9,13 @@ pub enum ApiError {
     #[error("{0}")]
     BadReport(#[from] ReportError),
     #[error("{1}")]
-    BadCampaign(&'static str, String),
+    BadCampaign(String, String),
+    #[error("body: larger than {0} bytes")]
+    TooLarge(usize),
+    #[error("content-type: reports are sent as application/json")]
+    NotJson,
+    #[error("campaign: this campaign's embed does not measure in this country")]
+    EmbedSkipped,
     #[error("campaign: no active campaign with that id")]
     UnknownCampaign,
     #[error("{0}")]
@@ -29,7 +35,9 @@ pub enum ApiError {
 impl ApiError {
     pub fn status(&self) -> u16 {
         match self {
-            ApiError::BadReport(ReportError::TooLarge) => 413,
+            ApiError::BadReport(ReportError::TooLarge) | ApiError::TooLarge(_) => 413,
+            ApiError::NotJson => 415,
+            ApiError::EmbedSkipped => 403,
             ApiError::BadReport(ReportError::UnknownSchema(_)) => 422,
             ApiError::BadReport(_) | ApiError::BadCampaign(..) | ApiError::UnknownCampaign | ApiError::BadQuery(_) => {
                 400
@@ -45,7 +53,11 @@ impl ApiError {
         match self {
             ApiError::BadReport(e) => json!({"error": e.to_string(), "field": e.field()}),
             ApiError::BadCampaign(field, _) => json!({"error": self.to_string(), "field": field}),
-            ApiError::UnknownCampaign => json!({"error": self.to_string(), "field": "campaign"}),
+            ApiError::UnknownCampaign | ApiError::EmbedSkipped => {
+                json!({"error": self.to_string(), "field": "campaign"})
+            }
+            ApiError::TooLarge(_) => json!({"error": self.to_string(), "field": "body"}),
+            ApiError::NotJson => json!({"error": self.to_string(), "field": "content-type"}),
             other => json!({"error": other.to_string()}),
         }
     }

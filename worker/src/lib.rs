@@ -4,6 +4,7 @@
 //! maps errors to status codes in one place.
 
 mod aggregates;
+mod body;
 mod campaigns;
 mod canaries;
 mod coalesce;
@@ -33,6 +34,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         .get("/v1/ping", |_, _| http::answer(Ok(Reply::Empty)))
         .post("/v1/ping", |_, _| http::answer(Ok(Reply::Empty)))
         .get("/v1/whoami", |req, _| http::answer(Ok(Reply::Json(whoami(&req), 200))))
+        .get("/v1/settings", |_, ctx| http::answer(Ok(Reply::Json(settings(&ctx), 200))))
         .post_async("/v1/reports", |mut req, ctx| async move { http::answer(post_report(&mut req, &ctx).await) })
         .get_async("/v1/reports/:id", |_, ctx| async move { http::answer(get_report(&ctx).await) })
         .get_async("/v1/aggregates", |req, ctx| async move { http::answer(get_aggregates(&req, &ctx).await) })
@@ -100,34 +102,71 @@ fn whoami(req: &Request) -> serde_json::Value {
     json!({"country": o.country, "asn": o.asn})
 }
 
-async fn body(req: &mut Request) -> std::result::Result<Vec<u8>, ApiError> {
-    let declared: usize = req.headers().get("content-length").ok().flatten().and_then(|v| v.parse().ok()).unwrap_or(0);
-    if declared > MAX_BODY_BYTES {
-        return Err(ApiError::BadReport(ReportError::TooLarge));
+/// What this deployment allows, for the app it serves (read from the page's own origin,
+/// never from a collector a link names): `unattended_runs` is the `UNATTENDED_RUNS = "1"`
+/// setting that lets `?autorun=1` start a run with no click (labs and benchmarks only).
+fn settings(ctx: &RouteContext<()>) -> serde_json::Value {
+    let unattended = ctx.env.var("UNATTENDED_RUNS").map(|v| v.to_string() == "1").unwrap_or(false);
+    json!({"unattended_runs": unattended})
+}
+
+/// A request body of at most `limit` bytes (reading stops past it).
+async fn body(req: &mut Request, limit: usize) -> std::result::Result<Vec<u8>, ApiError> {
+    body::read(req, limit).await.map_err(|e| match e {
+        body::BodyError::TooLarge => ApiError::TooLarge(limit),
+        body::BodyError::Read(e) => ApiError::BadQuery(format!("body: {e}")),
+    })
+}
+
+/// A control request's body (at most 20 URLs).
+const MAX_SMALL_BODY: usize = 256 * 1024;
+
+/// Reports come as JSON only (not as a form or text a page could post without a preflight).
+fn require_json(req: &Request) -> std::result::Result<(), ApiError> {
+    let kind = req.headers().get("content-type").ok().flatten().unwrap_or_default();
+    let essence = kind.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    if essence == "application/json" {
+        Ok(())
+    } else {
+        Err(ApiError::NotJson)
     }
-    req.bytes().await.map_err(|e| ApiError::Storage(e.to_string()))
 }
 
 async fn post_report(req: &mut Request, ctx: &RouteContext<()>) -> Outcome {
     limit(req, ctx, "reports")?;
-    let raw = body(req).await?;
+    require_json(req)?;
+    let raw = body(req, MAX_BODY_BYTES).await.map_err(|e| match e {
+        ApiError::TooLarge(_) => ApiError::BadReport(ReportError::TooLarge),
+        other => other,
+    })?;
     let report = Report::from_json(&raw, now_ms())?;
     // Parsed as JSON above, so UTF-8.
     let raw = std::str::from_utf8(&raw).map_err(|e| ApiError::BadQuery(format!("body: {e}")))?;
     let db = db(ctx)?;
+    let origin = origin(req);
     if let Some(campaign) = &report.campaign {
-        if !campaigns::accepts(&db, campaign, now_ms()).await? {
+        let Some(descriptor) = campaigns::accepting(&db, campaign, now_ms()).await? else {
             return Err(ApiError::UnknownCampaign);
+        };
+        // The embed keeps away from these countries; a report that got through anyway
+        // (a failed country lookup, an old loader) is not stored.
+        let skip = &descriptor.embed_skip_countries;
+        let unknown = origin.country == "ZZ" && !skip.is_empty();
+        if report.software.starts_with(EMBED_SOFTWARE) && (unknown || skip.contains(&origin.country)) {
+            return Err(ApiError::EmbedSkipped);
         }
         if !limits::allow("campaign", campaign, setting(ctx, "CAMPAIGN_LIMIT_PER_MIN", 600), now_ms()) {
             return Err(ApiError::RateLimited);
         }
     }
     let id = report.id.clone();
-    let row = coalesce::Row { report, raw: raw.to_string(), origin: origin(req) };
+    let row = coalesce::Row { report, raw: raw.to_string(), origin };
     let stored = coalesce::insert(&db, row).await?;
     Ok(Reply::Json(json!({"id": id, "stored": stored, "duplicate": !stored}), if stored { 201 } else { 200 }))
 }
+
+/// How the embed's reports name their software (`ajar-embed/<version>`).
+const EMBED_SOFTWARE: &str = "ajar-embed/";
 
 async fn get_report(ctx: &RouteContext<()>) -> Outcome {
     let id = ctx.param("id").cloned().unwrap_or_default();
@@ -150,7 +189,7 @@ async fn get_export(req: &Request, ctx: &RouteContext<()>) -> Outcome {
 
 async fn post_campaign(req: &mut Request, ctx: &RouteContext<()>) -> Outcome {
     limit(req, ctx, "campaigns")?;
-    let created = campaigns::create(&db(ctx)?, &body(req).await?, &coarse_hour(now_ms())).await?;
+    let created = campaigns::create(&db(ctx)?, &body(req, MAX_BODY_BYTES).await?, now_ms()).await?;
     Ok(Reply::Json(created, 201))
 }
 
@@ -163,8 +202,8 @@ async fn put_campaign(req: &mut Request, ctx: &RouteContext<()>) -> Outcome {
     let id = ctx.param("id").cloned().unwrap_or_default();
     let auth = req.headers().get("authorization").ok().flatten().unwrap_or_default();
     let token = auth.strip_prefix("Bearer ").unwrap_or_default().to_string();
-    let body = body(req).await?;
-    Ok(Reply::Json(campaigns::update(&db(ctx)?, &id, &token, &body, &coarse_hour(now_ms())).await?, 200))
+    let body = body(req, MAX_BODY_BYTES).await?;
+    Ok(Reply::Json(campaigns::update(&db(ctx)?, &id, &token, &body, now_ms()).await?, 200))
 }
 
 /// Targets a control request may name: those of the bundled list or the campaign it names
@@ -203,8 +242,8 @@ async fn post_control(req: &mut Request, ctx: &RouteContext<()>) -> Outcome {
         allow_private: var("CONTROL_ALLOW_PRIVATE").as_deref() == Some("1"),
         connect: var("CONTROL_CONNECT"),
     };
-    let body: control::Body =
-        serde_json::from_slice(&body(req).await?).map_err(|e| ApiError::BadQuery(format!("body: {e}")))?;
+    let body: control::Body = serde_json::from_slice(&body(req, MAX_SMALL_BODY).await?)
+        .map_err(|e| ApiError::BadQuery(format!("body: {e}")))?;
     let (urls, list, campaign) = match body {
         control::Body::Scoped { urls, list, campaign } => (urls, list, campaign),
         control::Body::Bare(urls) => (urls, None, None),
@@ -215,10 +254,8 @@ async fn post_control(req: &mut Request, ctx: &RouteContext<()>) -> Outcome {
     if !cfg.allow_private {
         let mut allowed = allowed_targets(ctx, list.as_deref(), campaign.as_deref()).await?;
         // An https page measures a plain-HTTP target over https: that equivalent is in scope too.
-        let secure: Vec<String> = allowed
-            .iter()
-            .filter_map(|u| ajar_core::url::TargetUrl::parse(u).ok()?.secure_equivalent(u))
-            .collect();
+        let secure: Vec<String> =
+            allowed.iter().filter_map(|u| ajar_core::url::TargetUrl::parse(u).ok()?.secure_equivalent(u)).collect();
         allowed.extend(secure);
         if let Some(u) = urls.iter().find(|u| !allowed.contains(u)) {
             return Err(ApiError::BadQuery(format!("urls: {u} is not in the named list or campaign")));
@@ -267,7 +304,7 @@ async fn post_nel(req: &mut Request, ctx: &RouteContext<()>) -> Outcome {
     let Some(config) = canaries::configured(&ctx.env)? else {
         return Err(ApiError::NotFound);
     };
-    let body = body(req).await?;
+    let body = body(req, ajar_core::nel::MAX_NEL_BYTES).await?;
     let kept = canaries::nel(&db(ctx)?, &config, &body, &origin(req)).await?;
     Ok(Reply::Json(json!({"kept": kept}), 200))
 }

@@ -61,13 +61,16 @@ pub fn statements(
         ])?;
     let mut batch = vec![head];
     if !report.canaries.is_empty() {
-        // Only the first report with this id stores anything (INSERT OR IGNORE on the same key).
+        // Only the report whose head row was just written stores canary rows: a replay (same
+        // id, any body) finds a head row that is not this body awaiting expansion, and adds
+        // nothing, not even rows at indexes the first copy did not have.
         batch.push(
             db.prepare(
                 "INSERT OR IGNORE INTO canary_results (report_id, idx, kind, name, verdict, phase, confidence, kbps, ratio, token, country, asn, created_hour, campaign) \
                  SELECT ?1, CAST(key AS INTEGER), value ->> '$.kind', value ->> '$.name', value ->> '$.verdict', value ->> '$.phase', \
                         round(value ->> '$.confidence', 3), value ->> '$.kbps', value ->> '$.ratio', value ->> '$.token', \
-                        ?2, ?3, ?4, ?5 FROM json_each(?6, '$.canaries')",
+                        ?2, ?3, ?4, ?5 FROM json_each(?6, '$.canaries') \
+                 WHERE EXISTS (SELECT 1 FROM reports WHERE id = ?1 AND pending = ?6 AND country = ?2 AND asn = ?3)",
             )
             .bind(&[
                 s(&report.id),
