@@ -24,7 +24,9 @@ start_lab() { # extra args for ajar-lab serve
 }
 
 start_collector() { # persist dir, port, extra wrangler dev args
-  local state="$1" port="${2:-8787}" log="$ROOT/target/collector.log"
+  local state="$1" port="${2:-8787}"
+  local log="$ROOT/target/collector.log"
+  [ "$port" = 8787 ] || log="$ROOT/target/collector-$port.log"
   shift 2 || true
   (cd "$ROOT/worker" && npx wrangler d1 migrations apply DB --local --persist-to "$state" >"$log" 2>&1) \
     || { echo "error: D1 migrations failed:" >&2; cat "$log" >&2; return 1; }

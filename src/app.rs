@@ -171,9 +171,12 @@ pub fn app() -> Html {
         })
     };
 
-    // On first render: deliver queued reports; autorun if asked.
+    // On first render: deliver queued reports; autorun if asked and this deployment allows
+    // unattended runs. A link alone never starts a run: without the setting, the list it
+    // names is preselected and the visitor is asked, as always.
+    let autorun_refused = use_state(|| false);
     {
-        let (params, start) = (params.clone(), start.clone());
+        let (params, start, refused) = (params.clone(), start.clone(), autorun_refused.clone());
         use_effect_with((), move |_| {
             let base = params.collector_base();
             wasm_bindgen_futures::spawn_local(async move {
@@ -184,7 +187,14 @@ pub fn app() -> Html {
                     (Some(c), _) => ListChoice::Campaign(c.clone()),
                     (None, list) => ListChoice::Named(list.clone().unwrap_or_else(|| "global".into())),
                 };
-                start.emit((choice, params.category.clone()));
+                wasm_bindgen_futures::spawn_local(async move {
+                    if unattended_runs_allowed().await {
+                        start.emit((choice, params.category.clone()));
+                    } else {
+                        automation::publish_waiting_for_consent();
+                        refused.set(true);
+                    }
+                });
             }
         });
     }
@@ -275,6 +285,9 @@ pub fn app() -> Html {
                 </nav>
             </header>
             <main>
+                if *autorun_refused && matches!(state.phase, Phase::Start) && *route == Route::Test {
+                    <p class="queued" role="status">{ lang.t(K::AutorunNeedsConsent) }</p>
+                }
                 if collector::pending() > 0 && matches!(state.phase, Phase::Start) && *route == Route::Test {
                     <p class="queued" role="status">{ lang.t(K::Queued) }</p>
                 }
@@ -282,6 +295,19 @@ pub fn app() -> Html {
             </main>
         </>
     }
+}
+
+/// The deployment's `unattended_runs` setting, read from the origin that served this page
+/// (its collector's `/v1/settings`), never from a collector the link names: a link is
+/// anyone's to write, a deployment setting is not. False if it cannot be read.
+async fn unattended_runs_allowed() -> bool {
+    let Some(origin) = web_sys::window().and_then(|w| w.location().origin().ok()) else {
+        return false;
+    };
+    let Ok(text) = fetch_ok(&format!("{origin}/v1/settings"), None).await else {
+        return false;
+    };
+    serde_json::from_str::<serde_json::Value>(&text).ok().and_then(|v| v["unattended_runs"].as_bool()) == Some(true)
 }
 
 /// After the list: ajar's own canaries (skipped, and said so, when not configured or stopped).

@@ -19,6 +19,12 @@ pub fn publish_loading() {
     set(&json!({"done": false}));
 }
 
+/// `?autorun=1` was asked but this deployment does not allow unattended runs: the visitor
+/// is asked first, as without it.
+pub fn publish_waiting_for_consent() {
+    set(&json!({"done": false, "waiting": "consent"}));
+}
+
 pub fn publish_running(total: usize) {
     set(&json!({"done": false, "total": total}));
 }

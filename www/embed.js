@@ -1,6 +1,9 @@
 /* ajar embed loader: see docs/embed.md. One namespace (window.ajarEmbed), nothing else.
-   Waits for the page's load and idle time; asks the reader first (unless controls-only);
-   honours Global Privacy Control and Do Not Track; remembers a "no"; never throws. */
+   Waits for the page's load and idle time; asks the reader first: nothing is probed before
+   an explicit yes, except, in controls-only mode with no list given, the collector itself
+   (and that only where a "no" can be remembered); honours Global Privacy Control and Do Not
+   Track; remembers a "no", and where it cannot (storage blocked or partitioned away), asks
+   again rather than run; never throws. */
 (function () {
   var S = document.currentScript;
   var NS = window.ajarEmbed = window.ajarEmbed || { state: 'idle' };
@@ -20,19 +23,24 @@
       what: 'What is this?', yes: 'Yes', no: 'No',
       more: 'ajar checks from your browser whether sites are reachable. Anyone watching your connection can see the attempts to open those sites. Your IP address is not stored.'
     };
-    var KEY = 'ajar.embed.consent', stored = null;
-    try { stored = localStorage.getItem(KEY); } catch (e) {}
+    var KEY = 'ajar.embed.consent', stored = null, store = null;
+    // Storage that can keep a decision (a framed page's may be blocked or partitioned away).
+    try { localStorage.setItem(KEY + '.check', '1'); localStorage.removeItem(KEY + '.check'); store = localStorage; } catch (e) {}
+    try { stored = store && store.getItem(KEY); } catch (e) {}
     var controlsOnly = d.consent === 'controls-only';
     if (navigator.globalPrivacyControl || navigator.doNotTrack === '1') return set('declined-gpc');
-    if (!controlsOnly && stored === 'no') return set('declined');
-    function remember(v) { try { localStorage.setItem(KEY, v); } catch (e) {} }
-    function run() {
+    if (stored === 'no') return set('declined');
+    // Without the reader's yes, controls-only measures the collector alone: a list given by
+    // the page (or a frame's URL) is sites of someone else's choosing, so it needs a yes.
+    var unasked = controlsOnly && !d.controls && store !== null;
+    function remember(v) { try { store && store.setItem(KEY, v); } catch (e) {} }
+    function run(consented) {
       set('running');
       import(base + '/embed/ajar_embed.js').then(function (m) {
         return m.default({ module_or_path: base + '/embed/ajar_embed_bg.wasm' }).then(function () {
           return m.measure(JSON.stringify({
-            collector: base, campaign: d.campaign || null, controls_only: controlsOnly,
-            controls: d.controls || null, max_probes: +(d.maxProbes || 5), doh: d.doh || null
+            collector: base, campaign: d.campaign || null, controls_only: controlsOnly, consented: consented,
+            controls: consented ? d.controls || null : null, max_probes: +(d.maxProbes || 5), doh: d.doh || null
           }));
         });
       }).then(function (r) { set('done', { result: JSON.parse(r) }); }, function (e) { set('error', { error: String(e) }); });
@@ -46,7 +54,7 @@
       var ps = root.querySelectorAll('p'), b = root.querySelectorAll('button');
       ps[0].textContent = T.q; ps[1].textContent = T.more;
       b[0].textContent = T.yes; b[1].textContent = T.no; b[2].textContent = T.what;
-      b[0].onclick = guard(function () { remember('yes'); host.remove(); run(); });
+      b[0].onclick = guard(function () { remember('yes'); host.remove(); run(true); });
       b[1].onclick = guard(function () { remember('no'); host.remove(); set('declined'); });
       b[2].onclick = guard(function () { ps[1].hidden = !ps[1].hidden; });
       document.body.appendChild(host);
@@ -54,7 +62,7 @@
     }
     var start = guard(function () {
       (window.requestIdleCallback || function (f) { return setTimeout(f, 200); })(guard(function () {
-        if (controlsOnly || stored === 'yes') run(); else ask();
+        if (stored === 'yes') run(true); else if (unasked) run(false); else ask();
       }), { timeout: 4000 });
     });
     if (document.readyState === 'complete') start(); else addEventListener('load', start, { once: true });

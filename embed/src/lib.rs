@@ -1,5 +1,6 @@
 //! The embed's measurement, loaded lazily by `www/embed.js` after a reader agreed (or in
-//! controls-only mode, which needs no consent: it measures only ajar's own control hosts).
+//! controls-only mode, which without consent measures the collector alone: a list of
+//! controls, like a campaign, is sites someone else chose, and runs only after a yes).
 //! Everything is the app's: the plan, the probes, the runner, the report, the offline queue.
 
 use ajar::collector::{self, Sent};
@@ -27,6 +28,8 @@ struct Options {
     collector: String,
     campaign: Option<String>,
     controls_only: bool,
+    /// The reader said yes (the loader's own question).
+    consented: bool,
     /// A CSV/JSON list of ajar's own control hosts (default: the collector itself).
     controls: Option<String>,
     max_probes: usize,
@@ -43,6 +46,7 @@ impl Options {
             collector: string("collector").ok_or("options: collector is missing")?,
             campaign: string("campaign"),
             controls_only: v.get("controls_only").as_bool().unwrap_or(false),
+            consented: v.get("consented").as_bool().unwrap_or(false),
             controls: string("controls"),
             max_probes: v.get("max_probes").as_u64().map_or(5, |n| n.min(MAX_TARGETS as u64) as usize),
             doh: string("doh"),
@@ -64,9 +68,11 @@ async fn campaign_targets(base: &str, id: &str) -> Result<Vec<Target>, String> {
     }
     let skip = v.get("embed_skip_countries").strings();
     if !skip.is_empty() {
-        let me = fetch_ok(&format!("{base}/v1/whoami"), None).await.unwrap_or_default();
-        let cc = Json::parse(&me).ok().and_then(|w| w.get("country").as_str().map(String::from)).unwrap_or_default();
-        if skip.contains(&cc) {
+        // Fails closed: a reader whose country cannot be told is not measured.
+        let unknown = || "not measured: the reader's country could not be told".to_string();
+        let me = fetch_ok(&format!("{base}/v1/whoami"), None).await.map_err(|_| unknown())?;
+        let cc = Json::parse(&me).ok().and_then(|w| w.get("country").as_str().map(String::from)).ok_or_else(unknown)?;
+        if cc.len() != 2 || cc == "ZZ" || skip.contains(&cc) {
             return Err("not measured in this country".into());
         }
     }
@@ -105,6 +111,9 @@ async fn run(options: &str) -> Result<Summary, String> {
     let o = Options::parse(options)?;
     let base = o.collector.trim_end_matches('/').to_string();
     collector::flush(&base, true).await;
+    if !o.consented && (o.controls.is_some() || !o.controls_only) {
+        return Err("nothing but the collector is measured before the reader agrees".into());
+    }
     let controls = match &o.controls {
         Some(url) => list_of(url).await?,
         None => List { targets: vec![Target { url: format!("{base}/"), category: "CTRL".into(), image: None }] },
@@ -132,7 +141,9 @@ async fn run(options: &str) -> Result<Summary, String> {
     let _run = runner::start(List { targets }, list_id.into(), controls, config, outside, sink);
     let (entries, patterns) = finished.await;
     let campaign = if o.controls_only { None } else { o.campaign.clone() };
-    let report = ajar::report_build::build(&entries, &patterns, &[], list_id, campaign);
+    let mut report = ajar::report_build::build(&entries, &patterns, &[], list_id, campaign);
+    // The collector refuses embed reports from a campaign's embed_skip_countries by this name.
+    report.software = concat!("ajar-embed/", env!("CARGO_PKG_VERSION")).into();
     let results = report.results.len();
     let sent = match results {
         0 => None,

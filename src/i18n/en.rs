@@ -96,6 +96,7 @@ pub fn text(key: K) -> &'static str {
         K::Sending => "Sending…",
         K::SentWithId => "Sent. Report id:",
         K::Queued => "The collector could not be reached. The report is saved in this browser and will be sent on your next visit.",
+        K::AutorunNeedsConsent => "This link asks to start a test by itself. ajar starts only when you agree: read what it does below, then start it.",
         K::SendFailed => "The report was refused:",
         K::ListError => "The list could not be used:",
         K::Again => "Test again",
@@ -205,6 +206,7 @@ pub fn clue(c: &Clue) -> &'static str {
         Clue::OutsideCrossOriginBlocked => {
             "the site forbids other sites to load it: your browser refused it, not your network"
         }
+        Clue::OutsideServerError => "from outside too, the site answers with a server error",
         Clue::ControlsFailed => "sites that always work failed too: your connection seems down",
         Clue::NoControls => "no control sites were measured",
         Clue::SkippedUnsupported => "skipped: your browser lacks what this test needs",

@@ -162,6 +162,7 @@ pub enum K {
     Sending,
     SentWithId,
     Queued,
+    AutorunNeedsConsent,
     SendFailed,
     ListError,
     Again,

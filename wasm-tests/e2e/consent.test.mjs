@@ -1,0 +1,123 @@
+// Consent that no third party can skip: a link (`?autorun=1`) runs nothing without the
+// deployment's UNATTENDED_RUNS setting; a page or a frame's URL (`consent=controls-only` with
+// its own `controls=` list) probes nothing before the reader's yes; a "no" that cannot be
+// remembered means asking again, never running; embed_skip_countries fails closed.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch } from './browser.mjs';
+import { COLLECTOR, LAB, appUrl, labRules } from './helpers.mjs';
+
+const PUBLIC = process.env.AJAR_PUBLIC_COLLECTOR;
+const hourOffset = (h) => new Date((Math.floor(Date.now() / 3600000) + h) * 3600000).toISOString().replace('.000Z', 'Z');
+let chrome;
+
+before(async () => { chrome = await launch(labRules()); });
+after(async () => { await chrome?.close(); });
+
+/** A fresh context whose requests to the lab's measured hosts (any *.test but the partner
+ *  page and the lab's own files) are recorded. */
+async function watched(init) {
+  const context = await chrome.browser.newContext();
+  if (init) await context.addInitScript(init);
+  const probes = [];
+  context.on('request', (r) => {
+    const host = new URL(r.url()).hostname;
+    if (host.endsWith('.test') && !['partner.test', 'lab.test'].includes(host)) probes.push(r.url());
+  });
+  return { context, probes, page: await context.newPage() };
+}
+
+const partner = (extra) => `http://partner.test:8470/?${new URLSearchParams({ collector: COLLECTOR, ...extra })}`;
+const embedState = (frame) => frame.evaluate(() => window.ajarEmbed && window.ajarEmbed.state);
+const isEmbedFrame = (f) => f.url().includes('/embed-frame');
+const frameOf = async (page) => page.frames().find(isEmbedFrame)
+  || page.waitForEvent('framenavigated', { predicate: isEmbedFrame, timeout: 30000 });
+
+test('a link with autorun=1 runs nothing where the deployment does not allow unattended runs', { skip: !PUBLIC }, async () => {
+  const { context, probes, page } = await watched();
+  // Even naming a collector that allows them: the setting is read from the page's own origin.
+  const link = appUrl(`${LAB}/list.json?hosts=ok.test,nxdomain.test`, { lang: 'en', collector: COLLECTOR }).replace(COLLECTOR, PUBLIC);
+  await page.goto(link);
+  await page.waitForFunction(() => window.ajar && window.ajar.waiting === 'consent', null, { timeout: 30000 });
+  await page.waitForSelector('#start');
+  assert.match(await page.textContent('main'), /starts only when you agree/);
+  assert.equal(await page.isChecked('#consent'), false);
+  assert.deepEqual(probes, [], 'nothing probed before the visitor agreed');
+  await context.close();
+});
+
+test('with UNATTENDED_RUNS, the same link runs', async () => {
+  const { context, probes, page } = await watched();
+  await page.goto(appUrl(`${LAB}/list.json?hosts=ok.test`, { lang: 'en' }));
+  await page.waitForFunction(() => window.ajar && window.ajar.done === true, null, { timeout: 60000 });
+  assert.ok(probes.some((u) => u.startsWith('http://ok.test')), JSON.stringify(probes));
+  await context.close();
+});
+
+test('controls-only with a list chosen by the page: asked first; "no" probes nothing', async () => {
+  const { context, probes, page } = await watched();
+  await page.goto(partner({ consent: 'controls-only', controls: `${LAB}/controls.json`, lang: 'en' }));
+  await page.getByRole('button', { name: 'No' }).click({ timeout: 30000 });
+  assert.equal(await embedState(page), 'declined');
+  await page.reload();
+  await page.waitForFunction(() => window.ajarEmbed && window.ajarEmbed.state === 'declined');
+  assert.deepEqual(probes, []);
+  await context.close();
+});
+
+test('controls-only with no list: no question, only the collector itself is measured', async () => {
+  const { context, probes, page } = await watched();
+  await page.goto(partner({ consent: 'controls-only' }));
+  await page.waitForFunction(() => window.ajarEmbed && ['done', 'error'].includes(window.ajarEmbed.state), null, { timeout: 60000 });
+  const ns = await page.evaluate(() => window.ajarEmbed);
+  assert.equal(ns.state, 'done', JSON.stringify(ns));
+  assert.deepEqual(ns.result.verdicts.map((v) => v.url), [`${COLLECTOR}/`]);
+  assert.deepEqual(probes, []);
+  await context.close();
+});
+
+test('a third party framing /embed-frame?consent=controls-only&controls=…: asked in the frame; "no" probes nothing, and holds', async () => {
+  const { context, probes, page } = await watched();
+  await page.goto(partner({ variant: 'iframe', consent: 'controls-only', controls: `${LAB}/controls.json`, lang: 'en' }));
+  const frame = page.frameLocator('iframe[title="ajar"]');
+  await frame.getByRole('button', { name: 'No' }).click({ timeout: 30000 });
+  assert.equal(await embedState(await frameOf(page)), 'declined');
+  await page.reload();
+  const again = await frameOf(page);
+  await again.waitForFunction(() => window.ajarEmbed && window.ajarEmbed.state === 'declined', null, { timeout: 30000 });
+  assert.deepEqual(probes, []);
+  await context.close();
+});
+
+test('where the frame cannot keep a "no" (storage blocked), it asks again instead of running', async () => {
+  const blocked = () => {
+    if (window.top !== window) {
+      Object.defineProperty(window, 'localStorage', { get() { throw new DOMException('blocked', 'SecurityError'); } });
+    }
+  };
+  const { context, probes, page } = await watched(blocked);
+  await page.goto(partner({ variant: 'iframe', consent: 'controls-only', lang: 'en' }));
+  const frame = page.frameLocator('iframe[title="ajar"]');
+  await frame.getByRole('button', { name: 'No' }).click({ timeout: 30000 });
+  await page.reload();
+  const again = await frameOf(page);
+  await again.waitForFunction(() => window.ajarEmbed && window.ajarEmbed.state === 'asking', null, { timeout: 30000 });
+  assert.equal(await page.frameLocator('iframe[title="ajar"]').getByRole('button', { name: 'No' }).count(), 1);
+  assert.deepEqual(probes, []);
+  await context.close();
+});
+
+test('embed_skip_countries fails closed: if the reader\'s country cannot be told, nothing is measured', async () => {
+  const created = await (await fetch(`${COLLECTOR}/v1/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json', 'cf-connecting-ip': '192.0.2.70' },
+    body: JSON.stringify({ name: 'skip IR', targets: [{ url: 'http://ok.test:8470/', category: 'NEWS' }], embed_skip_countries: ['IR'],
+      starts_hour: hourOffset(-1), expires_hour: hourOffset(24) }) })).json();
+  const { context, probes, page } = await watched();
+  await context.route('**/v1/whoami', (route) => route.abort());
+  await page.goto(partner({ campaign: created.id, lang: 'en' }));
+  await page.getByRole('button', { name: 'Yes' }).click({ timeout: 30000 });
+  await page.waitForFunction(() => window.ajarEmbed && ['done', 'error'].includes(window.ajarEmbed.state), null, { timeout: 60000 });
+  const ns = await page.evaluate(() => window.ajarEmbed);
+  assert.match(JSON.stringify(ns), /country could not be told/);
+  assert.deepEqual(probes, []);
+  await context.close();
+});
