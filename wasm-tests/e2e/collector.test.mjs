@@ -266,3 +266,24 @@ test('settings: unattended runs only where the deployment says so', async () => 
     assert.deepEqual(await (await fetch(`${process.env.AJAR_PUBLIC_COLLECTOR}/v1/settings`)).json(), { unattended_runs: false });
   }
 });
+
+test('control on a public deployment: the URL judged is the URL fetched; no private address in any form', { skip: !process.env.AJAR_PUBLIC_COLLECTOR }, async () => {
+  const PUBLIC = process.env.AJAR_PUBLIC_COLLECTOR;
+  const hourOffset = (h) => new Date((Math.floor(Date.now() / 3600000) + h) * 3600000).toISOString().replace('.000Z', 'Z');
+  // A campaign anyone may create puts its URLs in scope: each must still be refused.
+  const urls = ['http://127.0.0.1:8470\\@8.8.8.8/', 'http://2130706433:8470/', 'http://0x7f.1:8470/', 'http://me@127.0.0.1:8470/',
+    'http://[::ffff:127.0.0.1]:8470/', 'http://[::127.0.0.1]:8470/', 'http://[64:ff9b::7f00:1]:8470/', 'http://[2002:7f00:1::]:8470/',
+    'http://127.0.0.1:8470/'];
+  const created = await fetch(`${PUBLIC}/v1/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json', 'cf-connecting-ip': '192.0.2.80' },
+    body: JSON.stringify({ name: 'ssrf', targets: urls.map((url) => ({ url, category: 'NEWS' })), starts_hour: hourOffset(-1), expires_hour: hourOffset(24) }) });
+  const text = await created.text();
+  assert.equal(created.status, 201, text);
+  const res = await fetch(`${PUBLIC}/v1/control`, { method: 'POST', headers: { 'content-type': 'application/json', 'cf-connecting-ip': '192.0.2.81' },
+    body: JSON.stringify({ urls, campaign: JSON.parse(text).id }) });
+  assert.equal(res.status, 200);
+  const seen = await res.json();
+  for (const u of urls) {
+    assert.ok(seen[u] && typeof seen[u].error === 'string', `${u}: ${JSON.stringify(seen[u])}`);
+    assert.equal(seen[u].title, undefined);
+  }
+});

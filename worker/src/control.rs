@@ -8,12 +8,14 @@ use crate::error::ApiError;
 use ajar_core::observation::Observation;
 use ajar_core::privacy::is_non_public;
 use ajar_core::url::TargetUrl;
+use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use wasm_bindgen::{JsCast, JsValue};
+use worker::url::Host;
 use worker::{AbortSignal, Fetch, Headers, Method, Request, RequestInit, RequestRedirect};
 
 /// At most this many targets per request (the app asks in batches of this size).
@@ -65,20 +67,69 @@ async fn get(url: &str, headers: &[(&str, &str)], ms: u32) -> Option<worker::Res
     Fetch::Request(req).send_with_signal(&signal).await.ok()
 }
 
-/// Addresses for `host` from the DoH resolver, IPv4 then (if none) IPv6: `Ok(None)` if it
-/// does not exist or has no address of either type.
+/// Every address for `host` from the DoH resolver, IPv4 and IPv6 (the runtime may connect to
+/// either): `Ok(None)` if it does not exist or has no address of either type.
 async fn lookup(cfg: &Config, host: &str) -> Result<Option<Vec<String>>, ()> {
+    let mut all: Vec<String> = Vec::new();
     for kind in ["A", "AAAA"] {
         let url = format!("{}?name={host}&type={kind}", cfg.doh);
-        let mut resp = get(&url, &[("accept", "application/dns-json")], cfg.timeout_ms).await.ok_or(())?;
-        match ajar_core::doh::parse_json(&resp.text().await.map_err(|_| ())?) {
-            Observation::DohAddresses { addresses } => return Ok(Some(addresses)),
+        let resp = get(&url, &[("accept", "application/dns-json")], cfg.timeout_ms).await.ok_or(())?;
+        let text = String::from_utf8_lossy(&read_bounded(resp, MAX_DOH_ANSWER).await.ok_or(())?.0).into_owned();
+        match ajar_core::doh::parse_json(&text) {
+            Observation::DohAddresses { addresses } => {
+                all.extend(addresses.into_iter().filter(|a| a.parse::<IpAddr>().is_ok()));
+            }
             Observation::DohNoSuchName => return Ok(None),
-            Observation::DohNoAddress => continue,
+            Observation::DohNoAddress => {}
             _ => return Err(()),
         }
     }
-    Ok(None)
+    all.sort();
+    all.dedup();
+    Ok((!all.is_empty()).then_some(all))
+}
+
+/// A DoH answer larger than this is not read.
+const MAX_DOH_ANSWER: usize = 64 * 1024;
+
+/// At most `limit` bytes of a response body, and whether there was more: reading stops there
+/// (a target streaming without end costs this much and no more).
+async fn read_bounded(mut resp: worker::Response, limit: usize) -> Option<(Vec<u8>, bool)> {
+    let Ok(mut stream) = resp.stream() else {
+        return Some((Vec::new(), false));
+    };
+    let mut out = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.ok()?;
+        let room = limit - out.len();
+        if chunk.len() > room {
+            out.extend_from_slice(&chunk[..room]);
+            return Some((out, true));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Some((out, false))
+}
+
+/// The host a target URL names, as the runtime's fetch will read it (WHATWG URL, the `url`
+/// crate), with the URL to fetch serialised by the same parser: no differential between the
+/// URL judged and the URL fetched. Refused: other schemes, user info, and URLs that ajar's own
+/// parser reads differently (`http://127.0.0.1:1\@8.8.8.8/`, `http://3325256711/`).
+fn judged(url: &str) -> Result<(worker::Url, Host<String>), String> {
+    let parsed = worker::Url::parse(url).map_err(|e| format!("only http and https targets are checked: {e}"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err("only http and https targets are checked".into());
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err("a URL with user info is not checked".into());
+    }
+    let host = parsed.host().map(|h| h.to_owned()).ok_or("the URL has no host")?;
+    let ours = TargetUrl::parse(url).map_err(|e| format!("only http and https targets are checked: {e}"))?;
+    let theirs = parsed.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
+    if ours.host != theirs {
+        return Err("the URL reads differently to different parsers: not checked".into());
+    }
+    Ok((parsed, host))
 }
 
 fn title_of(body: &str) -> Option<String> {
@@ -90,34 +141,33 @@ fn title_of(body: &str) -> Option<String> {
 }
 
 async fn observe(cfg: &Config, url: &str) -> Value {
-    let target = match TargetUrl::parse(url) {
-        Ok(t) if t.scheme.is_web() => t,
-        Ok(_) => return json!({"error": "only http and https targets are checked"}),
-        Err(e) => return json!({"error": format!("only http and https targets are checked: {e}")}),
+    let (parsed, host) = match judged(url) {
+        Ok(j) => j,
+        Err(e) => return json!({"error": e}),
     };
-    let addresses = if let Ok(ip) = target.host.parse::<IpAddr>() {
-        vec![ip.to_string()]
-    } else {
-        match lookup(cfg, &target.host).await {
+    let addresses = match &host {
+        Host::Ipv4(ip) => vec![ip.to_string()],
+        Host::Ipv6(ip) => vec![ip.to_string()],
+        Host::Domain(name) => match lookup(cfg, name).await {
             Ok(Some(a)) => a,
             Ok(None) => return json!({"resolves": false, "reachable": false}),
             Err(()) => return json!({"error": "the control's resolver failed"}),
-        }
+        },
     };
+    // Every address the name has: the runtime resolves it again and may pick any of them.
     let private = addresses.iter().filter_map(|a| a.parse::<IpAddr>().ok()).any(|a| is_non_public(&a));
     if private && !cfg.allow_private {
         return json!({"error": "private, loopback or link-local destination refused"});
     }
     let (fetch_url, host_header) = match &cfg.connect {
         Some(gateway) => {
-            let rest = url.split_once("://").map_or("", |(_, r)| r);
-            let path = rest.find('/').map_or("/", |i| &rest[i..]);
-            (format!("http://{gateway}{path}"), Some(target.host.clone()))
+            let query = parsed.query().map(|q| format!("?{q}")).unwrap_or_default();
+            (format!("http://{gateway}{}{query}", parsed.path()), Some(host.to_string()))
         }
-        None => (url.to_string(), None),
+        None => (parsed.as_str().to_string(), None),
     };
     let headers: Vec<(&str, &str)> = host_header.as_deref().map(|h| vec![("x-ajar-host", h)]).unwrap_or_default();
-    let Some(mut resp) = get(&fetch_url, &headers, cfg.timeout_ms).await else {
+    let Some(resp) = get(&fetch_url, &headers, cfg.timeout_ms).await else {
         return json!({"resolves": true, "reachable": false, "addresses": addresses});
     };
     let status = resp.status_code();
@@ -125,11 +175,18 @@ async fn observe(cfg: &Config, url: &str) -> Value {
     // A browser refuses a cross-origin answer carrying this policy: the app must know.
     let corp = resp.headers().get("cross-origin-resource-policy").ok().flatten();
     let length: Option<usize> = resp.headers().get("content-length").ok().flatten().and_then(|l| l.parse().ok());
-    let body = if length.is_some_and(|l| l > MAX_BODY) { None } else { resp.text().await.ok() };
-    let body = body.map(|b| b.chars().take(MAX_BODY).collect::<String>());
+    // Read up to the cap and no further, whatever the length says (or does not).
+    let (body, cut) = if length.is_some_and(|l| l > MAX_BODY) {
+        (None, true)
+    } else {
+        match read_bounded(resp, MAX_BODY).await {
+            Some((bytes, cut)) => (Some(String::from_utf8_lossy(&bytes).into_owned()), cut),
+            None => (None, false),
+        }
+    };
     json!({
         "resolves": true, "reachable": true, "status": status, "addresses": addresses,
-        "body_length": body.as_ref().map(|b| b.len()).or(length),
+        "body_length": body.as_ref().filter(|_| !cut).map(|b| b.len()).or(length),
         "title": body.as_deref().and_then(title_of),
         "final_url": location.unwrap_or_else(|| url.to_string()),
         "corp": corp,
@@ -144,8 +201,9 @@ pub async fn check(cfg: &Config, urls: Vec<String>, now_ms: u64) -> Result<Value
     let mut out = Map::new();
     let mut pending = Vec::new();
     for url in urls {
-        let cached =
-            CACHE.with(|c| c.borrow().get(&url).filter(|(at, _)| now_ms - at < CACHE_MS).map(|(_, v)| v.clone()));
+        let cached = CACHE.with(|c| {
+            c.borrow().get(&url).filter(|(at, _)| now_ms.saturating_sub(*at) < CACHE_MS).map(|(_, v)| v.clone())
+        });
         match cached {
             Some(v) => {
                 out.insert(url, v);
