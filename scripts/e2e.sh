@@ -8,7 +8,9 @@ cd "$ROOT"
 trap stop_all EXIT
 STATE=$(mktemp -d /tmp/ajar-d1-XXXXXX)
 mkdir -p target/screenshots
-start_lab
+# Targets on ports 80 and 443 as on the real web, and https://ajar.test (the app, TLS
+# terminated by the lab in front of the collector, as Cloudflare's edge does).
+start_lab --web-ports
 # The lab is this collector's "outside": its control may reach loopback and asks the lab's DoH.
 # Its canary configuration is the lab's (the lab serves the canaries behind its DPI box).
 # UNATTENDED_RUNS lets the tests' ?autorun=1 links run without a click (docs/automation.md).
@@ -28,9 +30,14 @@ WEBDRIVER_JSON="$ROOT/target/webdriver.json"
 node -e '
   const args = require(process.argv[1]).chromiumArgs(process.argv[2]);
   console.log(JSON.stringify({"goog:chromeOptions": {args}}));' "$ROOT/wasm-tests/e2e/args.cjs" "$RULES" > "$WEBDRIVER_JSON"
+# Chromium (started by chromedriver) reads its trusted CAs from $HOME/.pki/nssdb: a throwaway
+# HOME trusting the lab CA, with cargo's and rustup's homes kept where they are.
+NSS_HOME=$(node wasm-tests/e2e/nss.cjs)
 [ -n "${SKIP_WASM:-}" ] || WASM_BINDGEN_TEST_WEBDRIVER_JSON="$WEBDRIVER_JSON" WASM_BINDGEN_TEST_TIMEOUT=120 \
-  WASM_BINDGEN_TEST_NO_ORIGIN_ISOLATION=1 \
+  WASM_BINDGEN_TEST_NO_ORIGIN_ISOLATION=1 CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}" \
+  RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" HOME="$NSS_HOME" \
   cargo test -p ajar-wasm-tests --target wasm32-unknown-unknown --tests
+rm -rf "$NSS_HOME"
 
 echo "== collector and end-to-end tests (node, workerd, Chromium)"
 # E2E_ONLY=wasm-tests/e2e/x.test.mjs runs one suite (while developing).

@@ -17,11 +17,13 @@ if ! rustup target list --installed | grep -q '^wasm32-unknown-unknown$'; then
   rustup target add wasm32-unknown-unknown
 fi
 
-if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
-  log "apt-get install chromium chromium-driver"
+# Chromium and its driver; certutil (libnss3-tools) makes the NSS database through which test
+# browsers trust the lab CA, as visitors' browsers trust public CAs.
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v certutil >/dev/null; then
+  log "apt-get install chromium chromium-driver libnss3-tools"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver libnss3-tools >/dev/null
 fi
 
 # npm: wrangler (carries workerd), node 22 for wrangler, binaryen's wasm-opt, playwright-core.

@@ -164,6 +164,10 @@ fn infer_fetched(target: &Target, ev: &Evidence, ctx: &RunContext) -> Finding {
             Finding::new(Verdict::Inconclusive, 0.0, vec![Clue::SkippedUnsupported])
         }
         None => Finding::new(Verdict::Inconclusive, 0.0, vec![Clue::NotMeasured]),
+        // It answers, but with a server error from outside too: down everywhere.
+        Some(Observation::FetchOk { ms }) if ev.outside.is_some_and(|o| o.server_error) => {
+            Finding::new(Verdict::Down, 0.8, vec![Clue::Loaded { ms }, Clue::OutsideServerError])
+        }
         Some(Observation::FetchOk { ms }) => reachable(target, ev, ctx, ms),
         Some(Observation::FetchError { ms }) => failed(ev, ctx, Clue::FailedFast { ms }, true),
         Some(Observation::FetchTimeout { ms }) => failed(ev, ctx, Clue::TimedOut { ms }, false),

@@ -19,7 +19,7 @@ fn ctx() -> RunContext {
 }
 /// What the outside view says of a site that answers from beyond the visitor's network.
 fn reached() -> Option<OutsideView> {
-    Some(OutsideView { resolves: true, reachable: true, cross_origin_blocked: false })
+    Some(OutsideView { resolves: true, reachable: true, cross_origin_blocked: false, server_error: false })
 }
 fn addrs() -> Observation {
     Observation::DohAddresses { addresses: vec!["10.0.0.1".into()] }
@@ -39,8 +39,15 @@ fn fast_failure_not_resolving_locally_but_via_doh_is_dns() {
     let f = infer(&web("https://a.test/"), &e, &ctx());
     assert_eq!(f.verdict, Verdict::Dns);
     assert!(f.confidence < 0.9, "without an outside view confidence stays below 0.9");
-    let e =
-        Evidence { outside: Some(OutsideView { resolves: true, reachable: true, cross_origin_blocked: false }), ..e };
+    let e = Evidence {
+        outside: Some(OutsideView {
+            resolves: true,
+            reachable: true,
+            cross_origin_blocked: false,
+            server_error: false,
+        }),
+        ..e
+    };
     let f = infer(&web("https://a.test/"), &e, &ctx());
     assert!(f.confidence >= 0.9);
 }
@@ -56,7 +63,7 @@ fn fast_failure_that_resolves_is_reset_only_when_it_answers_from_outside() {
     e.outside = reached();
     assert_eq!(infer(&web("https://a.test/"), &e, &ctx()).verdict, Verdict::Reset);
     // The site forbids cross-origin loads (CORP): the browser refused, not the network.
-    e.outside = Some(OutsideView { resolves: true, reachable: true, cross_origin_blocked: true });
+    e.outside = Some(OutsideView { resolves: true, reachable: true, cross_origin_blocked: true, server_error: false });
     let f = infer(&web("https://a.test/"), &e, &ctx());
     assert_eq!(f.verdict, Verdict::Inconclusive);
     assert!(f.clues.contains(&Clue::OutsideCrossOriginBlocked));
@@ -117,7 +124,12 @@ fn plain_http_from_an_https_page_is_never_blamed_on_the_network() {
     // Its https fails from outside too: the site may not offer https at all.
     let e = Evidence {
         upgraded: true,
-        outside: Some(OutsideView { resolves: true, reachable: false, cross_origin_blocked: false }),
+        outside: Some(OutsideView {
+            resolves: true,
+            reachable: false,
+            cross_origin_blocked: false,
+            server_error: false,
+        }),
         ..ev(vec![FetchError { ms: 6 }, addrs(), Resolves { ms: 4 }])
     };
     assert_eq!(infer(&web("http://a.test/"), &e, &ctx()).verdict, Verdict::Inconclusive);
@@ -157,9 +169,10 @@ fn a_name_that_exists_nowhere_is_down_not_dns() {
 #[test]
 fn outside_view_tells_down_from_blocked() {
     let mut e = ev(vec![FetchTimeout { ms: 6000 }, addrs()]);
-    e.outside = Some(OutsideView { resolves: true, reachable: false, cross_origin_blocked: false });
+    e.outside =
+        Some(OutsideView { resolves: true, reachable: false, cross_origin_blocked: false, server_error: false });
     assert_eq!(infer(&web("https://a.test/"), &e, &ctx()).verdict, Verdict::Down);
-    e.outside = Some(OutsideView { resolves: true, reachable: true, cross_origin_blocked: false });
+    e.outside = Some(OutsideView { resolves: true, reachable: true, cross_origin_blocked: false, server_error: false });
     let f = infer(&web("https://a.test/"), &e, &ctx());
     assert_eq!(f.verdict, Verdict::Blackhole);
     assert!(f.confidence >= 0.9);
@@ -211,4 +224,14 @@ fn stun_server_unreachable_is_blocked_protocol() {
 fn missing_fetch_api_is_said_not_guessed() {
     let f = infer(&web("https://a.test/"), &ev(vec![Unsupported { probe: ProbeKind::Fetch }]), &ctx());
     assert_eq!((f.verdict, f.clues), (Verdict::Inconclusive, vec![Clue::SkippedUnsupported]));
+}
+
+#[test]
+fn a_server_error_from_outside_too_is_down() {
+    let e = Evidence {
+        outside: Some(OutsideView { resolves: true, reachable: true, cross_origin_blocked: false, server_error: true }),
+        ..ev(vec![FetchOk { ms: 30 }])
+    };
+    let f = infer(&web("https://a.test/"), &e, &ctx());
+    assert_eq!((f.verdict, f.clues.contains(&Clue::OutsideServerError)), (Verdict::Down, true));
 }

@@ -130,6 +130,9 @@ pub struct OutsideView {
     /// browser's own refusal, not evidence of a network failure.
     #[serde(default)]
     pub cross_origin_blocked: bool,
+    /// The site answers from outside, but with a server error (5xx): down everywhere.
+    #[serde(default)]
+    pub server_error: bool,
 }
 
 /// What the app asks the collector's `/v1/control` (at most [`OUTSIDE_BATCH`] URLs).
@@ -147,6 +150,7 @@ impl OutsideView {
             resolves: v.get("resolves").as_bool()?,
             reachable: v.get("reachable").as_bool()?,
             cross_origin_blocked: matches!(corp.as_deref(), Some("same-origin" | "same-site")),
+            server_error: v.get("status").as_u64().is_some_and(|s| s >= 500),
         })
     }
 }

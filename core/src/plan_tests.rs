@@ -141,7 +141,10 @@ fn held_verdicts_wait_for_the_outside_view() {
     let Step::Run(doh) = plan.next(8000) else { panic!() };
     plan.record(doh.id, Observation::DohAddresses { addresses: vec!["10.0.0.1".into()] }, 8010);
     assert!(plan.take_findings().is_empty(), "held");
-    plan.set_outside("https://a.test/", OutsideView { resolves: true, reachable: false, cross_origin_blocked: false });
+    plan.set_outside(
+        "https://a.test/",
+        OutsideView { resolves: true, reachable: false, cross_origin_blocked: false, server_error: false },
+    );
     plan.set_hold(false);
     assert_eq!(plan.take_findings()[0].1.verdict, Verdict::Down, "the late outside view counts");
 }
@@ -183,7 +186,7 @@ fn an_https_page_measures_the_secure_equivalent_of_plain_targets() {
     // The outside view is matched by the URL actually fetched.
     plan.set_outside(
         "https://plain.test/a?b",
-        OutsideView { resolves: true, reachable: true, cross_origin_blocked: false },
+        OutsideView { resolves: true, reachable: true, cross_origin_blocked: false, server_error: false },
     );
     assert!(plan.evidence(0).outside.is_some());
 }

@@ -54,6 +54,7 @@ fn all_clues() -> Vec<Clue> {
         Clue::OutsideNoSuchName,
         Clue::NoOutsideView,
         Clue::OutsideCrossOriginBlocked,
+        Clue::OutsideServerError,
         Clue::ControlsFailed,
         Clue::NoControls,
         Clue::SkippedUnsupported,

@@ -123,6 +123,8 @@ pub enum Clue {
     /// From outside, the site forbids other sites to load it (Cross-Origin-Resource-Policy):
     /// the browser refused its answer; that is not the network failing.
     OutsideCrossOriginBlocked,
+    /// From outside too the site answers with a server error (5xx).
+    OutsideServerError,
     ControlsFailed,
     NoControls,
     SkippedUnsupported,

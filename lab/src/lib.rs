@@ -8,6 +8,7 @@
 
 pub mod bundle;
 pub mod canary;
+pub mod front;
 pub mod image;
 pub mod load;
 pub mod scenario;

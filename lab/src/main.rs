@@ -1,7 +1,13 @@
 //! `ajar-lab`: run the censoring lab on loopback, or print a scenario's parts.
 //!
 //! ```text
-//! ajar-lab serve [--scenario FILE | --generate N --seed S | --scan N --blackholed-share F] [--latency-ms MS] [--nel-endpoint URL] [--nel-forward HOST:PORT]
+//! ajar-lab serve [--scenario FILE | --generate N --seed S | --scan N --blackholed-share F] [--latency-ms MS]
+//!               [--web-ports] [--front NAME=HOST:PORT]... [--nel-endpoint URL] [--nel-forward HOST:PORT]
+//!     --web-ports: targets on ports 80 and 443 as on the real web (needs a network namespace)
+//!     --front: serve https://NAME (a *.test name) from the collector at HOST:PORT, TLS
+//!              terminated by the lab (default: ajar.test=127.0.0.1:8787)
+//! ajar-lab ca                                  (prints the lab CA certificate, PEM)
+//! ajar-lab make-ca DIR                         (makes a new lab CA: DIR/ca.pem, DIR/ca.key)
 //! ajar-lab rules|list|canary-config [same scenario options]
 //! ajar-lab generate --generate N --seed S      (prints the scenario JSON)
 //! ajar-lab bundle-lists SRC DST                (validates Citizen Lab lists, writes the compact copies the app ships)
@@ -21,7 +27,7 @@ fn main() -> Result<()> {
         "serve" => {
             let p = scenario.ports;
             let hosts = scenario.hosts.len();
-            let mut lab = Lab::new(scenario);
+            let mut lab = Lab::new(scenario)?;
             // Where canaries ask browsers to send NEL reports: an https name of the lab, which
             // passes them on to the collector beside it (browsers report only to https).
             let tls = lab.scenario.ports.tls;
@@ -29,10 +35,19 @@ fn main() -> Result<()> {
                 flag(&args, "--nel-endpoint").unwrap_or_else(|| format!("https://report.canary.test:{tls}/v1/nel")),
             );
             lab.nel_forward = Some(flag(&args, "--nel-forward").unwrap_or_else(|| "127.0.0.1:8787".into()));
+            let fronts: Vec<(String, String)> = args
+                .windows(2)
+                .filter(|w| w[0] == "--front")
+                .map(|w| w[1].split_once('=').map(|(n, u)| (n.to_string(), u.to_string())))
+                .collect::<Option<_>>()
+                .context("--front: expected NAME=HOST:PORT")?;
+            if !fronts.is_empty() {
+                lab.fronts = fronts;
+            }
             lab.start()?;
             println!(
-                "ajar lab: {hosts} hosts; HTTP 127.0.0.1:{}, TLS :{}, STUN udp :{} (silent :{})",
-                p.http, p.tls, p.stun, p.stun_silent
+                "ajar lab: {hosts} hosts; HTTP 127.0.0.1:{}, TLS :{}, web :{}/:{}, STUN udp :{} (silent :{})",
+                p.http, p.tls, p.web_http, p.web_tls, p.stun, p.stun_silent
             );
             println!(
                 "ajar lab: list http://lab.test:{}/list.json, resolver rules http://lab.test:{}/rules",
@@ -43,6 +58,13 @@ fn main() -> Result<()> {
             }
         }
         "rules" => println!("{}", scenario.resolver_rules()),
+        "ca" => print!("{}", ajar_lab::tls::CA_PEM),
+        "make-ca" => {
+            let dir = args.get(1).context("usage: ajar-lab make-ca DIR")?;
+            let (cert, key) = ajar_lab::tls::make_ca()?;
+            std::fs::write(std::path::Path::new(dir).join("ca.pem"), cert)?;
+            std::fs::write(std::path::Path::new(dir).join("ca.key"), key)?;
+        }
         "canary-config" => println!("{}", serde_json::to_string(&scenario.canary.config(scenario.ports))?),
         "list" => println!("{}", serde_json::to_string(&scenario.list())?),
         "generate" => println!("{}", serde_json::to_string_pretty(&scenario)?),
@@ -53,7 +75,7 @@ fn main() -> Result<()> {
             ajar_lab::bundle::bundle(std::path::Path::new(from), std::path::Path::new(to))?;
         }
         "load" => println!("{}", serde_json::to_string(&ajar_lab::load::run(&load_config(&args)?))?),
-        other => bail!("unknown command {other:?}: use serve, rules, list, generate, bundle-lists or load"),
+        other => bail!("unknown command {other:?}: use serve, rules, ca, list, generate, bundle-lists or load"),
     }
     Ok(())
 }
@@ -110,6 +132,10 @@ fn scenario_from(args: &[String]) -> Result<Scenario> {
     }
     if let Some(port) = flag(args, "--http-port") {
         scenario.ports.http = port.parse().context("--http-port")?;
+    }
+    if args.iter().any(|a| a == "--web-ports") {
+        scenario.ports.web_http = 80;
+        scenario.ports.web_tls = 443;
     }
     Ok(scenario)
 }

@@ -41,10 +41,26 @@ pub enum Technique {
     Down,
     /// The name exists nowhere.
     NoSuchName,
+    /// Closes the connection (FIN) after the request, or after the ClientHello.
+    Fin,
+    /// Down everywhere: accepts and never answers, here and from outside.
+    Silent,
+    /// Down everywhere: its certificate expired (served over https only).
+    CertExpired,
+    /// Down everywhere: its certificate is for another name (https only).
+    CertWrongName,
+    /// Down everywhere: its certificate is from a CA nobody trusts (https only).
+    CertUnknownCa,
+    /// Down everywhere: answers every request with 503.
+    ServerError,
+    /// Works, but forbids cross-origin loads (`Cross-Origin-Resource-Policy: same-origin`).
+    Corp,
+    /// Works, serving a 32 MiB page.
+    Huge,
 }
 
 impl Technique {
-    pub const ALL: [Technique; 15] = [
+    pub const ALL: [Technique; 23] = [
         Technique::Ok,
         Technique::Blackhole,
         Technique::IpRange,
@@ -60,23 +76,19 @@ impl Technique {
         Technique::StunOk,
         Technique::Down,
         Technique::NoSuchName,
+        Technique::Fin,
+        Technique::Silent,
+        Technique::CertExpired,
+        Technique::CertWrongName,
+        Technique::CertUnknownCa,
+        Technique::ServerError,
+        Technique::Corp,
+        Technique::Huge,
     ];
 
-    /// The verdict a browser can honestly reach for this technique on a host that
-    /// is not ajar's own (docs/lab.md has this table with the reasons).
-    pub fn expected(self) -> Verdict {
-        match self {
-            Technique::Ok | Technique::WsOk | Technique::StunOk => Verdict::Ok,
-            Technique::Blackhole | Technique::IpRange => Verdict::Blackhole,
-            // An RST, a refusal and an RST during TLS all reach a page as the same
-            // fast network error; only ajar's own canaries can tell TLS apart.
-            Technique::Reset | Technique::Refuse | Technique::TlsSni => Verdict::Reset,
-            Technique::Blockpage => Verdict::Blockpage,
-            Technique::Throttle => Verdict::Throttled,
-            Technique::DnsRemoval => Verdict::Dns,
-            Technique::WsDrop | Technique::StunDrop => Verdict::BlockedProtocol,
-            Technique::Down | Technique::NoSuchName => Verdict::Down,
-        }
+    /// Served over https whatever the host's scheme choice (certificate cases, SNI resets).
+    pub fn https_only(self) -> bool {
+        matches!(self, Technique::TlsSni | Technique::CertExpired | Technique::CertWrongName | Technique::CertUnknownCa)
     }
 
     pub fn as_str(self) -> &'static str {
@@ -96,6 +108,14 @@ impl Technique {
             Technique::StunOk => "stun_ok",
             Technique::Down => "down",
             Technique::NoSuchName => "no_such_name",
+            Technique::Fin => "fin",
+            Technique::Silent => "silent",
+            Technique::CertExpired => "cert_expired",
+            Technique::CertWrongName => "cert_wrong_name",
+            Technique::CertUnknownCa => "cert_unknown_ca",
+            Technique::ServerError => "server_error",
+            Technique::Corp => "corp",
+            Technique::Huge => "huge",
         }
     }
 }
@@ -104,15 +124,39 @@ impl Technique {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Ports {
+    /// The lab's API and every host over plain HTTP.
     pub http: u16,
+    /// The same over TLS (and the canaries behind their DPI box).
     pub tls: u16,
     pub stun: u16,
     pub stun_silent: u16,
+    /// Where targets are reached as on the real web (80 and 443, inside a network namespace):
+    /// list URLs then carry no port, so an https page can measure a plain-HTTP target's https
+    /// equivalent. 0: off, and targets use `http` / `tls` with explicit ports.
+    pub web_http: u16,
+    pub web_tls: u16,
 }
 
 impl Default for Ports {
     fn default() -> Self {
-        Ports { http: 8470, tls: 8471, stun: 3478, stun_silent: 3479 }
+        Ports { http: 8470, tls: 8471, stun: 3478, stun_silent: 3479, web_http: 0, web_tls: 0 }
+    }
+}
+
+impl Ports {
+    /// `scheme://name[:port]` of a target host, on the web ports when they are on.
+    pub fn origin(&self, https: bool, name: &str) -> String {
+        let (scheme, port, default) = match https {
+            true if self.web_tls > 0 => ("https", self.web_tls, 443),
+            true => ("https", self.tls, 443),
+            false if self.web_http > 0 => ("http", self.web_http, 80),
+            false => ("http", self.http, 80),
+        };
+        if port == default {
+            format!("{scheme}://{name}")
+        } else {
+            format!("{scheme}://{name}:{port}")
+        }
     }
 }
 
@@ -133,6 +177,47 @@ pub struct Host {
     /// Which provider's range an outside resolver places it in (third octet of 198.18.x.y).
     #[serde(default)]
     pub provider: u8,
+    /// Listed as `https://` (or `wss://`) rather than `http://` (`ws://`).
+    #[serde(default)]
+    pub https: bool,
+}
+
+impl Host {
+    fn secure(&self) -> bool {
+        self.https || self.technique.https_only()
+    }
+
+    /// The verdict a browser can honestly reach for this host (docs/verdicts.md has the
+    /// table with the reasons): from an https page or not, with a known image per target
+    /// (the lab's JSON list) or without (a CSV list, as real lists are).
+    pub fn expected(&self, page_secure: bool, images: bool) -> Verdict {
+        use Technique as T;
+        // From an https page a plain target is measured over https (mixed content).
+        let upgraded = page_secure && !self.secure();
+        match self.technique {
+            T::Ok | T::WsOk | T::StunOk | T::Huge => Verdict::Ok,
+            T::Blackhole | T::IpRange => Verdict::Blackhole,
+            // An RST, a FIN, a refusal and an RST during TLS all reach a page as the same
+            // fast network error; only ajar's own canaries can tell TLS apart.
+            T::Reset | T::Fin | T::Refuse | T::TlsSni => Verdict::Reset,
+            // Over https a block page box cannot show a valid certificate: a TLS failure.
+            T::Blockpage if self.secure() || page_secure => Verdict::Reset,
+            T::Blockpage if images => Verdict::Blockpage,
+            T::Throttle if images => Verdict::Throttled,
+            // Without a known image on the host, content and speed are not checked.
+            T::Blockpage | T::Throttle => Verdict::Ok,
+            T::DnsRemoval => Verdict::Dns,
+            // Only wss:// could be tried, which the server may simply not offer.
+            T::WsDrop if upgraded => Verdict::Inconclusive,
+            T::WsDrop | T::StunDrop => Verdict::BlockedProtocol,
+            // Its https fails from outside too, and plain HTTP was never tried.
+            T::Down | T::Silent if upgraded => Verdict::Inconclusive,
+            T::Down | T::Silent | T::NoSuchName | T::ServerError => Verdict::Down,
+            T::CertExpired | T::CertWrongName | T::CertUnknownCa => Verdict::Down,
+            // The browser refuses the answer: nothing to say about the network.
+            T::Corp => Verdict::Inconclusive,
+        }
+    }
 }
 
 fn default_category() -> String {
@@ -157,6 +242,8 @@ pub const DOH_HOST: &str = "doh.test";
 pub const PARTNER_HOST: &str = "partner.test";
 /// The lab's own API: the list, the controls, the outside view, the ground truth.
 pub const API_HOST: &str = "lab.test";
+/// The app's https name: the lab terminates TLS for it and passes requests to the collector.
+pub const APP_HOST: &str = "ajar.test";
 /// The provider range that [`Technique::IpRange`] hosts share.
 pub const BLOCKED_PROVIDER: u8 = 200;
 
@@ -169,7 +256,9 @@ impl Scenario {
             category: category.into(),
             latency_ms: 0,
             provider: 1,
+            https: false,
         };
+        let https = |host: Host| Host { https: true, ..host };
         let mut hosts = vec![
             h("ok.test", Technique::Ok, "NEWS"),
             h("nxdomain.test", Technique::DnsRemoval, "COMT"),
@@ -186,6 +275,21 @@ impl Scenario {
             h("stun.test", Technique::StunOk, "COMT"),
             h("down.test", Technique::Down, "MISC"),
             h("nowhere.test", Technique::NoSuchName, "MISC"),
+            https(h("secure.test", Technique::Ok, "NEWS")),
+            https(h("secure-reset.test", Technique::Reset, "HUMR")),
+            https(h("secure-hole.test", Technique::Blackhole, "POLR")),
+            https(h("secure-socket.test", Technique::WsOk, "COMT")),
+            https(h("secure-chat.test", Technique::WsDrop, "COMT")),
+            Host { latency_ms: 300, ..https(h("far.test", Technique::Ok, "NEWS")) },
+            h("fin.test", Technique::Fin, "HUMR"),
+            https(h("secure-fin.test", Technique::Fin, "HUMR")),
+            https(h("silent.test", Technique::Silent, "MISC")),
+            h("expired.test", Technique::CertExpired, "MISC"),
+            h("wrong-name.test", Technique::CertWrongName, "MISC"),
+            h("unknown-ca.test", Technique::CertUnknownCa, "MISC"),
+            https(h("broken.test", Technique::ServerError, "MISC")),
+            https(h("corp.test", Technique::Corp, "NEWS")),
+            https(h("huge.test", Technique::Huge, "MMED")),
         ];
         for i in 1..=3 {
             hosts.push(Host { provider: BLOCKED_PROVIDER, ..h(&format!("cdn{i}.test"), Technique::IpRange, "COMT") });
@@ -194,10 +298,11 @@ impl Scenario {
     }
 
     /// A random scenario of `n` hosts from `seed`: every technique makes up at least
-    /// 5% of hosts; the rest answer normally.
+    /// 2.5% of hosts; the rest answer normally (one in eight of those 300 ms away). Half the
+    /// hosts are listed as https.
     pub fn generate(n: usize, seed: u64, latency_ms: u32) -> Scenario {
         let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
-        let per = n.div_ceil(20).max(1); // 5% each
+        let per = n.div_ceil(40).max(1); // 2.5% each
         let mut techniques: Vec<Technique> =
             Technique::ALL.iter().skip(1).flat_map(|t| std::iter::repeat_n(*t, per)).collect();
         techniques.truncate(n);
@@ -214,8 +319,9 @@ impl Scenario {
                 name: format!("site-{i:04}.test"),
                 technique,
                 category: categories[(rng.next() % categories.len() as u64) as usize].into(),
-                latency_ms,
+                latency_ms: if technique == Technique::Ok && i % 8 == 3 { latency_ms.max(300) } else { latency_ms },
                 provider: if technique == Technique::IpRange { BLOCKED_PROVIDER } else { (rng.next() % 190) as u8 },
+                https: rng.next() % 2 == 0,
             })
             .collect();
         Scenario { ports: Ports::default(), hosts, canary: CanaryLab::default() }
@@ -237,6 +343,7 @@ impl Scenario {
                 category: "NEWS".into(),
                 latency_ms,
                 provider: (i % 190) as u8,
+                https: false,
             })
             .collect();
         Scenario { ports: Ports::default(), hosts, canary: CanaryLab::default() }
@@ -249,18 +356,21 @@ impl Scenario {
     /// The URL the list gives for a host.
     pub fn url_of(&self, host: &Host) -> String {
         let p = self.ports;
+        let origin = p.origin(host.secure(), &host.name);
         match host.technique {
-            Technique::TlsSni => format!("https://{}:{}/", host.name, p.tls),
-            Technique::WsDrop | Technique::WsOk => format!("ws://{}:{}/socket", host.name, p.http),
+            Technique::WsDrop | Technique::WsOk => {
+                let (scheme, rest) = origin.split_once(':').unwrap_or(("http", ""));
+                format!("{}:{rest}/socket", if scheme == "https" { "wss" } else { "ws" })
+            }
             Technique::StunDrop => format!("stun:{}:{}", host.name, p.stun_silent),
             Technique::StunOk => format!("stun:{}:{}", host.name, p.stun),
-            _ => format!("http://{}:{}/", host.name, p.http),
+            _ => format!("{origin}/"),
         }
     }
 
-    fn image_of(&self, name: &str) -> ImageSpec {
+    fn image_of(&self, name: &str, https: bool) -> ImageSpec {
         ImageSpec {
-            url: format!("http://{name}:{}/logo.bmp", self.ports.http),
+            url: format!("{}/logo.bmp", self.ports.origin(https, name)),
             width: crate::image::WIDTH,
             height: crate::image::HEIGHT,
             bytes: Some(crate::image::bmp_len()),
@@ -274,8 +384,8 @@ impl Scenario {
             .iter()
             .map(|h| {
                 let url = self.url_of(h);
-                let web = url.starts_with("http://");
-                Target { url, category: h.category.clone(), image: web.then(|| self.image_of(&h.name)) }
+                let web = url.starts_with("http");
+                Target { url, category: h.category.clone(), image: web.then(|| self.image_of(&h.name, h.secure())) }
             })
             .collect();
         List { targets }
@@ -283,16 +393,22 @@ impl Scenario {
 
     /// The control set: the lab's control host, with its full-speed image.
     pub fn controls(&self) -> List {
-        let url = format!("http://{CONTROL_HOST}:{}/", self.ports.http);
-        List { targets: vec![Target { url, category: "CTRL".into(), image: Some(self.image_of(CONTROL_HOST)) }] }
+        let https = self.ports.web_tls > 0;
+        let url = format!("{}/", self.ports.origin(https, CONTROL_HOST));
+        List { targets: vec![Target { url, category: "CTRL".into(), image: Some(self.image_of(CONTROL_HOST, https)) }] }
     }
 
     /// What an outside vantage point sees of a host.
     pub fn outside(&self, host: &Host) -> OutsideView {
+        let view =
+            |resolves, reachable| OutsideView { resolves, reachable, cross_origin_blocked: false, server_error: false };
         match host.technique {
-            Technique::NoSuchName => OutsideView { resolves: false, reachable: false, cross_origin_blocked: false },
-            Technique::Down => OutsideView { resolves: true, reachable: false, cross_origin_blocked: false },
-            _ => OutsideView { resolves: true, reachable: true, cross_origin_blocked: false },
+            Technique::NoSuchName => view(false, false),
+            Technique::Down | Technique::Silent => view(true, false),
+            Technique::CertExpired | Technique::CertWrongName | Technique::CertUnknownCa => view(true, false),
+            Technique::Corp => OutsideView { cross_origin_blocked: true, ..view(true, true) },
+            Technique::ServerError => OutsideView { server_error: true, ..view(true, true) },
+            _ => view(true, true),
         }
     }
 
@@ -355,8 +471,10 @@ mod tests {
         assert_eq!(s.hosts.len(), 500);
         for t in Technique::ALL {
             let share = s.hosts.iter().filter(|h| h.technique == t).count() as f64 / 500.0;
-            assert!(share >= 0.05, "{t:?} is only {share}");
+            assert!(share >= 0.025, "{t:?} is only {share}");
         }
+        let https = s.hosts.iter().filter(|h| h.https).count();
+        assert!((150..350).contains(&https), "{https} of 500 listed as https");
         assert_eq!(s, Scenario::generate(500, 7, 0));
         assert_ne!(s, Scenario::generate(500, 8, 0));
         assert_eq!(s.list().targets.len(), 500);

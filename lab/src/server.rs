@@ -4,7 +4,10 @@
 //! few and some are meant to hang forever.
 
 use crate::canary::{ProviderState, SniAction, CANARY_DOMAIN};
-use crate::scenario::{Host, Scenario, Technique, API_HOST, CONTROL_HOST, DOH_HOST, PARTNER_HOST, THROTTLE_BPS};
+use crate::scenario::{
+    Host, Scenario, Technique, API_HOST, APP_HOST, CONTROL_HOST, DOH_HOST, PARTNER_HOST, THROTTLE_BPS,
+};
+use crate::tls::Cert;
 use crate::{image, stun, tls, websocket};
 use serde_json::json;
 use socket2::SockRef;
@@ -30,7 +33,10 @@ pub struct Lab {
     /// Where NEL uploads to the lab's https endpoint are passed on (the collector, host:port):
     /// browsers send reports only to https endpoints, and the collector beside the lab is http.
     pub nel_forward: Option<String>,
-    tls_config: Arc<rustls::ServerConfig>,
+    tls: crate::tls::Configs,
+    /// The app's https names and the collectors they are passed on to (host:port): the lab
+    /// terminates TLS in front of them, as Cloudflare's edge does in production.
+    pub fronts: Vec<(String, String)>,
     /// Tokens of the canary probes that arrived.
     seen: Mutex<HashSet<String>>,
 }
@@ -56,13 +62,15 @@ impl Drop for InFlight<'_> {
 pub enum StartError {
     #[error("cannot listen on {what} 127.0.0.1:{port}: {source}")]
     Bind { what: &'static str, port: u16, source: std::io::Error },
+    #[error("the lab's certificates: {0}")]
+    Certificates(#[from] crate::tls::CertError),
 }
 
 impl Lab {
-    pub fn new(scenario: Scenario) -> Lab {
+    pub fn new(scenario: Scenario) -> Result<Lab, StartError> {
         let controls_json = serde_json::to_string(&scenario.controls()).unwrap_or_default();
         let list_json = serde_json::to_string(&scenario.list()).unwrap_or_default();
-        Lab {
+        Ok(Lab {
             scenario,
             controls_json,
             list_json,
@@ -72,9 +80,10 @@ impl Lab {
             requests: AtomicUsize::new(0),
             nel_endpoint: None,
             nel_forward: None,
-            tls_config: crate::tls::server_config(),
+            tls: crate::tls::Configs::new()?,
+            fronts: vec![(APP_HOST.into(), "127.0.0.1:8787".into())],
             seen: Mutex::new(HashSet::new()),
-        }
+        })
     }
 
     /// Binds every listener (failing early and clearly), then serves on background threads.
@@ -87,6 +96,8 @@ impl Lab {
             |what, port| UdpSocket::bind(("0.0.0.0", port)).map_err(|source| StartError::Bind { what, port, source });
         let http = bind("HTTP", p.http)?;
         let tls_listener = bind("TLS", p.tls)?;
+        let web_http = (p.web_http > 0).then(|| bind("web HTTP", p.web_http)).transpose()?;
+        let web_tls = (p.web_tls > 0).then(|| bind("web TLS", p.web_tls)).transpose()?;
         let stun_ok = udp("STUN", p.stun)?;
         let stun_silent = udp("silent STUN", p.stun_silent)?;
         let lab = Arc::new(self);
@@ -94,6 +105,14 @@ impl Lab {
         thread::spawn(move || accept_loop(http, move |s| l.serve_http(s)));
         let l = lab.clone();
         thread::spawn(move || accept_loop(tls_listener, move |s| l.serve_tls(s)));
+        if let Some(listener) = web_http {
+            let l = lab.clone();
+            thread::spawn(move || accept_loop(listener, move |s| l.serve_http(s)));
+        }
+        if let Some(listener) = web_tls {
+            let l = lab.clone();
+            thread::spawn(move || accept_loop(listener, move |s| l.serve_tls(s)));
+        }
         thread::spawn(move || stun::serve(stun_ok, true));
         thread::spawn(move || stun::serve(stun_silent, false));
         Ok(lab)
@@ -101,12 +120,13 @@ impl Lab {
 
     fn serve_http(&self, stream: TcpStream) {
         let _ = stream.set_nodelay(true);
-        let Ok(read_half) = stream.try_clone() else {
-            return;
-        };
-        let mut reader = BufReader::new(read_half);
-        let mut stream = stream;
+        self.serve_requests(BufReader::new(stream));
+    }
+
+    /// Answers requests on one connection (plain or TLS) as each host behaves.
+    fn serve_requests<S: Conn>(&self, mut reader: BufReader<S>) {
         while let Some(req) = Request::read(&mut reader) {
+            let stream = reader.get_mut();
             let _counted = (req.host != API_HOST).then(|| InFlight::new(self));
             let host = self.scenario.host(&req.host);
             if let Some(h) = host.filter(|h| h.latency_ms > 0) {
@@ -114,37 +134,51 @@ impl Lab {
             }
             let provider = self.scenario.canary.provider_state(&req.host);
             let keep = match host {
-                _ if req.method == "OPTIONS" => respond(&mut stream, 204, "text/plain", b"", &cors()),
-                _ if req.outside.is_some() => self.outside_view(&mut stream, &req),
+                _ if req.method == "OPTIONS" => respond(stream, 204, "text/plain", b"", &cors()),
+                _ if req.outside.is_some() => self.outside_view(stream, &req),
                 _ if req.host == DOH_HOST
                     || (req.host.parse::<std::net::IpAddr>().is_ok() && req.path.starts_with("/dns-query")) =>
                 {
-                    self.doh(&mut stream, &req)
+                    self.doh(stream, &req)
                 }
-                _ if req.host == PARTNER_HOST => self.partner(&mut stream, &req),
-                _ if req.host == API_HOST => self.api(&mut stream, &req),
-                _ if req.host == CONTROL_HOST => self.page(&mut stream, &req, None),
+                _ if req.host == PARTNER_HOST => self.partner(stream, &req),
+                _ if req.host == API_HOST => self.api(stream, &req),
+                _ if req.host == CONTROL_HOST => self.page(stream, &req, None),
                 _ if req.host.ends_with(CANARY_DOMAIN) || provider == Some(ProviderState::Reachable) => {
-                    self.canary(&mut stream, &req)
+                    self.canary(stream, &req)
                 }
-                _ if provider.is_some() => hold(&mut stream),
-                Some(h) => self.behave(&mut stream, &req, h),
-                None => respond(&mut stream, 404, "text/plain", b"not a lab host", &cors()),
+                _ if provider.is_some() => hold(stream),
+                Some(h) => self.behave(stream, &req, h),
+                None => respond(stream, 404, "text/plain", b"not a lab host", &cors()),
             };
-            if !keep {
+            if stream.flush().is_err() || !keep {
                 return;
             }
         }
     }
 
     /// Returns whether the connection may be reused.
-    fn behave(&self, stream: &mut TcpStream, req: &Request, host: &Host) -> bool {
+    fn behave<S: Conn>(&self, stream: &mut S, req: &Request, host: &Host) -> bool {
         match host.technique {
-            Technique::Blackhole | Technique::IpRange => hold(stream),
+            Technique::Blackhole | Technique::IpRange | Technique::Silent => hold(stream),
             Technique::Reset => {
-                reset(stream);
+                reset(stream.tcp());
                 false
             }
+            // Closed without an answer.
+            Technique::Fin => false,
+            Technique::ServerError => respond(stream, 503, "text/html", b"<title>Service Unavailable</title>", &[]),
+            Technique::Corp => {
+                let page = b"<!doctype html><title>lab site</title><p>Not for other sites.</p>";
+                respond(
+                    stream,
+                    200,
+                    "text/html; charset=utf-8",
+                    page,
+                    &[("Cross-Origin-Resource-Policy", "same-origin")],
+                )
+            }
+            Technique::Huge => respond(stream, 200, "text/html; charset=utf-8", &vec![b' '; HUGE_BYTES], &[]),
             Technique::Blockpage => {
                 let page = b"<!doctype html><title>Access restricted</title><h1>Access to this resource is restricted by order of the authorities</h1>";
                 respond(stream, 200, "text/html; charset=utf-8", page, &[])
@@ -170,7 +204,7 @@ impl Lab {
     }
 
     /// A normal site: a page at any path, the known image at `/logo.bmp`; `bps` paces the answer.
-    fn page(&self, stream: &mut impl Write, req: &Request, bps: Option<u64>) -> bool {
+    fn page<S: Write>(&self, stream: &mut S, req: &Request, bps: Option<u64>) -> bool {
         let (ctype, body): (&str, &[u8]) = if req.path.starts_with("/logo.bmp") {
             ("image/bmp", &self.bmp)
         } else {
@@ -202,7 +236,7 @@ impl Lab {
     }
 
     /// The demo partner page, under a strict CSP with only the additions docs/embed.md asks for.
-    fn partner(&self, stream: &mut TcpStream, req: &Request) -> bool {
+    fn partner(&self, stream: &mut impl Write, req: &Request) -> bool {
         let collector = query_param(&req.path, "collector").unwrap_or_default();
         let collector: String =
             collector.chars().filter(|c| c.is_ascii_alphanumeric() || ":/.-".contains(*c)).collect();
@@ -216,12 +250,16 @@ impl Lab {
 
     /// A request from the collector's control (`X-Ajar-Host`: it stands outside the censored
     /// network): the host answers if it is reachable from outside, else the connection is reset.
-    fn outside_view(&self, stream: &mut TcpStream, req: &Request) -> bool {
+    fn outside_view<S: Conn>(&self, stream: &mut S, req: &Request) -> bool {
         let name = req.outside.as_deref().unwrap_or_default();
         match self.scenario.host(name) {
-            Some(h) if self.scenario.outside(h).reachable => self.page(stream, req, None),
+            Some(h) if self.scenario.outside(h).reachable => match h.technique {
+                // What these sites do, they do to everyone.
+                Technique::ServerError | Technique::Corp => self.behave(stream, req, h),
+                _ => self.page(stream, req, None),
+            },
             Some(_) => {
-                reset(stream);
+                reset(stream.tcp());
                 false
             }
             None => respond(stream, 404, "text/plain", b"not a lab host", &[]),
@@ -229,7 +267,7 @@ impl Lab {
     }
 
     /// DNS-over-HTTPS, JSON API (as Cloudflare's and Google's `?name=&type=`).
-    fn doh(&self, stream: &mut TcpStream, req: &Request) -> bool {
+    fn doh(&self, stream: &mut impl Write, req: &Request) -> bool {
         let name = query_param(&req.path, "name").unwrap_or_default();
         let body = match self.scenario.doh_answer(&name) {
             Some(addrs) => json!({
@@ -244,7 +282,7 @@ impl Lab {
 
     /// The lab's API: list, controls, ground truth, and the outside view that the
     /// collector's `/v1/control` gives in production.
-    fn api(&self, stream: &mut TcpStream, req: &Request) -> bool {
+    fn api(&self, stream: &mut impl Write, req: &Request) -> bool {
         let path = req.path.split('?').next().unwrap_or("");
         let body = match path {
             "/list.json" => match query_param(&req.path, "hosts") {
@@ -296,7 +334,14 @@ impl Lab {
                     .scenario
                     .hosts
                     .iter()
-                    .map(|h| json!({"url": self.scenario.url_of(h), "technique": h.technique.as_str(), "expected": h.technique.expected().as_str()}))
+                    .map(|h| {
+                        // `?page=http|https` (default https, as ajar ships), `?images=0|1` (default 1: the
+                        // lab's JSON list carries a known image per target; a CSV list does not).
+                        let secure = query_param(&req.path, "page").is_none_or(|p| p != "http");
+                        let images = query_param(&req.path, "images").is_none_or(|p| p != "0");
+                        json!({"url": self.scenario.url_of(h), "technique": h.technique.as_str(), "https": h.https,
+                            "expected": h.expected(secure, images).as_str()})
+                    })
                     .collect();
                 serde_json::Value::from(truth).to_string()
             }
@@ -319,29 +364,62 @@ impl Lab {
         respond(stream, 200, "application/json", body.as_bytes(), &cors())
     }
 
-    /// The TLS listener, behind a DPI box that reads the ClientHello's server name: lab hosts
-    /// whose technique is `TlsSni` are reset; canary names are throttled, reset, dropped or
-    /// served over real TLS as the canary rules say.
+    /// The TLS listener, behind a DPI box that reads the ClientHello's server name: canary
+    /// names are throttled, reset, dropped or served as the canary rules say; the app's name
+    /// is passed on to the collector; lab hosts behave as their technique says, before the
+    /// handshake (dropped, reset, closed) or after it, with the certificate they have.
     fn serve_tls(&self, mut stream: TcpStream) {
+        let _ = stream.set_nodelay(true);
         let sni = peek_sni(&stream);
-        let reset_host = self.scenario.host(&sni).is_some_and(|h| h.technique == Technique::TlsSni);
+        if let Some((_, upstream)) = self.fronts.iter().find(|(name, _)| *name == sni) {
+            if let Ok(config) = self.tls.get(&sni, Cert::Valid) {
+                crate::front::serve(config, stream, upstream);
+            }
+            return;
+        }
         match self.scenario.canary.sni_action(&sni) {
-            _ if reset_host || sni.is_empty() => reset(&mut stream),
-            Some(SniAction::Reset) => reset(&mut stream),
+            Some(SniAction::Reset) => return reset(&stream),
             Some(SniAction::Drop) => {
                 hold(&mut stream);
+                return;
             }
-            Some(SniAction::Throttle) => self.serve_canary_tls(Paced::new(stream, Some(THROTTLE_BPS))),
-            Some(_) => self.serve_canary_tls(Paced::new(stream, None)),
-            // Not a name this TLS server has: an honest handshake failure alert.
-            None => {
-                let _ = stream.write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28]);
-            }
+            Some(SniAction::Throttle) => return self.serve_canary_tls(&sni, Paced::new(stream, Some(THROTTLE_BPS))),
+            Some(_) => return self.serve_canary_tls(&sni, Paced::new(stream, None)),
+            None => {}
         }
+        let special = [API_HOST, DOH_HOST, CONTROL_HOST, PARTNER_HOST].contains(&sni.as_str());
+        let cert = match self.scenario.host(&sni).map(|h| h.technique) {
+            _ if special => Cert::Valid,
+            None => {
+                // Not a name this TLS server has: an honest handshake failure alert.
+                let _ = stream.write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28]);
+                return;
+            }
+            Some(Technique::Blackhole | Technique::IpRange | Technique::Silent) => {
+                hold(&mut stream);
+                return;
+            }
+            Some(Technique::Reset | Technique::TlsSni) => return reset(&stream),
+            Some(Technique::Fin) => {
+                // Read the ClientHello first: closing with unread data would send an RST.
+                let _ = stream.read(&mut [0u8; 16 * 1024]);
+                let _ = stream.shutdown(std::net::Shutdown::Both);
+                return;
+            }
+            Some(Technique::CertExpired) => Cert::Expired,
+            Some(Technique::CertWrongName) => Cert::WrongName,
+            // A block-page box cannot show the site's certificate: it shows its own.
+            Some(Technique::CertUnknownCa | Technique::Blockpage) => Cert::UnknownCa,
+            Some(_) => Cert::Valid,
+        };
+        let Some(conn) = self.tls.get(&sni, cert).ok().and_then(|c| rustls::ServerConnection::new(c).ok()) else {
+            return;
+        };
+        self.serve_requests(BufReader::new(rustls::StreamOwned::new(conn, stream)));
     }
 
-    fn serve_canary_tls<S: Read + Write>(&self, sock: S) {
-        let Ok(conn) = rustls::ServerConnection::new(self.tls_config.clone()) else {
+    fn serve_canary_tls<S: Read + Write>(&self, sni: &str, sock: S) {
+        let Some(conn) = self.tls.get(sni, Cert::Valid).ok().and_then(|c| rustls::ServerConnection::new(c).ok()) else {
             return;
         };
         let mut tls = BufReader::new(rustls::StreamOwned::new(conn, sock));
@@ -402,8 +480,28 @@ fn peek_sni(stream: &TcpStream) -> String {
     String::new()
 }
 
+/// A connection the lab answers on: plain TCP, or TLS over TCP.
+pub trait Conn: Read + Write {
+    fn tcp(&self) -> &TcpStream;
+}
+
+impl Conn for TcpStream {
+    fn tcp(&self) -> &TcpStream {
+        self
+    }
+}
+
+impl Conn for rustls::StreamOwned<rustls::ServerConnection, TcpStream> {
+    fn tcp(&self) -> &TcpStream {
+        &self.sock
+    }
+}
+
+/// The size of a [`Technique::Huge`] site's page.
+const HUGE_BYTES: usize = 32 << 20;
+
 /// Holds the connection and says nothing until the browser gives up (dropped packets).
-fn hold(stream: &mut TcpStream) -> bool {
+fn hold(stream: &mut impl Read) -> bool {
     let mut sink = [0u8; 1024];
     while matches!(stream.read(&mut sink), Ok(n) if n > 0) {}
     false
@@ -449,9 +547,9 @@ fn accept_loop(listener: TcpListener, handle: impl Fn(TcpStream) + Send + Sync +
     }
 }
 
-/// Closes with an RST instead of a FIN.
-fn reset(stream: &mut TcpStream) {
-    let _ = SockRef::from(&*stream).set_linger(Some(Duration::ZERO));
+/// Makes the connection close with an RST instead of a FIN (when it is dropped).
+fn reset(stream: &TcpStream) {
+    let _ = SockRef::from(stream).set_linger(Some(Duration::ZERO));
 }
 
 fn cors() -> Vec<(&'static str, &'static str)> {
@@ -466,6 +564,7 @@ fn respond(stream: &mut impl Write, status: u16, ctype: &str, body: &[u8], heade
     let reason = match status {
         200 => "OK",
         400 => "Bad Request",
+        503 => "Service Unavailable",
         204 => "No Content",
         403 => "Forbidden",
         _ => "Not Found",

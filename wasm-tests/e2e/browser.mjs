@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { createRequire } from 'node:module';
-const { chromiumArgs } = createRequire(import.meta.url)('./args.cjs');
+const require = createRequire(import.meta.url);
+const { chromiumArgs } = require('./args.cjs');
+const { labHome } = require('./nss.cjs');
 export { chromiumArgs };
 
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -15,8 +17,10 @@ export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 /** Starts Chromium and returns { browser, context, close }. */
 export async function launch(rules, { extra = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'ajar-chromium-'));
-  const child = spawn(CHROMIUM, [...chromiumArgs(rules, extra), '--remote-debugging-port=0', `--user-data-dir=${dir}`, 'about:blank'],
-    { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  // The profile and a HOME whose NSS database trusts the lab CA, thrown away together.
+  const home = labHome(join(dir, 'home'));
+  const child = spawn(CHROMIUM, [...chromiumArgs(rules, extra), '--remote-debugging-port=0', `--user-data-dir=${join(dir, 'profile')}`, 'about:blank'],
+    { stdio: ['ignore', 'ignore', 'pipe'], detached: true, env: { ...process.env, HOME: home } });
   const endpoint = await new Promise((resolve, reject) => {
     let buf = '';
     const timer = setTimeout(() => reject(new Error(`Chromium did not start: ${buf}`)), 30000);

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { launch, waitDone } from './browser.mjs';
-import { COLLECTOR, LAB, SCREENSHOTS, appUrl, d1Files, d1Rows, labJson, labRules, report } from './helpers.mjs';
+import { APP, COLLECTOR, LAB, SCREENSHOTS, appUrl, d1Files, d1Rows, labJson, labRules, report } from './helpers.mjs';
 
 let chrome;
 // Chromium delivers Reporting API (NEL) uploads about a minute late unless told otherwise.
@@ -25,7 +25,7 @@ async function canariesDone(page, timeout = 90000) {
 test('the canary checks name DNS, TCP, TLS (SNI) and throttling as the lab does them', async () => {
   const page = await chrome.context.newPage();
   await page.setViewportSize({ width: 1280, height: 900 });
-  await page.goto(appUrl(`${LAB}/list.json?hosts=ok.test,sni.test`, { canaries: `${COLLECTOR}/v1/canaries` }));
+  await page.goto(appUrl(`${LAB}/list.json?hosts=ok.test,sni.test`, { canaries: `${APP}/v1/canaries` }));
   const run = await waitDone(page, 60000);
   // Before the canaries, a reset during TLS looks like any reset.
   assert.equal(run.results.find((r) => r.url.includes('sni.test')).verdict, 'reset');
@@ -110,7 +110,8 @@ test('no canary configuration: the checks are skipped and the visitor is told wh
 test('collector: canary paths, configuration per campaign, NEL intake and per-network aggregates', async () => {
   // The canary path on a configured canary name (the lab resolver sends *.test to loopback).
   const page = await chrome.context.newPage();
-  await page.goto(`${LAB}/controls.json`);
+  // A plain-HTTP page: the collector's canary path is asked over plain HTTP below.
+  await page.goto('http://lab.test:8470/controls.json');
   const token = randomBytes(16).toString('hex');
   const hit = await page.evaluate(async (u) => {
     const r = await fetch(u);
@@ -174,7 +175,7 @@ test('collector: canary paths, configuration per campaign, NEL intake and per-ne
   // The explorer shows the same per network, in words.
   const explorer = await chrome.context.newPage();
   await explorer.setViewportSize({ width: 1280, height: 900 });
-  await explorer.goto(`${COLLECTOR}/?lang=en&campaign=${created.id}#/explorer`);
+  await explorer.goto(`${APP}/?lang=en&campaign=${created.id}#/explorer`);
   const row = explorer.locator('#canary-aggregates tr[data-name="twimg.com"]');
   await row.waitFor({ timeout: 15000 });
   assert.equal(await row.getAttribute('data-verdict'), 'throttled');

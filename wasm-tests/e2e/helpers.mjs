@@ -4,8 +4,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** The collector's API, plain HTTP on loopback: for node's own requests. */
 export const COLLECTOR = process.env.AJAR_COLLECTOR || 'http://127.0.0.1:8787';
-export const LAB = 'http://lab.test:8470';
+/** The app as visitors get it: https, TLS terminated in front of the collector (the lab's
+ * front for ajar.test, as Cloudflare's edge in production), a certificate the browser trusts. */
+export const APP = process.env.AJAR_APP || 'https://ajar.test';
+/** The lab's API over https (an https page may not fetch plain HTTP). */
+export const LAB = 'https://lab.test:8471';
+/** The lab's DNS-over-HTTPS resolver, standing outside the censored network. */
+export const LAB_DOH = 'https://doh.test:8471/dns-query';
 export const SCREENSHOTS = new URL('../../target/screenshots/', import.meta.url).pathname;
 mkdirSync(SCREENSHOTS, { recursive: true });
 
@@ -15,15 +22,16 @@ export function labRules() {
   return execFileSync(bin, ['rules']).toString().trim();
 }
 
-/** The app's URL driving a run against the lab (see docs/automation.md). */
+/** The app's URL driving a run against the lab (see docs/automation.md). The outside view is
+ * the product's default: the collector's /v1/control, reaching the lab from outside. */
 export function appUrl(list, extra = {}) {
   const q = new URLSearchParams({
-    list, autorun: '1', controls: `${LAB}/controls.json`, doh: 'http://doh.test:8470/dns-query',
-    outside: `${COLLECTOR}/v1/control`, timeout: '3000', ice_timeout: '3000', resolve_timeout: '1500',
+    list, autorun: '1', controls: `${LAB}/controls.json`, doh: LAB_DOH,
+    timeout: '3000', ice_timeout: '3000', resolve_timeout: '1500',
     // Canary checks have their own suite (canaries.test.mjs); elsewhere they would only add time.
     canaries: 'off', ...extra,
   });
-  return `${COLLECTOR}/?${q}`;
+  return `${APP}/?${q}`;
 }
 
 /** Fetches lab ground truth through Chromium's view of names (node cannot resolve *.test). */

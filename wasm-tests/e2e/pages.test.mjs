@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, waitDone } from './browser.mjs';
-import { COLLECTOR, LAB, SCREENSHOTS, appUrl, labJson, labRules } from './helpers.mjs';
+import { APP, COLLECTOR, LAB, SCREENSHOTS, appUrl, labJson, labRules } from './helpers.mjs';
 
 let chrome;
 before(async () => { chrome = await launch(labRules()); });
@@ -23,7 +23,7 @@ test('start page, language switch, methodology and explorer at both widths', asy
   const page = await chrome.context.newPage();
   for (const [name, size] of [['desktop', DESKTOP], ['phone', PHONE]]) {
     await page.setViewportSize(size);
-    await page.goto(`${COLLECTOR}/?lang=en`);
+    await page.goto(`${APP}/?lang=en`);
     await page.waitForSelector('#start');
     assert.equal(await page.isDisabled('#start'), true, 'no run without consent');
     if (name === 'phone') await noHorizontalScroll(page);
@@ -100,11 +100,11 @@ test('offline queue: unreachable collector, then back: the report arrives once',
   assert.equal((await fetch(`${COLLECTOR}/v1/reports/${id}`)).status, 404);
 
   // The next visit, with the collector reachable: delivered, and only once.
-  await page.goto(`${COLLECTOR}/`);
+  await page.goto(`${APP}/`);
   await page.waitForFunction(() => !localStorage.getItem('ajar.queue'), null, { timeout: 15000 });
   const stored = await (await fetch(`${COLLECTOR}/v1/reports/${id}`)).json();
   assert.equal(stored.id, id);
-  await page.goto(`${COLLECTOR}/`);
+  await page.goto(`${APP}/`);
   const rows = await (await fetch(`${COLLECTOR}/v1/export?format=jsonl&limit=5000`)).text();
   assert.equal(rows.split('\n').filter((l) => l.includes(id)).length, 1);
   await page.close();
@@ -113,9 +113,9 @@ test('offline queue: unreachable collector, then back: the report arrives once',
 test('a custom list with mistakes is refused line by line; a good file runs', async () => {
   const page = await chrome.context.newPage();
   await page.setViewportSize(DESKTOP);
-  await page.goto(`${COLLECTOR}/?lang=en&controls=${encodeURIComponent(`${LAB}/controls.json`)}`);
+  await page.goto(`${APP}/?lang=en&controls=${encodeURIComponent(`${LAB}/controls.json`)}`);
   await page.selectOption('#list', '__custom__');
-  await page.fill('#custom', 'url,category_code\nhttp://ok.test:8470/,NEWS\nnot a url,NEWS\nhttp://x.test/,NOPE\nhttp://ok.test:8470/,NEWS\n');
+  await page.fill('#custom', 'url,category_code\nhttp://ok.test/,NEWS\nnot a url,NEWS\nhttp://x.test/,NOPE\nhttp://ok.test/,NEWS\n');
   await page.check('#consent');
   await page.click('#start');
   const errors = await page.locator('pre.errors').textContent({ timeout: 15000 });
@@ -126,7 +126,7 @@ test('a custom list with mistakes is refused line by line; a good file runs', as
 
   await page.click('text=Test again');
   await page.selectOption('#list', '__custom__');
-  await page.setInputFiles('#custom-file', { name: 'mine.csv', mimeType: 'text/csv', buffer: Buffer.from('url,category_code\nhttp://ok.test:8470/,NEWS\n') });
+  await page.setInputFiles('#custom-file', { name: 'mine.csv', mimeType: 'text/csv', buffer: Buffer.from('url,category_code\nhttp://ok.test/,NEWS\n') });
   await page.waitForFunction(() => document.querySelector('#custom').value.includes('ok.test'));
   await page.check('#consent');
   await page.click('#start');

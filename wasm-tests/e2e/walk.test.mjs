@@ -15,11 +15,11 @@ test('two hosts: measured, shown, reported, stored', async () => {
   await page.goto(appUrl(`${LAB}/list.json?hosts=ok.test,nxdomain.test`));
   const result = await waitDone(page, 60000);
   const verdicts = Object.fromEntries(result.results.map((r) => [r.url, r.verdict]));
-  assert.deepEqual(verdicts, { 'http://ok.test:8470/': 'ok', 'http://nxdomain.test:8470/': 'dns' });
+  assert.deepEqual(verdicts, { 'http://ok.test/': 'ok', 'http://nxdomain.test/': 'dns' });
 
   // On screen, in words.
-  const okRow = page.locator('tr[data-url="http://ok.test:8470/"]');
-  const dnsRow = page.locator('tr[data-url="http://nxdomain.test:8470/"]');
+  const okRow = page.locator('tr[data-url="http://ok.test/"]');
+  const dnsRow = page.locator('tr[data-url="http://nxdomain.test/"]');
   assert.match(await okRow.innerText(), /reachable/);
   assert.match(await dnsRow.innerText(), /does not resolve/);
 
