@@ -8,9 +8,10 @@ cd "$ROOT"
 trap stop_all EXIT
 STATE=$(mktemp -d /tmp/ajar-d1-XXXXXX)
 mkdir -p target/screenshots
-# Targets on ports 80 and 443 as on the real web, and https://ajar.test (the app, TLS
-# terminated by the lab in front of the collector, as Cloudflare's edge does).
-start_lab --web-ports
+# Targets on ports 80 and 443 as on the real web, and the app over https (TLS terminated by
+# the lab in front of each collector, as Cloudflare's edge does): https://ajar.test for the
+# lab's deployment, https://public.test for the one below that allows no unattended runs.
+start_lab --web-ports --front ajar.test=127.0.0.1:8787 --front public.test=127.0.0.1:8788
 # The lab is this collector's "outside": its control may reach loopback and asks the lab's DoH.
 # Its canary configuration is the lab's (the lab serves the canaries behind its DPI box).
 # UNATTENDED_RUNS lets the tests' ?autorun=1 links run without a click (docs/automation.md).
@@ -22,7 +23,7 @@ start_collector "$STATE" 8787 --var CONTROL_DOH:http://127.0.0.1:8470/dns-query 
 PUBLIC_STATE=$(mktemp -d /tmp/ajar-d1-XXXXXX)
 start_collector "$PUBLIC_STATE" 8788
 export AJAR_COLLECTOR=http://127.0.0.1:8787 AJAR_D1_STATE="$STATE" AJAR_LAB_BIN="$ROOT/target/debug/ajar-lab"
-export AJAR_PUBLIC_COLLECTOR=http://127.0.0.1:8788
+export AJAR_PUBLIC_COLLECTOR=http://127.0.0.1:8788 AJAR_PUBLIC_APP=https://public.test
 
 echo "== browser tests (wasm-bindgen-test, headless Chromium)"
 RULES=$("$ROOT/target/debug/ajar-lab" rules)

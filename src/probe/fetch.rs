@@ -29,7 +29,14 @@ pub async fn run(url: &str, timeout_ms: u32) -> Observation {
             }
             Observation::FetchTimeout { ms }
         }
-        Ok(_) => Observation::FetchOk { ms },
+        Ok(_) => {
+            // The outcome is known: stop the body (no page downloads in the background on a
+            // visitor's data plan).
+            if let Some(a) = abort {
+                a.abort();
+            }
+            Observation::FetchOk { ms }
+        }
         Err(_) => Observation::FetchError { ms },
     }
 }

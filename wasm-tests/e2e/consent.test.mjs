@@ -5,9 +5,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch } from './browser.mjs';
-import { COLLECTOR, LAB, appUrl, labRules } from './helpers.mjs';
+import { APP, COLLECTOR, LAB, appUrl, labRules } from './helpers.mjs';
 
 const PUBLIC = process.env.AJAR_PUBLIC_COLLECTOR;
+// The same app from that deployment, over https as visitors get it.
+const PUBLIC_APP = process.env.AJAR_PUBLIC_APP;
 const hourOffset = (h) => new Date((Math.floor(Date.now() / 3600000) + h) * 3600000).toISOString().replace('.000Z', 'Z');
 let chrome;
 
@@ -33,10 +35,10 @@ const isEmbedFrame = (f) => f.url().includes('/embed-frame');
 const frameOf = async (page) => page.frames().find(isEmbedFrame)
   || page.waitForEvent('framenavigated', { predicate: isEmbedFrame, timeout: 30000 });
 
-test('a link with autorun=1 runs nothing where the deployment does not allow unattended runs', { skip: !PUBLIC }, async () => {
+test('a link with autorun=1 runs nothing where the deployment does not allow unattended runs', { skip: !PUBLIC_APP }, async () => {
   const { context, probes, page } = await watched();
   // Even naming a collector that allows them: the setting is read from the page's own origin.
-  const link = appUrl(`${LAB}/list.json?hosts=ok.test,nxdomain.test`, { lang: 'en', collector: COLLECTOR }).replace(COLLECTOR, PUBLIC);
+  const link = appUrl(`${LAB}/list.json?hosts=ok.test,nxdomain.test`, { lang: 'en', collector: APP }).replace(`${APP}/?`, `${PUBLIC_APP}/?`);
   await page.goto(link);
   await page.waitForFunction(() => window.ajar && window.ajar.waiting === 'consent', null, { timeout: 30000 });
   await page.waitForSelector('#start');
@@ -50,7 +52,7 @@ test('with UNATTENDED_RUNS, the same link runs', async () => {
   const { context, probes, page } = await watched();
   await page.goto(appUrl(`${LAB}/list.json?hosts=ok.test`, { lang: 'en' }));
   await page.waitForFunction(() => window.ajar && window.ajar.done === true, null, { timeout: 60000 });
-  assert.ok(probes.some((u) => u.startsWith('http://ok.test')), JSON.stringify(probes));
+  assert.ok(probes.some((u) => /^https?:\/\/ok\.test\//.test(u)), JSON.stringify(probes));
   await context.close();
 });
 
