@@ -11,27 +11,34 @@ start_collector "$STATE" 8787 --var CONTROL_DOH:http://127.0.0.1:8470/dns-query 
 export AJAR_COLLECTOR=http://127.0.0.1:8787 AJAR_LAB_BIN="$ROOT/target/debug/ajar-lab"
 
 echo "== app: wasm size and time to the first verdict"
-start_lab
+start_lab --web-ports
 node wasm-tests/bench/app.mjs
 stop_lab
 
 echo "== embed: sizes, longest task, load-event delay on the partner page"
-start_lab
+start_lab --web-ports
 node wasm-tests/bench/embed.mjs
 stop_lab
 
-echo "== accuracy: seeded random scenario, every technique"
-ARGS=(--generate "${AJAR_BENCH_TARGETS:-500}" --seed "${AJAR_BENCH_SEED:-42}")
-start_lab "${ARGS[@]}"
-AJAR_LAB_ARGS=$(printf '%s\n' "${ARGS[@]}" | node -e 'console.log(JSON.stringify(require("fs").readFileSync(0,"utf8").trim().split("\n")))') \
-  node wasm-tests/bench/accuracy.mjs
+echo "== accuracy: seeded random scenarios, every technique, as ajar ships and with the lab's hints"
+rm -f target/bench/accuracy-*.json
+for SEED in ${AJAR_BENCH_SEEDS:-42 7 1234}; do
+  ARGS=(--generate "${AJAR_BENCH_TARGETS:-400}" --seed "$SEED" --web-ports)
+  start_lab "${ARGS[@]}"
+  AJAR_LAB_ARGS=$(printf '%s\n' "${ARGS[@]}" | node -e 'console.log(JSON.stringify(require("fs").readFileSync(0,"utf8").trim().split("\n")))') \
+    node wasm-tests/bench/accuracy.mjs
+  stop_lab
+done
+node wasm-tests/bench/accuracy-summary.mjs
 echo "== canaries: attribution of canary failures, SNI throttle detection (adds to accuracy.json)"
+ARGS=(--generate 100 --seed 42 --web-ports)
+start_lab "${ARGS[@]}"
 AJAR_LAB_ARGS=$(printf '%s\n' "${ARGS[@]}" | node -e 'console.log(JSON.stringify(require("fs").readFileSync(0,"utf8").trim().split("\n")))') \
   node wasm-tests/bench/canaries.mjs
 stop_lab
 
 echo "== scan: 1,000 targets, 50 ms RTT, 10% blackholed"
-ARGS=(--scan 1000 --blackholed-share 0.1 --latency-ms 50)
+ARGS=(--scan 1000 --blackholed-share 0.1 --latency-ms 50 --web-ports)
 start_lab "${ARGS[@]}"
 AJAR_LAB_ARGS=$(printf '%s\n' "${ARGS[@]}" | node -e 'console.log(JSON.stringify(require("fs").readFileSync(0,"utf8").trim().split("\n")))') \
   node wasm-tests/bench/scan.mjs

@@ -19,11 +19,11 @@ cat <<MSG
 
   The collector (API under ${URL}v1/) serves the app; reports go to its local D1
   (worker/.wrangler/state). The lab censors on purpose on 127.0.0.1 (HTTP :8470).
-  Lab names (*.test) resolve only in a browser started with the lab's resolver rules:
+  Lab names (*.test) resolve only in a browser started with the lab's resolver rules; its
+  certificates are trusted through a throwaway HOME whose NSS database holds the lab CA:
 
-    chromium --user-data-dir=\$(mktemp -d) --allow-loopback-in-peer-connection \\
-      --ignore-certificate-errors-spki-list=$(cat "$ROOT/lab/certs/canary.spki") \\
-      --disable-features=WebRtcHideLocalIpsWithMdns \\
+    HOME=\$(node wasm-tests/e2e/nss.cjs) chromium --user-data-dir=\$(mktemp -d) \\
+      --allow-loopback-in-peer-connection --disable-features=WebRtcHideLocalIpsWithMdns \\
       --host-resolver-rules="\$(target/debug/ajar-lab rules)" '$LAB_RUN'
 
   Ctrl-C stops everything.

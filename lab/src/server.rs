@@ -298,6 +298,15 @@ impl Lab {
                 }
                 None => self.list_json.clone(),
             },
+            // The same targets as a Citizen Lab test list (no images: as real lists are).
+            "/list.csv" => {
+                let mut csv = String::from("url,category_code,category_description,date_added,source,notes\n");
+                for t in self.scenario.list().targets {
+                    let url = ajar_core::csv::quote(&t.url);
+                    csv.push_str(&format!("{url},{},,2026-11-30,ajar lab,\n", t.category));
+                }
+                return respond(stream, 200, "text/csv; charset=utf-8", csv.as_bytes(), &cors());
+            }
             "/controls.json" => self.controls_json.clone(),
             "/rules" => self.scenario.resolver_rules(),
             "/canary.json" => {
