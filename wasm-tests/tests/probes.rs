@@ -26,6 +26,18 @@ async fn fetch_tells_answer_failure_and_silence_apart() {
     assert!(matches!(hole, Observation::FetchTimeout { ms } if ms >= 600), "{hole:?}");
 }
 
+/// The lab CA is trusted the way a public CA is (an NSS database, no flag): valid
+/// certificates load and broken ones fail as they do on the real web.
+#[wasm_bindgen_test]
+async fn certificates_are_judged_as_on_the_real_web() {
+    let ok = probe(ProbeKind::Fetch, "https://secure.test:8471/", 5000).await;
+    assert!(matches!(ok, Observation::FetchOk { .. }), "{ok:?}");
+    for broken in ["https://expired.test:8471/", "https://wrong-name.test:8471/", "https://unknown-ca.test:8471/"] {
+        let seen = probe(ProbeKind::Fetch, broken, 5000).await;
+        assert!(matches!(seen, Observation::FetchError { .. }), "{broken}: {seen:?}");
+    }
+}
+
 #[wasm_bindgen_test]
 async fn image_checks_content() {
     let ok = probe(ProbeKind::Image, "http://ok.test:8470/logo.bmp", 5000).await;
