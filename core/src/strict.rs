@@ -42,6 +42,17 @@ fn without_position(message: &str) -> String {
 /// key is named itself (`results[0].ip`), and [`objects`] puts the element's own path
 /// (`[1].x`) in front of its message.
 fn field_error(path: &str, message: &str) -> FieldError {
+    match named_field(path, message) {
+        FieldError::Field { field, problem } => {
+            // An empty key leaves a path ending in a dot (or nothing at all, at the top).
+            let field = field.trim_end_matches('.');
+            FieldError::Field { field: if field.is_empty() { "body".into() } else { field.into() }, problem }
+        }
+        other => other,
+    }
+}
+
+fn named_field(path: &str, message: &str) -> FieldError {
     let base = if path == "." || path == "?" { "" } else { path };
     let join = |tail: &str| {
         if base.is_empty() {
@@ -63,8 +74,7 @@ fn field_error(path: &str, message: &str) -> FieldError {
         let field = if base == name || base.ends_with(&format!(".{name}")) { base.to_string() } else { join(&name) };
         return FieldError::Field { field, problem: "unknown field".into() };
     }
-    let field = join("");
-    FieldError::Field { field: if field.is_empty() { "body".into() } else { field }, problem: message.to_string() }
+    FieldError::Field { field: join(""), problem: message.to_string() }
 }
 
 /// A list of objects (internally tagged enums, which serde cannot make refuse unknown keys),
@@ -147,6 +157,9 @@ mod tests {
         assert_eq!(named(r#"{"n":1,"tagged":[{"kind":"c"}]}"#), f("tagged[0]"));
         assert_eq!(named(r#"{"n":1,"tagged":[3]}"#), f("tagged[0]"));
         assert_eq!(named(r#"[]"#), f("body"));
+        // An empty key is an unknown field with no name (found by core/tests/no_panic.rs).
+        assert_eq!(named(r#"{"n":1,"":2}"#), f("body"));
+        assert_eq!(named(r#"{"n":1,"inner":[{"":2}]}"#), f("inner[0]"));
         assert!(from_slice::<Outer>(br#"{"n":1,"tagged":[{"kind":"a","ms":2},{"kind":"b"}]}"#).is_ok());
     }
 }

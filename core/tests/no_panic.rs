@@ -3,7 +3,7 @@
 //! text, arbitrary JSON of the right general shape, and valid bodies with one part replaced
 //! or one character inserted, and must answer `Ok` or its typed error naming a field.
 //!
-//! `cargo test -p ajar-core --test no_panic` runs 2,000 cases per parser (seconds).
+//! `cargo test -p ajar-core --test no_panic` runs 500 to 2,000 cases per parser (seconds).
 //! A long run: `PROPTEST_CASES=1000000 AJAR_FUZZ_SECS=600 cargo test --release -p ajar-core
 //! --test no_panic -- report` (each test stops at whichever limit comes first).
 
@@ -331,7 +331,7 @@ fn reports_never_panic() {
 #[test]
 fn campaigns_never_panic() {
     assert!(Descriptor::from_json(valid_campaign().to_string().as_bytes(), now_ms()).is_ok(), "the seed is valid");
-    fuzz(2000, bodies(valid_campaign), |body| {
+    fuzz(1000, bodies(valid_campaign), |body| {
         match Descriptor::from_json(&body, now_ms()) {
             Ok(d) => {
                 prop_assert!(d.validate().is_ok());
@@ -347,7 +347,7 @@ fn campaigns_never_panic() {
 #[test]
 fn nel_reports_never_panic() {
     assert_eq!(ajar_core::nel::parse(valid_nel().to_string().as_bytes(), |_| true).map(|e| e.len()), Ok(1));
-    fuzz(2000, bodies(valid_nel), |body| {
+    fuzz(1000, bodies(valid_nel), |body| {
         if let Ok(events) = ajar_core::nel::parse(&body, |h| h.ends_with(".test")) {
             prop_assert!(events.len() <= ajar_core::nel::MAX_NEL_EVENTS);
         }
@@ -369,6 +369,20 @@ fn hours_lists_urls_and_canary_paths_never_panic() {
         let _ = ajar_core::privacy::is_prefix(&t);
         let _ = ajar_core::privacy::host_is_address(&t);
         let _ = ajar_core::json::Json::parse(&t);
+        let _ = ajar_core::digest::sha256_hex(t.as_bytes());
+        Ok(())
+    });
+}
+
+#[test]
+fn the_small_json_reader_never_panics() {
+    // The embed's and the app's reader (lists, campaign descriptors, collector answers).
+    fuzz(500, bodies(valid_report), |body| {
+        let text = String::from_utf8_lossy(&body);
+        if let Ok(v) = ajar_core::json::Json::parse(&text) {
+            let _ = ajar_core::list::List::from_json(v.get("results"));
+        }
+        let _ = ajar_core::list::List::parse(&text);
         Ok(())
     });
 }
