@@ -150,6 +150,7 @@ pub fn app() -> Html {
                     .collect();
                 automation::publish_running(list.targets.len());
                 let canaries_url = params.canaries_url(campaign.as_deref());
+                let campaign_id = campaign.clone();
                 dispatcher.dispatch(Action::Started { campaign, list_id: id.clone(), rows, now_ms: timer::now_ms() });
                 let d = dispatcher.clone();
                 let plan_config = params.config.clone();
@@ -165,7 +166,9 @@ pub fn app() -> Html {
                         }
                     })
                 });
-                let handle = runner::start(list, id, controls, params.config.clone(), params.outside_url(), sink);
+                let outside =
+                    params.outside_url().map(|url| runner::OutsideSource { url, campaign: campaign_id.clone() });
+                let handle = runner::start(list, id, controls, params.config.clone(), outside, sink);
                 *run.borrow_mut() = Some(handle);
             });
         })

@@ -15,6 +15,14 @@ use ajar_core::verdict::Finding;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+/// Where a run's outside view comes from: the collector's `/v1/control` (or a lab's), and
+/// the campaign whose list puts the targets in its scope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutsideSource {
+    pub url: String,
+    pub campaign: Option<String>,
+}
+
 /// A failed outside-view batch is asked again once after this pause.
 const OUTSIDE_RETRY_MS: u32 = 1_000;
 
@@ -49,7 +57,7 @@ pub fn start(
     list_id: String,
     controls: List,
     config: PlanConfig,
-    outside: Option<String>,
+    outside: Option<OutsideSource>,
     sink: Rc<dyn Fn(Event)>,
 ) -> Rc<Run> {
     let workers = config.effective_concurrency();
@@ -68,12 +76,12 @@ pub fn start(
         sink,
     });
     // Probes start at once; verdicts wait for the outside view, asked for meanwhile.
-    if let Some(url) = outside {
+    if let Some(source) = outside {
         run.plan.borrow_mut().set_hold(true);
         run.outside_pending.set(true);
         let r = run.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            r.fetch_outside(&url, &list_id).await;
+            r.fetch_outside(&source, &list_id).await;
             r.plan.borrow_mut().set_hold(false);
             r.outside_pending.set(false);
             r.publish();
@@ -101,7 +109,8 @@ impl Run {
     /// Asks the outside vantage point about every target's web page, in the collector's
     /// batches (`/v1/control` takes 20 at a time), each retried once after a pause. A batch
     /// that still fails leaves its targets without an outside view, which their verdicts say.
-    async fn fetch_outside(&self, url: &str, list_id: &str) {
+    async fn fetch_outside(&self, source: &OutsideSource, list_id: &str) {
+        let url = source.url.as_str();
         let wanted: Vec<String> = self.plan.borrow().outside_urls().into_iter().flatten().collect();
         let mut unique: Vec<&str> = Vec::new();
         for u in &wanted {
@@ -110,7 +119,8 @@ impl Run {
             }
         }
         for chunk in unique.chunks(ajar_core::observation::OUTSIDE_BATCH) {
-            let body = serde_json::to_string(&OutsideQuery { urls: chunk.to_vec(), list: list_id }).unwrap_or_default();
+            let query = OutsideQuery { urls: chunk.to_vec(), list: list_id, campaign: source.campaign.as_deref() };
+            let body = serde_json::to_string(&query).unwrap_or_default();
             let mut answer = fetch_ok(url, Some(&body)).await;
             if answer.is_err() && !self.stop.get() {
                 timer::sleep(OUTSIDE_RETRY_MS).await;

@@ -140,6 +140,9 @@ pub struct OutsideView {
 pub struct OutsideQuery<'a> {
     pub urls: Vec<&'a str>,
     pub list: &'a str,
+    /// The campaign whose list puts these URLs in the control's scope.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<&'a str>,
 }
 
 impl OutsideView {

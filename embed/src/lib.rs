@@ -137,7 +137,8 @@ async fn run(options: &str) -> Result<Summary, String> {
             done(entries, patterns);
         }
     });
-    let outside = (!o.controls_only).then(|| format!("{base}/v1/control"));
+    let outside = (!o.controls_only)
+        .then(|| runner::OutsideSource { url: format!("{base}/v1/control"), campaign: o.campaign.clone() });
     let _run = runner::start(List { targets }, list_id.into(), controls, config, outside, sink);
     let (entries, patterns) = finished.await;
     let campaign = if o.controls_only { None } else { o.campaign.clone() };
