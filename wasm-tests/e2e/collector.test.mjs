@@ -287,3 +287,13 @@ test('control on a public deployment: the URL judged is the URL fetched; no priv
     assert.equal(seen[u].title, undefined);
   }
 });
+
+test('bad query parameters answer 400 naming the parameter', async () => {
+  for (const [path, field] of [['/v1/aggregates?asn=abc', 'asn'], ['/v1/aggregates?window=week', 'window'],
+    ['/v1/export?format=xml', 'format'], ['/v1/export?limit=-1', 'limit'], ['/v1/export?after=x', 'after'],
+    ['/v1/aggregates/canaries?asn=1e99', 'asn']]) {
+    const res = await fetch(`${COLLECTOR}${path}`);
+    assert.equal(res.status, 400, path);
+    assert.equal((await res.json()).field, field, path);
+  }
+});

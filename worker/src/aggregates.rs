@@ -26,7 +26,7 @@ pub async fn query(db: &D1Database, q: &Query) -> Result<Aggregates, ApiError> {
         None | Some("all") => "'all'",
         Some("day") => "substr(created_hour, 1, 10)",
         Some("hour") => "substr(created_hour, 1, 13)",
-        Some(_) => return Err(ApiError::BadQuery("window must be hour, day or all".into())),
+        Some(_) => return Err(ApiError::BadQuery("window: must be hour, day or all".into())),
     };
     // Network filters apply after aggregation: a cell's baseline is every *other* network.
     let mut sql = format!(

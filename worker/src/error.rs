@@ -58,9 +58,18 @@ impl ApiError {
             }
             ApiError::TooLarge(_) => json!({"error": self.to_string(), "field": "body"}),
             ApiError::NotJson => json!({"error": self.to_string(), "field": "content-type"}),
+            // Its messages start with the name of what is at fault (`urls: at most 20…`).
+            ApiError::BadQuery(message) => match message.split_once(": ") {
+                Some((field, _)) if is_field_path(field) => json!({"error": message, "field": field}),
+                _ => json!({"error": message}),
+            },
             other => json!({"error": other.to_string()}),
         }
     }
+}
+
+fn is_field_path(text: &str) -> bool {
+    !text.is_empty() && text.len() <= 64 && text.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.[]-".contains(&b))
 }
 
 impl From<worker::Error> for ApiError {

@@ -54,7 +54,7 @@ pub async fn page(db: &D1Database, q: &Query) -> Result<Page, ApiError> {
         None | Some("jsonl") => Format::Jsonl,
         Some("csv") => Format::Csv,
         Some("ooni") => Format::Ooni,
-        Some(_) => return Err(ApiError::BadQuery("format must be jsonl, csv or ooni".into())),
+        Some(_) => return Err(ApiError::BadQuery("format: must be jsonl, csv or ooni".into())),
     };
     let limit = q.limit.unwrap_or(1000).clamp(1, MAX_PAGE);
     let (after_id, after_idx) = match q.after.as_deref() {

@@ -110,6 +110,17 @@ fn settings(ctx: &RouteContext<()>) -> serde_json::Value {
     json!({"unattended_runs": unattended})
 }
 
+/// The query string as `Q`; a refusal names the parameter at fault (`asn: invalid digit…`).
+fn query<Q: serde::de::DeserializeOwned>(req: &Request) -> std::result::Result<Q, ApiError> {
+    let url = req.url().map_err(|e| ApiError::BadQuery(format!("query: {e}")))?;
+    let pairs = url.query_pairs();
+    serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(pairs)).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." || path.is_empty() { "query".to_string() } else { path };
+        ApiError::BadQuery(format!("{field}: {}", e.into_inner()))
+    })
+}
+
 /// A request body of at most `limit` bytes (reading stops past it).
 async fn body(req: &mut Request, limit: usize) -> std::result::Result<Vec<u8>, ApiError> {
     body::read(req, limit).await.map_err(|e| match e {
@@ -177,13 +188,13 @@ async fn get_report(ctx: &RouteContext<()>) -> Outcome {
 }
 
 async fn get_aggregates(req: &Request, ctx: &RouteContext<()>) -> Outcome {
-    let q: aggregates::Query = req.query().map_err(|e| ApiError::BadQuery(e.to_string()))?;
+    let q: aggregates::Query = query(req)?;
     let agg = aggregates::query(&db(ctx)?, &q).await?;
     Ok(Reply::Json(serde_json::to_value(agg).unwrap_or_default(), 200))
 }
 
 async fn get_export(req: &Request, ctx: &RouteContext<()>) -> Outcome {
-    let q: export::Query = req.query().map_err(|e| ApiError::BadQuery(e.to_string()))?;
+    let q: export::Query = query(req)?;
     Ok(Reply::Export(export::page(&db(ctx)?, &q).await?))
 }
 
@@ -288,7 +299,7 @@ struct CampaignQuery {
 /// The canary configuration for the app: the collector's, with a campaign's own triggers
 /// and providers when it names some; `{"canaries": null}` when none is configured.
 async fn get_canaries(req: &Request, ctx: &RouteContext<()>) -> Outcome {
-    let q: CampaignQuery = req.query().map_err(|e| ApiError::BadQuery(e.to_string()))?;
+    let q: CampaignQuery = query(req)?;
     let Some(base) = canaries::configured(&ctx.env)? else {
         return Ok(Reply::Json(json!({"canaries": null}), 200));
     };
@@ -310,6 +321,6 @@ async fn post_nel(req: &mut Request, ctx: &RouteContext<()>) -> Outcome {
 }
 
 async fn get_canary_aggregates(req: &Request, ctx: &RouteContext<()>) -> Outcome {
-    let q: canaries::Query = req.query().map_err(|e| ApiError::BadQuery(e.to_string()))?;
+    let q: canaries::Query = query(req)?;
     Ok(Reply::Json(canaries::aggregates(&db(ctx)?, &q).await?, 200))
 }
