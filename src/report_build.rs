@@ -27,7 +27,7 @@ pub fn build(
     campaign: Option<String>,
 ) -> Report {
     let ua = web_sys::window().and_then(|w| w.navigator().user_agent().ok()).unwrap_or_default();
-    Report {
+    let mut report = Report {
         schema: SCHEMA.into(),
         id: random_id(),
         created_hour: coarse_hour(wall_ms()),
@@ -35,13 +35,12 @@ pub fn build(
         browser: browser_family(&ua).into(),
         list: list_id.to_string(),
         campaign,
-        // The collector refuses IP-literal targets (they could be a visitor's own network).
-        results: entries
-            .iter()
-            .filter(|e| !ajar_core::url::TargetUrl::parse(&e.url).is_ok_and(|u| u.host_is_ip()))
-            .cloned()
-            .collect(),
+        results: entries.to_vec(),
         patterns: patterns.to_vec(),
         canaries: canaries.to_vec(),
-    }
+    };
+    // The collector refuses address targets (they could be a visitor's own network) and what
+    // would carry one: dropped here, so the rest of the report is still sent.
+    report.keep_reportable();
+    report
 }

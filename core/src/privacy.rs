@@ -166,7 +166,10 @@ pub fn is_prefix(text: &str) -> bool {
         }
         Ok(IpAddr::V6(v6)) if len <= 48 => {
             let bits = u128::from(v6);
-            bits.checked_shl(len).unwrap_or(0) == 0 && v6.to_string() == address
+            // Canonical, or as prefix_of writes it (2001:db8:0::, not 2001:db8::).
+            let s = v6.segments();
+            let ours = format!("{:x}:{:x}:{:x}::", s[0], s[1], s[2]);
+            bits.checked_shl(len).unwrap_or(0) == 0 && (v6.to_string() == address || ours == address)
         }
         _ => false,
     }
@@ -276,8 +279,12 @@ mod tests {
         assert!(contains_address("2001:db8::1"));
         assert!(!contains_address("prefix 198.51.100.0/24"));
         assert!(!contains_address("https://example.org/ 12:30"));
-        for p in ["203.0.113.0/24", "10.0.0.0/8", "2001:db8:abcd::/48", "2001:db8::/32"] {
+        for p in ["203.0.113.0/24", "10.0.0.0/8", "2001:db8:abcd::/48", "2001:db8::/32", "2001:db8:0::/48"] {
             assert!(is_prefix(p), "{p}");
+        }
+        for a in ["203.0.113.77", "2001:db8:0:12::1", "2001:0:0:1::1", "::ffff:1.2.3.4"] {
+            let p = prefix_of(a).unwrap();
+            assert!(is_prefix(&p), "every prefix ajar writes is one it accepts: {p}");
         }
         // Too narrow (names a host), host bits set, not canonical, or not a prefix at all.
         for p in [

@@ -235,6 +235,32 @@ impl Report {
         Ok(())
     }
 
+    /// Drops what the collector would refuse and a client cannot word differently: results
+    /// whose URL names an address (or carries one), clues with a non-finite ratio or a bad
+    /// prefix or name, pattern targets that are not among the results kept, and patterns left
+    /// empty or invalid. The app calls this before showing and sending a report, so one such
+    /// target does not cost the visitor the whole report.
+    pub fn keep_reportable(&mut self) {
+        self.results.retain(|r| check_url(&r.url).is_ok());
+        for r in &mut self.results {
+            r.clues.retain(|c| check_clue(c).is_ok());
+        }
+        let urls: std::collections::BTreeSet<String> = self.results.iter().map(|r| r.url.clone()).collect();
+        for p in &mut self.patterns {
+            let (Pattern::AddressRangeBlocked { targets, .. }
+            | Pattern::DnsRemoval { targets }
+            | Pattern::Throttling { targets, .. }) = p;
+            targets.retain(|t| urls.contains(t));
+        }
+        let urls: std::collections::BTreeSet<&str> = urls.iter().map(String::as_str).collect();
+        self.patterns.retain(|p| {
+            let (Pattern::AddressRangeBlocked { targets, .. }
+            | Pattern::DnsRemoval { targets }
+            | Pattern::Throttling { targets, .. }) = p;
+            !targets.is_empty() && check_pattern(p, &urls).is_ok()
+        });
+    }
+
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }

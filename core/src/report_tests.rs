@@ -158,3 +158,26 @@ fn only_what_the_schema_allows_is_accepted() {
     ok["results"][0]["clues"] = json!([{"clue": "slower_than_control", "ratio": 3.5}, {"clue": "doh_resolves"}]);
     assert!(Report::from_json(ok.to_string().as_bytes(), NOW).is_ok());
 }
+
+#[test]
+fn what_the_collector_would_refuse_is_dropped_before_sending() {
+    use crate::patterns::Pattern;
+    let mut r = sample();
+    let mut by_address = r.results[0].clone();
+    by_address.url = "http://3325256711/".into();
+    let mut slow = r.results[0].clone();
+    slow.url = "https://slow.test/".into();
+    slow.clues = vec![Clue::SlowerThanControl { ratio: f32::INFINITY }, Clue::Loaded { ms: 3 }];
+    r.results.push(by_address);
+    r.results.push(slow);
+    r.patterns = vec![
+        Pattern::DnsRemoval { targets: vec!["http://3325256711/".into(), "https://ok.test/".into()] },
+        Pattern::DnsRemoval { targets: vec!["http://3325256711/".into()] },
+    ];
+    assert!(r.validate(NOW).is_err());
+    r.keep_reportable();
+    assert_eq!(r.validate(NOW), Ok(()));
+    assert_eq!(r.results.len(), 2);
+    assert_eq!(r.results[1].clues, vec![Clue::Loaded { ms: 3 }]);
+    assert_eq!(r.patterns, vec![Pattern::DnsRemoval { targets: vec!["https://ok.test/".into()] }]);
+}
