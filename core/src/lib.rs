@@ -21,6 +21,8 @@ pub mod limits;
 pub mod list;
 pub mod nel;
 pub mod observation;
+pub mod ooni;
+pub mod oonirun;
 pub mod patterns;
 pub mod plan;
 pub mod privacy;
