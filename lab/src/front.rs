@@ -12,7 +12,7 @@ use std::sync::Arc;
 /// Request bodies larger than this are refused (the collector's own limits are lower).
 const MAX_BODY: usize = 8 << 20;
 
-pub fn serve(config: Arc<rustls::ServerConfig>, stream: TcpStream, upstream: &str) {
+pub fn serve(config: Arc<rustls::ServerConfig>, stream: impl Read + Write, upstream: &str) {
     let Ok(conn) = rustls::ServerConnection::new(config) else {
         return;
     };

@@ -10,6 +10,7 @@ pub mod bundle;
 pub mod canary;
 pub mod front;
 pub mod image;
+pub mod link;
 pub mod load;
 pub mod scenario;
 pub mod server;

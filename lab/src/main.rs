@@ -3,7 +3,10 @@
 //! ```text
 //! ajar-lab serve [--scenario FILE | --generate N --seed S | --scan N --blackholed-share F] [--latency-ms MS]
 //!               [--web-ports] [--front NAME=HOST:PORT]... [--nel-endpoint URL] [--nel-forward HOST:PORT]
+//!               [--rtt-ms MS] [--loss SHARE] [--rate-kbit KBIT]
 //!     --web-ports: targets on ports 80 and 443 as on the real web (needs a network namespace)
+//!     --rtt-ms, --loss, --rate-kbit: the emulated path to every lab host (lab/src/link.rs);
+//!              --latency-ms adds a host's own distance on top
 //!     --front: serve https://NAME (a *.test name) from the collector at HOST:PORT, TLS
 //!              terminated by the lab (default: ajar.test=127.0.0.1:8787)
 //! ajar-lab ca                                  (prints the lab CA certificate, PEM)
@@ -132,6 +135,18 @@ fn scenario_from(args: &[String]) -> Result<Scenario> {
     }
     if let Some(port) = flag(args, "--http-port") {
         scenario.ports.http = port.parse().context("--http-port")?;
+    }
+    let number = |name: &str| -> Result<Option<f64>> {
+        flag(args, name).map(|v| v.parse::<f64>()).transpose().with_context(|| name.to_string())
+    };
+    if let Some(ms) = number("--rtt-ms")? {
+        scenario.link.rtt_ms = ms as u32;
+    }
+    if let Some(loss) = number("--loss")? {
+        scenario.link.loss = loss.clamp(0.0, 1.0);
+    }
+    if let Some(kbit) = number("--rate-kbit")? {
+        scenario.link.rate_bps = (kbit * 1000.0) as u64;
     }
     if args.iter().any(|a| a == "--web-ports") {
         scenario.ports.web_http = 80;

@@ -171,7 +171,7 @@ pub struct Host {
     pub technique: Technique,
     #[serde(default = "default_category")]
     pub category: String,
-    /// Added before every answer: the round trip of a distant server.
+    /// A distant server: added to the round trip of every connection to it (lab/src/link.rs).
     #[serde(default)]
     pub latency_ms: u32,
     /// Which provider's range an outside resolver places it in (third octet of 198.18.x.y).
@@ -232,6 +232,9 @@ pub struct Scenario {
     /// ajar's canaries and the DPI box in front of them.
     #[serde(default)]
     pub canary: CanaryLab,
+    /// The emulated path between the browser and the lab (round trip, loss, rate).
+    #[serde(default)]
+    pub link: crate::link::LinkProfile,
 }
 
 /// The lab's control host: always answers, serves the same image at full speed.
@@ -294,7 +297,7 @@ impl Scenario {
         for i in 1..=3 {
             hosts.push(Host { provider: BLOCKED_PROVIDER, ..h(&format!("cdn{i}.test"), Technique::IpRange, "COMT") });
         }
-        Scenario { ports: Ports::default(), hosts, canary: CanaryLab::default() }
+        Scenario { ports: Ports::default(), hosts, canary: CanaryLab::default(), link: Default::default() }
     }
 
     /// A random scenario of `n` hosts from `seed`: every technique makes up at least
@@ -324,7 +327,7 @@ impl Scenario {
                 https: rng.next() % 2 == 0,
             })
             .collect();
-        Scenario { ports: Ports::default(), hosts, canary: CanaryLab::default() }
+        Scenario { ports: Ports::default(), hosts, canary: CanaryLab::default(), link: Default::default() }
     }
 
     /// The scan benchmark's network: `n` ordinary hosts, `blackholed_share` of them dropped,
@@ -346,7 +349,7 @@ impl Scenario {
                 https: false,
             })
             .collect();
-        Scenario { ports: Ports::default(), hosts, canary: CanaryLab::default() }
+        Scenario { ports: Ports::default(), hosts, canary: CanaryLab::default(), link: Default::default() }
     }
 
     pub fn host(&self, name: &str) -> Option<&Host> {

@@ -4,6 +4,7 @@
 //! few and some are meant to hang forever.
 
 use crate::canary::{ProviderState, SniAction, CANARY_DOMAIN};
+use crate::link::{Link, LinkProfile};
 use crate::scenario::{
     Host, Scenario, Technique, API_HOST, APP_HOST, CONTROL_HOST, DOH_HOST, PARTNER_HOST, THROTTLE_BPS,
 };
@@ -101,36 +102,37 @@ impl Lab {
         let stun_ok = udp("STUN", p.stun)?;
         let stun_silent = udp("silent STUN", p.stun_silent)?;
         let lab = Arc::new(self);
+        let link = lab.scenario.link;
         let l = lab.clone();
-        thread::spawn(move || accept_loop(http, move |s| l.serve_http(s)));
+        thread::spawn(move || accept_loop(http, link, move |s| l.serve_http(s)));
         let l = lab.clone();
-        thread::spawn(move || accept_loop(tls_listener, move |s| l.serve_tls(s)));
+        thread::spawn(move || accept_loop(tls_listener, link, move |s| l.serve_tls(s)));
         if let Some(listener) = web_http {
             let l = lab.clone();
-            thread::spawn(move || accept_loop(listener, move |s| l.serve_http(s)));
+            thread::spawn(move || accept_loop(listener, link, move |s| l.serve_http(s)));
         }
         if let Some(listener) = web_tls {
             let l = lab.clone();
-            thread::spawn(move || accept_loop(listener, move |s| l.serve_tls(s)));
+            thread::spawn(move || accept_loop(listener, link, move |s| l.serve_tls(s)));
         }
         thread::spawn(move || stun::serve(stun_ok, true));
         thread::spawn(move || stun::serve(stun_silent, false));
         Ok(lab)
     }
 
-    fn serve_http(&self, stream: TcpStream) {
-        let _ = stream.set_nodelay(true);
-        self.serve_requests(BufReader::new(stream));
+    fn serve_http(&self, stream: Link) {
+        self.serve_requests(BufReader::new(stream), false);
     }
 
-    /// Answers requests on one connection (plain or TLS) as each host behaves.
-    fn serve_requests<S: Conn>(&self, mut reader: BufReader<S>) {
+    /// Answers requests on one connection (plain or TLS) as each host behaves. `distant`:
+    /// the host's own distance is already on the path (known from the SNI).
+    fn serve_requests<S: Conn>(&self, mut reader: BufReader<S>, mut distant: bool) {
         while let Some(req) = Request::read(&mut reader) {
             let stream = reader.get_mut();
             let _counted = (req.host != API_HOST).then(|| InFlight::new(self));
             let host = self.scenario.host(&req.host);
-            if let Some(h) = host.filter(|h| h.latency_ms > 0) {
-                thread::sleep(Duration::from_millis(u64::from(h.latency_ms)));
+            if let Some(h) = host.filter(|_| !std::mem::replace(&mut distant, true)) {
+                stream.link().add_rtt(h.latency_ms);
             }
             let provider = self.scenario.canary.provider_state(&req.host);
             let keep = match host {
@@ -377,9 +379,11 @@ impl Lab {
     /// names are throttled, reset, dropped or served as the canary rules say; the app's name
     /// is passed on to the collector; lab hosts behave as their technique says, before the
     /// handshake (dropped, reset, closed) or after it, with the certificate they have.
-    fn serve_tls(&self, mut stream: TcpStream) {
-        let _ = stream.set_nodelay(true);
-        let sni = peek_sni(&stream);
+    fn serve_tls(&self, mut stream: Link) {
+        let sni = peek_sni(stream.tcp());
+        if let Some(h) = self.scenario.host(&sni) {
+            stream.add_rtt(h.latency_ms);
+        }
         if let Some((_, upstream)) = self.fronts.iter().find(|(name, _)| *name == sni) {
             if let Ok(config) = self.tls.get(&sni, Cert::Valid) {
                 crate::front::serve(config, stream, upstream);
@@ -387,7 +391,7 @@ impl Lab {
             return;
         }
         match self.scenario.canary.sni_action(&sni) {
-            Some(SniAction::Reset) => return reset(&stream),
+            Some(SniAction::Reset) => return reset(stream.tcp()),
             Some(SniAction::Drop) => {
                 hold(&mut stream);
                 return;
@@ -408,11 +412,11 @@ impl Lab {
                 hold(&mut stream);
                 return;
             }
-            Some(Technique::Reset | Technique::TlsSni) => return reset(&stream),
+            Some(Technique::Reset | Technique::TlsSni) => return reset(stream.tcp()),
             Some(Technique::Fin) => {
                 // Read the ClientHello first: closing with unread data would send an RST.
                 let _ = stream.read(&mut [0u8; 16 * 1024]);
-                let _ = stream.shutdown(std::net::Shutdown::Both);
+                let _ = stream.tcp().shutdown(std::net::Shutdown::Both);
                 return;
             }
             Some(Technique::CertExpired) => Cert::Expired,
@@ -424,7 +428,7 @@ impl Lab {
         let Some(conn) = self.tls.get(&sni, cert).ok().and_then(|c| rustls::ServerConnection::new(c).ok()) else {
             return;
         };
-        self.serve_requests(BufReader::new(rustls::StreamOwned::new(conn, stream)));
+        self.serve_requests(BufReader::new(rustls::StreamOwned::new(conn, stream)), true);
     }
 
     fn serve_canary_tls<S: Read + Write>(&self, sni: &str, sock: S) {
@@ -489,20 +493,27 @@ fn peek_sni(stream: &TcpStream) -> String {
     String::new()
 }
 
-/// A connection the lab answers on: plain TCP, or TLS over TCP.
+/// A connection the lab answers on: plain, or TLS, over the emulated path.
 pub trait Conn: Read + Write {
+    fn link(&mut self) -> &mut Link;
     fn tcp(&self) -> &TcpStream;
 }
 
-impl Conn for TcpStream {
-    fn tcp(&self) -> &TcpStream {
+impl Conn for Link {
+    fn link(&mut self) -> &mut Link {
         self
+    }
+    fn tcp(&self) -> &TcpStream {
+        Link::tcp(self)
     }
 }
 
-impl Conn for rustls::StreamOwned<rustls::ServerConnection, TcpStream> {
+impl Conn for rustls::StreamOwned<rustls::ServerConnection, Link> {
+    fn link(&mut self) -> &mut Link {
+        &mut self.sock
+    }
     fn tcp(&self) -> &TcpStream {
-        &self.sock
+        self.sock.tcp()
     }
 }
 
@@ -549,10 +560,14 @@ impl<S: Write> Write for Paced<S> {
     }
 }
 
-fn accept_loop(listener: TcpListener, handle: impl Fn(TcpStream) + Send + Sync + Clone + 'static) {
+/// Serves each connection on its own thread, seen through the emulated network path.
+fn accept_loop(listener: TcpListener, link: LinkProfile, handle: impl Fn(Link) + Send + Sync + Clone + 'static) {
     for stream in listener.incoming().flatten() {
         let handle = handle.clone();
-        thread::spawn(move || handle(stream));
+        thread::spawn(move || {
+            let _ = stream.set_nodelay(true);
+            handle(Link::new(stream, link))
+        });
     }
 }
 
