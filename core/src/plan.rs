@@ -240,9 +240,14 @@ impl Plan {
             let fetched = s.evidence.observations.iter().any(|o| matches!(o, Observation::FetchOk { .. }));
             ctx.controls_ok += u32::from(fetched);
             let bytes = t.image.as_ref().and_then(|i| i.bytes);
+            let first_byte = s.evidence.observations.iter().find_map(|o| match o {
+                Observation::FetchOk { ms } => Some(*ms),
+                _ => None,
+            });
             for o in &s.evidence.observations {
                 if let (Observation::ImageDecoded { ms, .. }, Some(bytes)) = (o, bytes) {
-                    let tp = bytes as f32 / (*ms).max(1) as f32;
+                    let transfer = crate::infer::transfer_ms(*ms, first_byte.unwrap_or(0));
+                    let tp = bytes as f32 / transfer.max(1) as f32;
                     ctx.control_throughput = Some(ctx.control_throughput.map_or(tp, |c: f32| c.max(tp)));
                 }
             }
