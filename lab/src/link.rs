@@ -42,6 +42,9 @@ impl LinkProfile {
     }
 }
 
+/// When the shared link is next free to send (with a rate cap).
+static RATE_CLOCK: std::sync::Mutex<Option<Instant>> = std::sync::Mutex::new(None);
+
 /// A TCP segment's worth of bytes: loss is drawn per segment.
 const SEGMENT: usize = 1448;
 
@@ -151,7 +154,11 @@ impl Write for Link {
         let mut at = (now + self.profile.half()).max(self.last_delivery);
         at += self.loss_delay(buf.len());
         if let Some(us) = (buf.len() as u64 * 8 * 1_000_000).checked_div(self.profile.rate_bps) {
-            at += Duration::from_micros(us);
+            // One link for all connections, as a phone's: its rate is shared.
+            let mut free = RATE_CLOCK.lock().unwrap_or_else(|e| e.into_inner());
+            let start = free.map_or(at, |f| f.max(at));
+            at = start + Duration::from_micros(us);
+            *free = Some(at);
         }
         self.last_delivery = at;
         match &self.line {
