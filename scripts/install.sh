@@ -61,4 +61,12 @@ if ! have_version worker-build "$WORKER_BUILD_VERSION"; then
   log "cargo install worker-build $WORKER_BUILD_VERSION (~11 min)"
   cargo install --locked worker-build --version "$WORKER_BUILD_VERSION"
 fi
+# OONI's own parser for the export test (wasm-tests/e2e/ooni.test.mjs), in a venv of its own.
+if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+  log "apt-get install python3-venv"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv >/dev/null
+fi
+bash scripts/ooni-venv.sh >/dev/null
 log "all tools present"

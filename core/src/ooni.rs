@@ -105,24 +105,19 @@ fn blocking(verdict: &str) -> Value {
     }
 }
 
-/// ts-036's `result` and `load_time_ms`: from the fetch probe when there is one (`ok` if any
-/// fetch of the URL resolved), else from the verdict, whose evidence implies the fetch's end.
-fn fetch_outcome(probes: &Value, verdict: &str) -> (Value, Value) {
+/// ts-036's `result` and `load_time_ms`, from the fetch probe: `ok` with its time if any fetch
+/// of the URL resolved, else `error` with the failed fetch's time. `None` without a timed fetch
+/// (then the result is not a browser_web measurement).
+fn fetch_outcome(probes: &Value) -> Option<(&'static str, f64)> {
     let fetches: Vec<&Value> =
         probes.as_array().map(|a| a.iter().filter(|p| p["probe"] == "fetch").collect()).unwrap_or_default();
-    let ms = |p: &Value| p["ms"].as_f64().map_or(Value::Null, |ms| json!(ms));
-    if let Some(ok) = fetches.iter().find(|p| p["outcome"] == "ok") {
-        return (json!("ok"), ms(ok));
-    }
-    if let Some(failed) = fetches.iter().find(|p| p["outcome"] == "error" || p["outcome"] == "timeout") {
-        return (json!("error"), ms(failed));
-    }
-    let result = match verdict {
-        "ok" | "throttled" | "blockpage" => json!("ok"),
-        "dns" | "blackhole" | "reset" | "tls" | "down" => json!("error"),
-        _ => Value::Null,
+    let timed = |outcomes: &[&str]| {
+        fetches.iter().find_map(|p| outcomes.iter().any(|o| p["outcome"] == *o).then(|| p["ms"].as_f64()).flatten())
     };
-    (result, Value::Null)
+    if let Some(ms) = timed(&["ok"]) {
+        return Some(("ok", ms));
+    }
+    timed(&["error", "timeout"]).map(|ms| ("error", ms))
 }
 
 /// `test_runtime`: the probes' durations summed, in seconds (probes of one target may overlap,
@@ -136,15 +131,15 @@ fn parse(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or(Value::Null)
 }
 
-/// The measurement for one result, or `None` when its input is not a web URL (or its stored
-/// hour is malformed).
+/// The measurement for one result, or `None` when its input is not a web URL, it has no timed
+/// fetch (ts-036 reports a fetch's outcome and load time), or its stored hour is malformed.
 pub fn measurement(row: &Row) -> Option<Value> {
     if !is_web_input(row.url) {
         return None;
     }
     let time = ooni_time(row.created_hour)?;
     let probes = parse(row.probes);
-    let (result, load_time_ms) = fetch_outcome(&probes, row.verdict);
+    let (result, load_time_ms) = fetch_outcome(&probes)?;
     let (software_name, software_version) = software(row.software);
     let mut annotations = Map::new();
     annotations.insert("x_category".into(), json!(row.category));
@@ -291,21 +286,19 @@ mod tests {
     }
 
     #[test]
-    fn result_from_the_fetch_probe_else_from_the_verdict() {
-        let with = |probes: &'static str, verdict: &'static str| {
-            let m = measurement(&Row { probes, verdict, ..row() }).unwrap();
-            (m["test_keys"]["result"].clone(), m["test_keys"]["load_time_ms"].clone())
+    fn result_and_load_time_from_the_fetch_probe() {
+        let with = |probes: &'static str| {
+            let m = measurement(&Row { probes, ..row() })?;
+            Some((m["test_keys"]["result"].clone(), m["test_keys"]["load_time_ms"].clone()))
         };
         let retried = r#"[{"probe":"fetch","outcome":"timeout","ms":3000},{"probe":"fetch","outcome":"ok","ms":120}]"#;
-        assert_eq!(with(retried, "ok"), (json!("ok"), json!(120.0)));
-        assert_eq!(
-            with(r#"[{"probe":"fetch","outcome":"timeout","ms":3000}]"#, "blackhole"),
-            (json!("error"), json!(3000.0))
-        );
-        assert_eq!(with("[]", "dns"), (json!("error"), Value::Null));
-        assert_eq!(with("[]", "blockpage"), (json!("ok"), Value::Null));
-        assert_eq!(with("[]", "inconclusive"), (Value::Null, Value::Null));
-        assert_eq!(with("not json", "reset").0, json!("error"));
+        assert_eq!(with(retried), Some((json!("ok"), json!(120.0))));
+        assert_eq!(with(r#"[{"probe":"fetch","outcome":"timeout","ms":3000}]"#), Some((json!("error"), json!(3000.0))));
+        // No timed fetch: not a browser_web measurement.
+        assert_eq!(with("[]"), None);
+        assert_eq!(with(r#"[{"probe":"fetch","outcome":"unsupported"}]"#), None);
+        assert_eq!(with(r#"[{"probe":"image","outcome":"decoded","ms":5}]"#), None);
+        assert_eq!(with("not json"), None);
     }
 
     #[test]

@@ -12,8 +12,29 @@ fn refused(e: ajar_core::campaign::CampaignError) -> ApiError {
 }
 
 pub async fn create(db: &D1Database, body: &[u8], now_ms: u64) -> Result<Value, ApiError> {
-    let hour = coarse_hour(now_ms);
     let d = Descriptor::from_json(body, now_ms).map_err(refused)?;
+    insert(db, &d, now_ms).await
+}
+
+/// A campaign from an OONI Run v2 descriptor: its web inputs become the targets; the answer
+/// lists (`unsupported`) every field the campaign does not keep.
+pub async fn create_from_oonirun(db: &D1Database, body: &[u8], now_ms: u64) -> Result<Value, ApiError> {
+    let imported = ajar_core::oonirun::import(body, now_ms).map_err(ApiError::BadOoniRun)?;
+    let mut created = insert(db, &imported.descriptor, now_ms).await?;
+    created["campaign"] = serde_json::to_value(&imported.descriptor).unwrap_or_default();
+    created["unsupported"] = serde_json::to_value(&imported.unsupported).unwrap_or_default();
+    Ok(created)
+}
+
+/// Campaign `id` as an OONI Run v2 descriptor, and what it cannot express.
+pub async fn oonirun(db: &D1Database, id: &str, now_ms: u64) -> Result<(Value, Vec<String>), ApiError> {
+    let (d, _) = load(db, id).await?;
+    let out = ajar_core::oonirun::export(&d, now_ms);
+    Ok((out.descriptor, out.not_expressed))
+}
+
+async fn insert(db: &D1Database, d: &Descriptor, now_ms: u64) -> Result<Value, ApiError> {
+    let hour = coarse_hour(now_ms);
     let no_random = || ApiError::Storage("no random source".into());
     let (id, token) = (crate::random::hex(8).ok_or_else(no_random)?, crate::random::hex(24).ok_or_else(no_random)?);
     db.prepare(
@@ -21,7 +42,7 @@ pub async fn create(db: &D1Database, body: &[u8], now_ms: u64) -> Result<Value, 
     )
     .bind(&[
         id.as_str().into(),
-        serde_json::to_string(&d).unwrap_or_default().into(),
+        serde_json::to_string(d).unwrap_or_default().into(),
         sha256_hex(token.as_bytes()).into(),
         hour.as_str().into(),
     ])?

@@ -10,6 +10,8 @@ pub enum ApiError {
     BadReport(#[from] ReportError),
     #[error("{1}")]
     BadCampaign(String, String),
+    #[error("{0}")]
+    BadOoniRun(ajar_core::oonirun::OoniRunError),
     #[error("body: larger than {0} bytes")]
     TooLarge(usize),
     #[error("content-type: reports are sent as application/json")]
@@ -39,9 +41,11 @@ impl ApiError {
             ApiError::NotJson => 415,
             ApiError::EmbedSkipped => 403,
             ApiError::BadReport(ReportError::UnknownSchema(_)) => 422,
-            ApiError::BadReport(_) | ApiError::BadCampaign(..) | ApiError::UnknownCampaign | ApiError::BadQuery(_) => {
-                400
-            }
+            ApiError::BadReport(_)
+            | ApiError::BadCampaign(..)
+            | ApiError::BadOoniRun(_)
+            | ApiError::UnknownCampaign
+            | ApiError::BadQuery(_) => 400,
             ApiError::Forbidden => 403,
             ApiError::NotFound => 404,
             ApiError::RateLimited => 429,
@@ -53,6 +57,9 @@ impl ApiError {
         match self {
             ApiError::BadReport(e) => json!({"error": e.to_string(), "field": e.field()}),
             ApiError::BadCampaign(field, _) => json!({"error": self.to_string(), "field": field}),
+            ApiError::BadOoniRun(e) => {
+                json!({"error": self.to_string(), "field": e.field(), "unsupported": e.unsupported()})
+            }
             ApiError::UnknownCampaign | ApiError::EmbedSkipped => {
                 json!({"error": self.to_string(), "field": "campaign"})
             }

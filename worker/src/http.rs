@@ -8,6 +8,12 @@ use worker::{Headers, Response, Result};
 /// What a handler answers.
 pub enum Reply {
     Json(serde_json::Value, u16),
+    /// JSON offered as a file (`filename`), with a header listing what it leaves out.
+    Download {
+        value: serde_json::Value,
+        filename: String,
+        not_expressed: Vec<String>,
+    },
     Export(Page),
     Empty,
 }
@@ -19,7 +25,7 @@ fn headers() -> Result<Headers> {
     h.set("Access-Control-Allow-Origin", "*")?;
     h.set("Access-Control-Allow-Methods", "GET, POST, PUT, OPTIONS")?;
     h.set("Access-Control-Allow-Headers", "content-type, authorization")?;
-    h.set("Access-Control-Expose-Headers", "x-next-cursor, link")?;
+    h.set("Access-Control-Expose-Headers", "x-next-cursor, link, content-disposition, x-ajar-not-expressed")?;
     h.set("Access-Control-Max-Age", "86400")?;
     h.set("Cache-Control", "no-store")?;
     h.set("X-Content-Type-Options", "nosniff")?;
@@ -36,6 +42,17 @@ fn json(value: &serde_json::Value, status: u16) -> Result<Response> {
     let h = headers()?;
     h.set("Content-Type", "application/json")?;
     Ok(Response::from_json(value)?.with_status(status).with_headers(h))
+}
+
+fn download(value: &serde_json::Value, filename: &str, not_expressed: &[String]) -> Result<Response> {
+    let h = headers()?;
+    h.set("Content-Type", "application/json")?;
+    h.set("Content-Disposition", &format!("attachment; filename=\"{filename}\""))?;
+    // Header values are one line of visible ASCII; each item is ajar's own text.
+    let list: Vec<String> =
+        not_expressed.iter().map(|s| s.replace(|c: char| !c.is_ascii_graphic() && c != ' ', " ")).collect();
+    h.set("X-Ajar-Not-Expressed", &list.join("; "))?;
+    Ok(Response::from_json(value)?.with_headers(h))
 }
 
 fn export(page: Page) -> Result<Response> {
@@ -58,6 +75,7 @@ fn export(page: Page) -> Result<Response> {
 pub fn answer(outcome: std::result::Result<Reply, ApiError>) -> Result<Response> {
     match outcome {
         Ok(Reply::Json(value, status)) => json(&value, status),
+        Ok(Reply::Download { value, filename, not_expressed }) => download(&value, &filename, &not_expressed),
         Ok(Reply::Export(page)) => export(page),
         Ok(Reply::Empty) => preflight(),
         Err(e) => json(&e.body(), e.status()),

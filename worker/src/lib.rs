@@ -47,7 +47,12 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         .get_async("/v1/export", |req, ctx| async move { http::answer(get_export(&req, &ctx).await) })
         .post_async("/v1/control", |mut req, ctx| async move { http::answer(post_control(&mut req, &ctx).await) })
         .post_async("/v1/campaigns", |mut req, ctx| async move { http::answer(post_campaign(&mut req, &ctx).await) })
+        .post_async(
+            "/v1/campaigns/oonirun",
+            |mut req, ctx| async move { http::answer(post_oonirun(&mut req, &ctx).await) },
+        )
         .get_async("/v1/campaigns/:id", |_, ctx| async move { http::answer(get_campaign(&ctx).await) })
+        .get_async("/v1/campaigns/:id/oonirun", |_, ctx| async move { http::answer(get_oonirun(&ctx).await) })
         .put_async("/v1/campaigns/:id", |mut req, ctx| async move { http::answer(put_campaign(&mut req, &ctx).await) })
         .or_else_any_method("/v1/*path", |_, _| http::answer(Err(ApiError::NotFound)))
         .run(req, env)
@@ -202,6 +207,21 @@ async fn post_campaign(req: &mut Request, ctx: &RouteContext<()>) -> Outcome {
     limit(req, ctx, "campaigns")?;
     let created = campaigns::create(&db(ctx)?, &body(req, MAX_BODY_BYTES).await?, now_ms()).await?;
     Ok(Reply::Json(created, 201))
+}
+
+/// OONI Run v2 in: a campaign from a descriptor (docs/report.md).
+async fn post_oonirun(req: &mut Request, ctx: &RouteContext<()>) -> Outcome {
+    limit(req, ctx, "campaigns")?;
+    let created = campaigns::create_from_oonirun(&db(ctx)?, &body(req, MAX_BODY_BYTES).await?, now_ms()).await?;
+    Ok(Reply::Json(created, 201))
+}
+
+/// OONI Run v2 out: any campaign as a descriptor OONI Probe can run.
+async fn get_oonirun(ctx: &RouteContext<()>) -> Outcome {
+    let id = ctx.param("id").cloned().unwrap_or_default();
+    let (value, not_expressed) = campaigns::oonirun(&db(ctx)?, &id, now_ms()).await?;
+    let filename = format!("ajar-campaign-{}.oonirun.json", id.replace(|c: char| !c.is_ascii_alphanumeric(), ""));
+    Ok(Reply::Download { value, filename, not_expressed })
 }
 
 async fn get_campaign(ctx: &RouteContext<()>) -> Outcome {
