@@ -10,6 +10,9 @@ start_collector "$STATE" 8787 --var CONTROL_DOH:http://127.0.0.1:8470/dns-query 
   --var CONTROL_CONNECT:127.0.0.1:8470 --var CONTROL_ALLOW_PRIVATE:1 --var UNATTENDED_RUNS:1
 export AJAR_COLLECTOR=http://127.0.0.1:8787 AJAR_LAB_BIN="$ROOT/target/debug/ajar-lab"
 
+echo "== deploy: the Worker bundle of wrangler deploy --dry-run (offline), its gzip size against the free plan's 3 MB"
+node wasm-tests/bench/deploy.mjs
+
 echo "== app: wasm size and time to the first verdict"
 start_lab --web-ports
 node wasm-tests/bench/app.mjs
