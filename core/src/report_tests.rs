@@ -54,6 +54,7 @@ fn each_bad_input_names_its_field() {
         (refused(|v| v["results"][0]["prefixes"][0] = "198.51.100.7".into()), "results[0].prefixes"),
         // Wrong types and unknown keys name the field itself (they named only "body").
         (refused(|v| v["results"][0]["verdict"] = "maybe".into()), "results[0].verdict"),
+        (refused(|v| v["results"][0]["verdict"] = 7.into()), "results[0].verdict"),
         (refused(|v| v["results"][0]["confidence"] = "high".into()), "results[0].confidence"),
         (refused(|v| v["ip"] = "198.51.100.7".into()), "ip"),
         (refused(|v| v["browser"] = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36".into()), "browser"),

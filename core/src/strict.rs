@@ -21,7 +21,10 @@ pub fn from_slice<T: DeserializeOwned>(body: &[u8]) -> Result<T, FieldError> {
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        if inner.is_syntax() || inner.is_eof() || inner.is_io() {
+        // serde_json calls some type errors syntax (a number where an enum's name belongs
+        // is "expected value"): only a body that is not JSON at all is the body's fault.
+        let not_json = serde_json::from_slice::<serde::de::IgnoredAny>(body).is_err();
+        if inner.is_io() || ((inner.is_syntax() || inner.is_eof()) && not_json) {
             return FieldError::Syntax(inner.to_string());
         }
         field_error(&path, &without_position(&inner.to_string()))
@@ -157,6 +160,8 @@ mod tests {
         assert_eq!(named(r#"{"n":1,"tagged":[{"kind":"c"}]}"#), f("tagged[0]"));
         assert_eq!(named(r#"{"n":1,"tagged":[3]}"#), f("tagged[0]"));
         assert_eq!(named(r#"[]"#), f("body"));
+        // serde_json's "expected value" for a number in place of an enum's name.
+        assert_eq!(named(r#"{"n":1,"tagged":[{"kind":7}]}"#), f("tagged[0]"));
         // An empty key is an unknown field with no name (found by core/tests/no_panic.rs).
         assert_eq!(named(r#"{"n":1,"":2}"#), f("body"));
         assert_eq!(named(r#"{"n":1,"inner":[{"":2}]}"#), f("inner[0]"));

@@ -17,14 +17,16 @@ before(async () => { chrome = await launch(labRules()); });
 after(async () => { await chrome?.close(); });
 
 /** A fresh context whose requests to the lab's measured hosts (any *.test but the partner
- *  page and the lab's own files) are recorded. */
+ *  page, the lab's own files and the app's and collectors' origins) are recorded. */
 async function watched(init) {
   const context = await chrome.browser.newContext();
   if (init) await context.addInitScript(init);
   const probes = [];
+  const ours = new Set(['partner.test', 'lab.test',
+    ...[APP, PUBLIC_APP, COLLECTOR, PUBLIC].filter(Boolean).map((u) => new URL(u).hostname)]);
   context.on('request', (r) => {
     const host = new URL(r.url()).hostname;
-    if (host.endsWith('.test') && !['partner.test', 'lab.test'].includes(host)) probes.push(r.url());
+    if (host.endsWith('.test') && !ours.has(host)) probes.push(r.url());
   });
   return { context, probes, page: await context.newPage() };
 }

@@ -100,7 +100,7 @@ test('controls-only with a list of controls: asked first, then only those hosts 
   await page.waitForFunction(() => window.ajarEmbed && ['done', 'error'].includes(window.ajarEmbed.state), null, { timeout: 60000 });
   const ns = await page.evaluate(() => window.ajarEmbed);
   assert.equal(ns.state, 'done', JSON.stringify(ns));
-  assert.deepEqual(ns.result.verdicts.map((v) => v.url), ['http://control.test:8470/']);
+  assert.deepEqual(ns.result.verdicts.map((v) => v.url), ['https://control.test/']);
   await context.close();
 });
 
