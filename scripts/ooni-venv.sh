@@ -16,6 +16,10 @@ if ! "$PY" -c "import importlib.metadata as m, sys; import oonidata; sys.exit(m.
   fi
   rm -rf "$VENV"
   python3 -m venv "$VENV" >&2
-  "$PY" -m pip install --quiet --disable-pip-version-check "oonidata==$OONIDATA_VERSION" >&2
+  if ! "$PY" -m pip install --quiet --disable-pip-version-check "oonidata==$OONIDATA_VERSION" >&2; then
+    rm -rf "$VENV"
+    echo "ooni-venv: could not install oonidata $OONIDATA_VERSION from PyPI (inside the tests' namespace there is no network: run bash scripts/install.sh first)" >&2
+    exit 1
+  fi
 fi
 echo "$PY"
