@@ -155,10 +155,11 @@ impl CanaryLab {
                 .iter()
                 .map(|p| ProviderCanary {
                     name: p.name.clone(),
+                    // Over https, as the app's page is (a plain-HTTP canary is refused there).
                     url: format!(
-                        "http://{}:{}{}",
+                        "https://{}:{}{}",
                         Self::provider_host(&p.name),
-                        ports.http,
+                        ports.tls,
                         ajar_core::canary::HIT_PATH
                     ),
                 })

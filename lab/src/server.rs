@@ -403,6 +403,22 @@ impl Lab {
             Some(_) => return self.serve_canary_tls(&sni, Paced::new(stream, None)),
             None => {}
         }
+        match self.scenario.canary.provider_state(&sni) {
+            Some(ProviderState::Reachable) => {
+                if let Some(conn) =
+                    self.tls.get(&sni, Cert::Valid).ok().and_then(|c| rustls::ServerConnection::new(c).ok())
+                {
+                    self.serve_requests(BufReader::new(rustls::StreamOwned::new(conn, stream)), true);
+                }
+                return;
+            }
+            // A provider whose range is dropped (the others never resolve or reach here).
+            Some(_) => {
+                hold(&mut stream);
+                return;
+            }
+            None => {}
+        }
         let special = [API_HOST, DOH_HOST, CONTROL_HOST, PARTNER_HOST].contains(&sni.as_str());
         let cert = match self.scenario.host(&sni).map(|h| h.technique) {
             _ if special => Cert::Valid,
