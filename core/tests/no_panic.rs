@@ -6,6 +6,7 @@
 //! `cargo test -p ajar-core --test no_panic` runs 500 to 2,000 cases per parser (seconds).
 //! A long run: `PROPTEST_CASES=1000000 AJAR_FUZZ_SECS=600 cargo test --release -p ajar-core
 //! --test no_panic -- report` (each test stops at whichever limit comes first).
+#![cfg(not(target_arch = "wasm32"))]
 
 use ajar_core::campaign::Descriptor;
 use ajar_core::privacy::parse_hour;
