@@ -54,6 +54,18 @@ function oonidata(lines) {
   }
 }
 
+/** wrangler's own SQLite access to the local D1 may find workerd writing (SQLITE_BUSY): run it
+ * again (each run starts wrangler anew, about a second apart; no sleeping). */
+function retryBusy(fn) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return fn();
+    } catch (e) {
+      if (attempt >= 5 || !/SQLITE_BUSY|database is locked/.test(String(e.message))) throw e;
+    }
+  }
+}
+
 const timed = (r) => r.probes.some((p) => p.probe === 'fetch' && ['ok', 'error', 'timeout'].includes(p.outcome) && p.ms !== undefined);
 
 test('an app run, sent: every web result with a timed fetch is one browser_web line; WebSocket and STUN are left out', async () => {
@@ -102,7 +114,7 @@ test('reports from Tor (T1) and an unknown country (XX) are exported as ZZ', asy
     ids.push(r.id);
     // Expanded, then the network Cloudflare would have named (wrangler dev's cf is fixed).
     assert.equal((await fetch(`${COLLECTOR}/v1/reports/${r.id}`)).status, 200);
-    d1Rows(`UPDATE results SET country = '${cc}', asn = ${64500 + i} WHERE report_id = '${r.id}'`);
+    retryBusy(() => d1Rows(`UPDATE results SET country = '${cc}', asn = ${64500 + i} WHERE report_id = '${r.id}'`));
   }
   const lines = (await exportAll()).map((l) => JSON.parse(l)).filter((m) => ids.includes(m.x_report_id));
   assert.equal(lines.length, 6, 'two web results per report; the WebSocket ones are left out');
