@@ -11,7 +11,7 @@ use crate::list::Target;
 use crate::privacy::{coarse_hour, parse_hour};
 use crate::url::TargetUrl;
 use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 use thiserror::Error;
 
 const HOUR_MS: u64 = 3_600_000;
@@ -219,7 +219,14 @@ pub fn import(body: &[u8], now_ms: u64) -> Result<Imported, OoniRunError> {
             Some(Value::Array(a)) => a,
             Some(_) => return Err(field(format!("{at}.inputs"), "expected an array of URLs")),
         };
-        let extras = n.get("inputs_extra").and_then(Value::as_array);
+        let extras = match n.get("inputs_extra") {
+            None | Some(Value::Null) => None,
+            Some(Value::Array(e)) => Some(e),
+            Some(_) => {
+                skip(format!("{at}.inputs_extra"), "not an array of objects: categories are MISC");
+                None
+            }
+        };
         for (j, input) in inputs.iter().enumerate() {
             let here = format!("{at}.inputs[{j}]");
             let Some(url) = input.as_str().map(str::trim) else {

@@ -93,6 +93,32 @@ fn refusals_name_the_field() {
 }
 
 #[test]
+fn odd_inputs_are_listed_not_dropped() {
+    let mut v: Value = serde_json::from_str(CREATE).unwrap();
+    v["nettests"][0]["inputs"] =
+        json!(["https://example.com/", "stun:stun.example:3478", 7, "https://example.com/", "https://news.example/"]);
+    v["nettests"][0]["inputs_extra"] =
+        json!([{"category_code": "NEWS", "note": "x"}, {}, {}, {}, {"category_code": "???"}]);
+    let got = import(v.to_string().as_bytes(), now()).unwrap();
+    let urls: Vec<(&str, &str)> =
+        got.descriptor.targets.as_ref().unwrap().iter().map(|t| (t.url.as_str(), t.category.as_str())).collect();
+    assert_eq!(urls, [("https://example.com/", "NEWS"), ("https://news.example/", "MISC")]);
+    let f = fields(&got.unsupported);
+    for want in [
+        "nettests[0].inputs[1]",
+        "nettests[0].inputs[2]",
+        "nettests[0].inputs[3]",
+        "nettests[0].inputs_extra[0].note",
+        "nettests[0].inputs_extra[4].category_code",
+    ] {
+        assert!(f.contains(&want), "{want} in {f:?}");
+    }
+    v["nettests"][0]["inputs_extra"] = json!("HUMR");
+    let got = import(v.to_string().as_bytes(), now()).unwrap();
+    assert!(fields(&got.unsupported).contains(&"nettests[0].inputs_extra"));
+}
+
+#[test]
 fn far_expirations_are_cut_to_a_year_and_said_so() {
     let mut v: Value = serde_json::from_str(CREATE).unwrap();
     v["expiration_date"] = "2099-01-01T00:00:00Z".into();
