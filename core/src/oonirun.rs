@@ -11,7 +11,7 @@ use crate::list::Target;
 use crate::privacy::{coarse_hour, parse_hour};
 use crate::url::TargetUrl;
 use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde_json::{json, Map, Value};
 use thiserror::Error;
 
 const HOUR_MS: u64 = 3_600_000;
