@@ -14,12 +14,14 @@ mkdir -p target/screenshots
 start_lab --web-ports --front ajar.test=127.0.0.1:8787 --front public.test=127.0.0.1:8788
 # The lab is this collector's "outside": its control may reach loopback and asks the lab's DoH.
 # Its canary configuration is the lab's (the lab serves the canaries behind its DPI box).
-# UNATTENDED_RUNS lets the tests' ?autorun=1 links run without a click (docs/automation.md).
+# UNATTENDED_RUNS lets the tests' ?autorun=1 links run without a click (docs/automation.md);
+# the lab's partner page may frame the embed (EMBED_FRAME_ANCESTORS, docs/embed.md).
 start_collector "$STATE" 8787 --var CONTROL_DOH:http://127.0.0.1:8470/dns-query \
   --var CONTROL_CONNECT:127.0.0.1:8470 --var CONTROL_ALLOW_PRIVATE:1 --var UNATTENDED_RUNS:1 \
+  --var "EMBED_FRAME_ANCESTORS:http://partner.test:8470 https://partner.test" \
   --var "CANARIES:$("$ROOT/target/debug/ajar-lab" canary-config)" --test-scheduled
-# A deployment as the public gets it (no unattended runs), for the tests that a link alone
-# starts nothing.
+# A deployment as the public gets it (no unattended runs, no partner may frame the embed),
+# for the tests that a link or a framing page alone starts nothing.
 PUBLIC_STATE=$(mktemp -d /tmp/ajar-d1-XXXXXX)
 start_collector "$PUBLIC_STATE" 8788
 export AJAR_COLLECTOR=http://127.0.0.1:8787 AJAR_D1_STATE="$STATE" AJAR_LAB_BIN="$ROOT/target/debug/ajar-lab"

@@ -125,3 +125,20 @@ test('embed_skip_countries fails closed: if the reader\'s country cannot be told
   assert.deepEqual(probes, []);
   await context.close();
 });
+
+test('only the partners a deployment lists may frame the embed (a framing page could cover the "Yes")', async () => {
+  const csp = async (base) => (await fetch(`${base}/embed-frame?consent=controls-only`)).headers.get('content-security-policy');
+  assert.match(await csp(COLLECTOR), /frame-ancestors http:\/\/partner\.test:8470 https:\/\/partner\.test$/);
+  if (PUBLIC) assert.match(await csp(PUBLIC), /frame-ancestors 'none'$/);
+  // A page the deployment does not list frames it anyway: the frame never loads.
+  const { context, probes, page } = await watched();
+  const framed = page.waitForEvent('framenavigated', { predicate: (f) => f !== page.mainFrame(), timeout: 30000 });
+  await page.goto(`data:text/html,<iframe title="ajar" src="${COLLECTOR}/embed-frame?consent=controls-only&lang=en"></iframe>`);
+  const frame = await framed;
+  await frame.waitForLoadState('load').catch(() => {});
+  const state = await frame.evaluate(() => window.ajarEmbed && window.ajarEmbed.state).catch(() => undefined);
+  assert.equal(state, undefined, `the embed ran in a frame it may not be in (${frame.url()})`);
+  assert.ok(!frame.url().startsWith(COLLECTOR), `the frame loaded: ${frame.url()}`);
+  assert.deepEqual(probes, []);
+  await context.close();
+});

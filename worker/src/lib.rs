@@ -44,6 +44,8 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         .get_async("/v1/canaries", |req, ctx| async move { http::answer(get_canaries(&req, &ctx).await) })
         .post_async("/v1/nel", |mut req, ctx| async move { http::answer(post_nel(&mut req, &ctx).await) })
         .get_async("/__canary/:what", |req, ctx| async move { serve_canary(&req, &ctx).await })
+        .get_async("/embed-frame", |_, ctx| async move { embed_frame(&ctx).await })
+        .get_async("/embed-frame.html", |_, ctx| async move { embed_frame(&ctx).await })
         .get_async("/v1/export", |req, ctx| async move { http::answer(get_export(&req, &ctx).await) })
         .post_async("/v1/control", |mut req, ctx| async move { http::answer(post_control(&mut req, &ctx).await) })
         .post_async("/v1/campaigns", |mut req, ctx| async move { http::answer(post_campaign(&mut req, &ctx).await) })
@@ -309,6 +311,53 @@ async fn serve_canary(req: &Request, ctx: &RouteContext<()>) -> Result<Response>
     let host = url.host_str().unwrap_or_default().to_string();
     let config = canaries::configured(&ctx.env).ok().flatten();
     canaries::serve(db.as_ref(), config.as_ref(), &path, &host, &format!("{collector}/v1/nel"), &origin(req)).await
+}
+
+/// The embed's iframe variant, framable only by the partners the deployment lists
+/// (`EMBED_FRAME_ANCESTORS`; none when empty): any other site framing it could cover the
+/// reader's "Yes" with its own page.
+async fn embed_frame(ctx: &RouteContext<()>) -> Result<Response> {
+    let ancestors = ctx.env.var("EMBED_FRAME_ANCESTORS").map(|v| v.to_string()).unwrap_or_default();
+    let assets = ctx.env.assets("ASSETS")?;
+    let mut page = assets.fetch("https://assets.local/embed-frame", None).await?;
+    if page.status_code() != 200 {
+        return Response::error("not found", 404);
+    }
+    let body = page.bytes().await?;
+    let headers = worker::Headers::new();
+    headers.set("Content-Type", "text/html; charset=utf-8")?;
+    headers.set("X-Content-Type-Options", "nosniff")?;
+    headers.set("Referrer-Policy", "no-referrer")?;
+    headers.set("Cache-Control", "no-cache")?;
+    headers.set(
+        "Content-Security-Policy",
+        &format!(
+            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+             img-src * data:; connect-src *; frame-ancestors {}",
+            frame_ancestors(&ancestors)
+        ),
+    )?;
+    Ok(Response::from_bytes(body)?.with_headers(headers))
+}
+
+/// The CSP frame-ancestors sources of a setting: http(s) origins (a `*.` label allowed), in
+/// order; anything else is dropped; `'none'` when nothing is left.
+fn frame_ancestors(setting: &str) -> String {
+    let ok = |s: &&str| {
+        let Some((scheme, host)) = s.split_once("://") else {
+            return false;
+        };
+        matches!(scheme, "http" | "https")
+            && !host.is_empty()
+            && host.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:*".contains(&b))
+            && host.find('*').is_none_or(|i| i == 0 && host[1..].starts_with('.'))
+    };
+    let sources: Vec<&str> = setting.split_whitespace().filter(ok).collect();
+    if sources.is_empty() {
+        "'none'".into()
+    } else {
+        sources.join(" ")
+    }
 }
 
 #[derive(serde::Deserialize, Default)]
