@@ -60,8 +60,17 @@ export function report(overrides = {}) {
 
 /** Rows of a query against the collector's local D1 (`AJAR_D1_STATE`), read through wrangler. */
 export function d1Rows(query) {
-  return JSON.parse(execFileSync('npx', ['wrangler', 'd1', 'execute', 'DB', '--local', '--persist-to', process.env.AJAR_D1_STATE,
-    '--json', '--command', query], { cwd: new URL('../../worker', import.meta.url).pathname }).toString())[0].results;
+  // The collector may be writing at that moment: SQLite answers SQLITE_BUSY, so try again.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return JSON.parse(execFileSync('npx', ['wrangler', 'd1', 'execute', 'DB', '--local', '--persist-to', process.env.AJAR_D1_STATE,
+        '--json', '--command', query], { cwd: new URL('../../worker', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'pipe'] }).toString())[0].results;
+    } catch (e) {
+      const text = `${e.stdout || ''}${e.stderr || ''}`;
+      if (attempt >= 10 || !/SQLITE_BUSY|database is locked/.test(text)) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200 * (attempt + 1));
+    }
+  }
 }
 
 /** Every file of the collector's local D1, as text: to prove what is *not* stored. */
