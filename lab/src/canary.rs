@@ -125,6 +125,15 @@ impl CanaryLab {
         )
     }
 
+    /// Every canary host name: the innocuous one, each trigger's, each provider's, and the
+    /// NEL report endpoint.
+    pub fn names(&self) -> Vec<String> {
+        let mut out = vec![format!("{INNOCUOUS}.{CANARY_DOMAIN}"), format!("report.{CANARY_DOMAIN}")];
+        out.extend(self.sni.iter().map(|r| Self::trigger_host(&r.trigger)));
+        out.extend(self.providers.iter().map(|p| Self::provider_host(&p.name)));
+        out
+    }
+
     pub fn provider_state(&self, host: &str) -> Option<ProviderState> {
         self.providers.iter().find(|p| Self::provider_host(&p.name) == host).map(|p| p.state)
     }

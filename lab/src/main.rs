@@ -11,7 +11,7 @@
 //!              terminated by the lab (default: ajar.test=127.0.0.1:8787)
 //! ajar-lab ca                                  (prints the lab CA certificate, PEM)
 //! ajar-lab make-ca DIR                         (makes a new lab CA: DIR/ca.pem, DIR/ca.key)
-//! ajar-lab rules|list|canary-config [same scenario options]
+//! ajar-lab rules|firefox-domains|list|canary-config [same scenario options]
 //! ajar-lab generate --generate N --seed S      (prints the scenario JSON)
 //! ajar-lab bundle-lists SRC DST                (validates Citizen Lab lists, writes the compact copies the app ships)
 //! ajar-lab load --url http://127.0.0.1:PORT/PATH --body FILE [--clients N] [--seconds S] [--rate RPS] [--method M]
@@ -61,6 +61,7 @@ fn main() -> Result<()> {
             }
         }
         "rules" => println!("{}", scenario.resolver_rules()),
+        "firefox-domains" => println!("{}", scenario.firefox_local_domains()),
         "ca" => print!("{}", ajar_lab::tls::CA_PEM),
         "make-ca" => {
             let dir = args.get(1).context("usage: ajar-lab make-ca DIR")?;

@@ -453,6 +453,31 @@ impl Scenario {
     }
 }
 
+impl Scenario {
+    /// Firefox has no resolver rules: its `network.dns.localDomains` pref makes the names
+    /// listed resolve to loopback, and every other name goes to a resolver this namespace
+    /// does not have (it fails, as a removed name does). Refused hosts reach the lab too,
+    /// which resets them: to a page the same fast network error.
+    pub fn firefox_local_domains(&self) -> String {
+        let removed: Vec<String> = self
+            .canary
+            .resolver_overrides()
+            .into_iter()
+            .filter(|(_, to)| *to == "~NOTFOUND")
+            .map(|(name, _)| name)
+            .collect();
+        let mut names: Vec<String> = self
+            .hosts
+            .iter()
+            .filter(|h| !matches!(h.technique, Technique::DnsRemoval | Technique::NoSuchName))
+            .map(|h| h.name.clone())
+            .collect();
+        names.extend([API_HOST, APP_HOST, CONTROL_HOST, DOH_HOST, PARTNER_HOST, "public.test"].map(String::from));
+        names.extend(self.canary.names().into_iter().filter(|n| !removed.contains(n)));
+        names.join(",")
+    }
+}
+
 /// xorshift64*: deterministic, dependency-free; scenarios need repeatability, not secrecy.
 struct Rng(u64);
 impl Rng {

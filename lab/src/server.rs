@@ -163,7 +163,8 @@ impl Lab {
     fn behave<S: Conn>(&self, stream: &mut S, req: &Request, host: &Host) -> bool {
         match host.technique {
             Technique::Blackhole | Technique::IpRange | Technique::Silent => hold(stream),
-            Technique::Reset => {
+            // Refused hosts reach here only from a browser without resolver rules (Firefox).
+            Technique::Reset | Technique::Refuse | Technique::Down => {
                 reset(stream.tcp());
                 false
             }
@@ -431,7 +432,9 @@ impl Lab {
                 hold(&mut stream);
                 return;
             }
-            Some(Technique::Reset | Technique::TlsSni) => return reset(stream.tcp()),
+            Some(Technique::Reset | Technique::TlsSni | Technique::Refuse | Technique::Down) => {
+                return reset(stream.tcp())
+            }
             Some(Technique::Fin) => {
                 // Read the ClientHello first: closing with unread data would send an RST.
                 let _ = stream.read(&mut [0u8; 16 * 1024]);
