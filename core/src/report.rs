@@ -43,7 +43,7 @@ pub struct ResultEntry {
     pub category: String,
     pub verdict: Verdict,
     pub confidence: f32,
-    #[serde(default, deserialize_with = "crate::strict::objects")]
+    #[serde(default, deserialize_with = "crate::strict::clues")]
     pub clues: Vec<Clue>,
     #[serde(default)]
     pub probes: Vec<ProbeSummary>,
@@ -68,7 +68,7 @@ pub struct Report {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign: Option<String>,
     pub results: Vec<ResultEntry>,
-    #[serde(default, deserialize_with = "crate::strict::objects")]
+    #[serde(default, deserialize_with = "crate::strict::patterns")]
     pub patterns: Vec<Pattern>,
     /// What ajar's own canaries showed (SNI A/B, provider reachability), if they ran.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -210,7 +210,10 @@ impl Report {
                 check_clue(c).map_err(|(f, problem)| bad(at(&format!("clues[{j}].{f}")), problem))?;
             }
         }
-        let urls: std::collections::BTreeSet<&str> = self.results.iter().map(|r| r.url.as_str()).collect();
+        let urls: std::collections::BTreeSet<&str> = match self.patterns.is_empty() {
+            true => Default::default(),
+            false => self.results.iter().map(|r| r.url.as_str()).collect(),
+        };
         for (i, p) in self.patterns.iter().enumerate() {
             check_pattern(p, &urls).map_err(|(f, problem)| bad(format!("patterns[{i}].{f}"), problem))?;
         }
@@ -291,7 +294,7 @@ fn is_category(code: &str) -> bool {
             && rest.len() <= 48
             && rest.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_/-".contains(&b))
     });
-    (official || category::CODES.contains(&code)) && category::normalise(code).as_deref() == Some(code)
+    category::CODES.contains(&code) || (official && category::normalise(code).as_deref() == Some(code))
 }
 
 fn is_outcome(outcome: &str) -> bool {

@@ -5,6 +5,9 @@
 use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
+use std::any::TypeId;
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 /// Why a body could not be read as the expected type.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,8 +18,17 @@ pub enum FieldError {
     Field { field: String, problem: String },
 }
 
-/// Reads `T` from `body`, naming the path of the field at fault when it fails.
+/// Reads `T` from `body`, naming the path of the field at fault when it fails. One plain
+/// parse on the happy path; the path is tracked (which costs an allocation per key) only in
+/// a second parse of a body already refused.
 pub fn from_slice<T: DeserializeOwned>(body: &[u8]) -> Result<T, FieldError> {
+    match serde_json::from_slice(body) {
+        Ok(value) => Ok(value),
+        Err(_) => from_slice_with_path(body),
+    }
+}
+
+fn from_slice_with_path<T: DeserializeOwned>(body: &[u8]) -> Result<T, FieldError> {
     let mut de = serde_json::Deserializer::from_slice(body);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -42,7 +54,7 @@ fn without_position(message: &str) -> String {
 }
 
 /// The path of the field at fault, from the path serde reached and its message: an unknown
-/// key is named itself (`results[0].ip`), and [`objects`] puts the element's own path
+/// key is named itself (`results[0].ip`), and [`tagged`] puts the element's own path
 /// (`[1].x`) in front of its message.
 fn field_error(path: &str, message: &str) -> FieldError {
     match named_field(path, message) {
@@ -80,31 +92,70 @@ fn named_field(path: &str, message: &str) -> FieldError {
     FieldError::Field { field: join(""), problem: message.to_string() }
 }
 
-/// A list of objects (internally tagged enums, which serde cannot make refuse unknown keys),
-/// each refused if it holds a key that the parsed value does not write back.
-pub fn objects<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+/// A list of internally tagged objects (serde cannot make those refuse unknown keys), each
+/// refused if it holds a key that its variant does not write back. `tag` names the field
+/// holding the variant's name; the keys each variant writes are learnt once per isolate.
+pub fn tagged<'de, D, T>(deserializer: D, tag: &str) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
-    T: DeserializeOwned + Serialize,
+    T: DeserializeOwned + Serialize + 'static,
 {
     let raw: Vec<Value> = Vec::deserialize(deserializer)?;
     raw.into_iter()
         .enumerate()
         .map(|(i, v)| {
-            let keys: Vec<String> = match &v {
-                Value::Object(map) => map.keys().cloned().collect(),
-                _ => return Err(D::Error::custom(format!("[{i}]: expected an object"))),
+            let Value::Object(map) = &v else {
+                return Err(D::Error::custom(format!("[{i}]: expected an object")));
             };
+            let variant = (TypeId::of::<T>(), map.get(tag).and_then(Value::as_str).unwrap_or_default().to_string());
+            let known = KEYS.with(|k| {
+                let k = k.borrow();
+                k.get(&variant).map(|allowed| map.keys().find(|key| !allowed.contains(key)).cloned())
+            });
+            let keys: Vec<String> = map.keys().cloned().collect();
             let item: T = serde_json::from_value(v)
                 .map_err(|e| D::Error::custom(format!("[{i}]: {}", without_position(&e.to_string()))))?;
-            let back = serde_json::to_value(&item).unwrap_or(Value::Object(Map::new()));
-            if let Some(k) = keys.iter().find(|k| back.get(k.as_str()).is_none()) {
+            let unknown = match known {
+                Some(unknown) => unknown,
+                None => {
+                    let back = serde_json::to_value(&item).unwrap_or(Value::Object(Map::new()));
+                    let allowed: Vec<String> =
+                        back.as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default();
+                    let unknown = keys.iter().find(|k| !allowed.contains(k)).cloned();
+                    KEYS.with(|k| k.borrow_mut().insert(variant, allowed));
+                    unknown
+                }
+            };
+            if let Some(k) = unknown {
                 let k: String = k.chars().take(64).collect();
                 return Err(D::Error::custom(format!("[{i}].{k}: unknown field")));
             }
             Ok(item)
         })
         .collect()
+}
+
+thread_local! {
+    /// The keys each variant (type, name) writes, once seen.
+    static KEYS: RefCell<HashMap<(TypeId, String), Vec<String>>> = RefCell::new(HashMap::new());
+}
+
+/// [`tagged`] for clues (`"clue"`).
+pub fn clues<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned + Serialize + 'static,
+{
+    tagged(deserializer, "clue")
+}
+
+/// [`tagged`] for patterns (`"pattern"`).
+pub fn patterns<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned + Serialize + 'static,
+{
+    tagged(deserializer, "pattern")
 }
 
 #[cfg(test)]
@@ -118,7 +169,7 @@ mod tests {
         n: u32,
         #[serde(default)]
         inner: Vec<Inner>,
-        #[serde(default, deserialize_with = "objects")]
+        #[serde(default, deserialize_with = "kinds")]
         tagged: Vec<Tagged>,
     }
 
@@ -134,6 +185,10 @@ mod tests {
     enum Tagged {
         A { ms: u32 },
         B,
+    }
+
+    fn kinds<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Tagged>, D::Error> {
+        tagged(d, "kind")
     }
 
     fn field(body: &str) -> FieldError {
@@ -166,5 +221,11 @@ mod tests {
         assert_eq!(named(r#"{"n":1,"":2}"#), f("body"));
         assert_eq!(named(r#"{"n":1,"inner":[{"":2}]}"#), f("inner[0]"));
         assert!(from_slice::<Outer>(br#"{"n":1,"tagged":[{"kind":"a","ms":2},{"kind":"b"}]}"#).is_ok());
+        // Once a variant's keys are known, they are checked the same (and a key of one variant
+        // is no key of another).
+        for _ in 0..2 {
+            assert_eq!(named(r#"{"n":1,"tagged":[{"kind":"a","ms":1,"ip":"x"}]}"#), f("tagged[0].ip"));
+            assert_eq!(named(r#"{"n":1,"tagged":[{"kind":"b","ms":1}]}"#), f("tagged[0].ms"));
+        }
     }
 }
