@@ -22,12 +22,21 @@ pub fn transfer_ms(load_ms: u32, first_byte_ms: u32) -> u32 {
 }
 
 /// What the run as a whole learned from its control targets.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RunContext {
     pub controls_total: u32,
     pub controls_ok: u32,
     /// Bytes per millisecond of the control image, when one was measured.
     pub control_throughput: Option<f32>,
+    /// The browser reported a name that exists nowhere as not resolving (the plan's resolver
+    /// check): its silence about a target's name can be read as "resolves".
+    pub resolver_reports_failures: bool,
+}
+
+impl Default for RunContext {
+    fn default() -> Self {
+        RunContext { controls_total: 0, controls_ok: 0, control_throughput: None, resolver_reports_failures: true }
+    }
 }
 
 impl RunContext {
@@ -293,10 +302,14 @@ fn failed(ev: &Evidence, ctx: &RunContext, first: Clue, fast: bool) -> Finding {
         };
     }
     let local = ev.find(|o| match o {
+        // Silence is "resolves" only where the browser reports names that do not resolve.
+        Observation::Resolves { .. } if !ctx.resolver_reports_failures => None,
         Observation::Resolves { .. } => Some(true),
         Observation::DoesNotResolve { .. } => Some(false),
         _ => None,
     });
+    let silent_resolver = !ctx.resolver_reports_failures
+        && ev.find(|o| matches!(o, Observation::Resolves { .. }).then_some(())).is_some();
     match local {
         Some(false) => {
             clues.push(Clue::NotResolvedLocally);
@@ -321,7 +334,7 @@ fn failed(ev: &Evidence, ctx: &RunContext, first: Clue, fast: bool) -> Finding {
             }
         }
         None => {
-            clues.push(Clue::ResolveUnsupported);
+            clues.push(if silent_resolver { Clue::ResolverSilent } else { Clue::ResolveUnsupported });
             Finding::new(Verdict::Inconclusive, 0.5, clues)
         }
     }

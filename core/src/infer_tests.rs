@@ -15,7 +15,7 @@ fn ev(obs: Vec<Observation>) -> Evidence {
     Evidence { observations: obs, ..Evidence::default() }
 }
 fn ctx() -> RunContext {
-    RunContext { controls_total: 3, controls_ok: 3, control_throughput: Some(10_000.0) }
+    RunContext { controls_total: 3, controls_ok: 3, control_throughput: Some(10_000.0), ..RunContext::default() }
 }
 /// What the outside view says of a site that answers from beyond the visitor's network.
 fn reached() -> Option<OutsideView> {
@@ -151,7 +151,7 @@ fn plain_http_from_an_https_page_is_never_blamed_on_the_network() {
 
 #[test]
 fn failures_when_controls_fail_are_down() {
-    let down = RunContext { controls_total: 3, controls_ok: 1, control_throughput: None };
+    let down = RunContext { controls_total: 3, controls_ok: 1, control_throughput: None, ..RunContext::default() };
     let e = ev(vec![FetchTimeout { ms: 6000 }]);
     let f = infer(&web("https://a.test/"), &e, &down);
     assert_eq!(f.verdict, Verdict::Down);

@@ -82,6 +82,24 @@ pub struct Plan {
     out_of_budget: bool,
     /// Verdicts wait while evidence for all targets (the outside view) is still coming.
     hold: bool,
+    /// The check of the browser's resolver signal (see [`RESOLVER_CHECK_HOST`]).
+    resolver_check: ResolverCheck,
+}
+
+/// A name that exists nowhere (`.invalid` is reserved): asked of the local resolver first, to
+/// learn whether this browser reports a name that does not resolve at all. Chromium does, at
+/// once; a browser that says nothing for it cannot be taken as "resolves" when it says
+/// nothing for a target either.
+pub const RESOLVER_CHECK_HOST: &str = "resolver-check.invalid";
+/// [`ProbeTask::target`] of the resolver check, which is no target.
+pub const RESOLVER_CHECK_TARGET: usize = usize::MAX;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum ResolverCheck {
+    NotStarted,
+    Running(u32),
+    /// Whether the browser reported the name as not resolving.
+    Done(bool),
 }
 
 impl Plan {
@@ -102,6 +120,7 @@ impl Plan {
             started_ms: None,
             out_of_budget: false,
             hold: false,
+            resolver_check: ResolverCheck::NotStarted,
         }
     }
 
@@ -115,7 +134,7 @@ impl Plan {
         &self.states[index].evidence
     }
     pub fn in_flight(&self) -> usize {
-        self.running.len()
+        self.running.len() + usize::from(matches!(self.resolver_check, ResolverCheck::Running(_)))
     }
     /// Holds verdicts back (probes still run) until evidence that concerns every target,
     /// such as the outside view, has arrived.
@@ -163,8 +182,22 @@ impl Plan {
             }
             self.ready.clear();
         }
-        if self.running.len() >= self.config.effective_concurrency() as usize {
+        if self.in_flight() >= self.config.effective_concurrency() as usize {
             return Step::Wait;
+        }
+        if self.resolver_check == ResolverCheck::NotStarted && !self.out_of_budget && self.needs_resolver_check() {
+            let id = self.next_id;
+            self.next_id += 1;
+            self.resolver_check = ResolverCheck::Running(id);
+            let url = format!("stun:{RESOLVER_CHECK_HOST}:{}", self.config.resolve_port);
+            let timeout_ms = self.timeout(ProbeKind::Resolve);
+            return Step::Run(ProbeTask {
+                id,
+                target: RESOLVER_CHECK_TARGET,
+                kind: ProbeKind::Resolve,
+                url,
+                timeout_ms,
+            });
         }
         // Finish started targets before starting new ones (controls are queued first).
         let index = match self.ready.pop_front() {
@@ -176,7 +209,9 @@ impl Plan {
                     self.states[i].pending = first;
                     i
                 }
-                None if self.running.is_empty() => return Step::Done,
+                None if self.running.is_empty() && !matches!(self.resolver_check, ResolverCheck::Running(_)) => {
+                    return Step::Done
+                }
                 None => return Step::Wait,
             },
         };
@@ -203,6 +238,10 @@ impl Plan {
 
     /// Feeds back what probe `id` saw. Unknown ids are ignored.
     pub fn record(&mut self, id: u32, observation: Observation, _now_ms: u64) {
+        if self.resolver_check == ResolverCheck::Running(id) {
+            self.resolver_check = ResolverCheck::Done(matches!(observation, Observation::DoesNotResolve { .. }));
+            return;
+        }
         let Some(at) = self.running.iter().position(|r| r.0 == id) else {
             return;
         };
@@ -231,11 +270,22 @@ impl Plan {
 
     fn controls_running(&self) -> bool {
         self.states[..self.controls].iter().any(|s| !s.finished)
+            || matches!(self.resolver_check, ResolverCheck::Running(_))
+    }
+
+    /// Only web targets ever ask the local resolver.
+    fn needs_resolver_check(&self) -> bool {
+        self.targets.iter().any(|t| t.parsed().scheme.is_web() || matches!(t.parsed().scheme, Scheme::Ws | Scheme::Wss))
     }
 
     /// The run's context from the controls measured so far.
     pub fn context(&self) -> RunContext {
-        let mut ctx = RunContext { controls_total: self.controls as u32, ..RunContext::default() };
+        let mut ctx = RunContext {
+            controls_total: self.controls as u32,
+            // Not asked (no web target, out of budget): nothing to distrust.
+            resolver_reports_failures: !matches!(self.resolver_check, ResolverCheck::Done(false)),
+            ..RunContext::default()
+        };
         for (t, s) in self.targets[..self.controls].iter().zip(&self.states) {
             let fetched = s.evidence.observations.iter().any(|o| matches!(o, Observation::FetchOk { .. }));
             ctx.controls_ok += u32::from(fetched);

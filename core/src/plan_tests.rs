@@ -1,6 +1,13 @@
 use super::*;
 use crate::list::ImageSpec;
 
+/// Runs the plan's resolver check first, as a browser that reports names that do not resolve.
+fn pass_resolver_check(plan: &mut Plan) {
+    let Step::Run(check) = plan.next(0) else { panic!("the resolver check comes first") };
+    assert_eq!((check.target, check.url.as_str()), (RESOLVER_CHECK_TARGET, "stun:resolver-check.invalid:3478"));
+    plan.record(check.id, Observation::DoesNotResolve { ms: 3 }, 3);
+}
+
 fn t(url: &str) -> Target {
     Target { url: url.into(), category: "NEWS".into(), image: None }
 }
@@ -13,6 +20,11 @@ fn drive(plan: &mut Plan, answer: impl Fn(&ProbeTask) -> (Observation, u64)) -> 
     let mut max_inflight = 0;
     loop {
         match plan.next(now) {
+            // The plan's own resolver check: this fake browser reports a name that does not
+            // resolve, as Chromium does (tests of the check itself drive the plan by hand).
+            Step::Run(task) if task.target == RESOLVER_CHECK_TARGET => {
+                inflight.push((now + 3, task, Observation::DoesNotResolve { ms: 3 }));
+            }
             Step::Run(task) => {
                 let (obs, took) = answer(&task);
                 log.push(task.clone());
@@ -75,6 +87,7 @@ fn failures_call_for_doh_and_local_resolution() {
 #[test]
 fn findings_wait_for_the_controls() {
     let mut plan = Plan::new(PlanConfig::default(), vec![t("https://slow-control.test/")], vec![t("https://a.test/")]);
+    pass_resolver_check(&mut plan);
     let Step::Run(control) = plan.next(0) else { panic!() };
     let Step::Run(target) = plan.next(0) else { panic!() };
     plan.record(target.id, Observation::FetchOk { ms: 5 }, 5);
@@ -137,6 +150,7 @@ fn unknown_ids_are_ignored() {
 fn held_verdicts_wait_for_the_outside_view() {
     let mut plan = Plan::new(PlanConfig::default(), vec![], vec![t("https://a.test/")]);
     plan.set_hold(true);
+    pass_resolver_check(&mut plan);
     let Step::Run(task) = plan.next(0) else { panic!() };
     plan.record(task.id, Observation::FetchTimeout { ms: 8000 }, 8000);
     let Step::Run(doh) = plan.next(8000) else { panic!() };
@@ -220,4 +234,35 @@ fn doh_asks_aaaa_after_an_address_less_a_and_a_second_resolver_after_nxdomain() 
     f.sort_by_key(|(i, _)| *i);
     assert!(f[0].1.clues.contains(&Clue::DohResolves), "an IPv6-only name resolves");
     assert_eq!(f[1].1.verdict, Verdict::Down);
+}
+
+#[test]
+fn a_browser_silent_about_a_name_that_exists_nowhere_is_not_trusted_about_targets() {
+    // Firefox in a network whose resolver never answers: no lookup error for anyone.
+    let mut plan = Plan::new(PlanConfig::default(), vec![], vec![t("https://gone.test/")]);
+    let Step::Run(check) = plan.next(0) else { panic!() };
+    assert_eq!(check.target, RESOLVER_CHECK_TARGET);
+    plan.record(check.id, Observation::Resolves { ms: 2000 }, 2000);
+    assert!(!plan.context().resolver_reports_failures);
+    loop {
+        match plan.next(2000) {
+            Step::Run(task) => {
+                let obs = match task.kind {
+                    ProbeKind::Fetch => Observation::FetchError { ms: 5 },
+                    ProbeKind::Doh => Observation::DohAddresses { addresses: vec!["10.0.0.1".into()] },
+                    _ => Observation::Resolves { ms: 2000 },
+                };
+                plan.record(task.id, obs, 2100);
+            }
+            Step::Wait => unreachable!("one probe at a time here"),
+            Step::Done => break,
+        }
+    }
+    plan.set_outside(
+        "https://gone.test/",
+        OutsideView { resolves: true, reachable: true, cross_origin_blocked: false, server_error: false },
+    );
+    let f = plan.take_findings();
+    assert_eq!(f[0].1.verdict, Verdict::Inconclusive, "not a reset: the browser's silence proves nothing");
+    assert!(f[0].1.clues.contains(&Clue::ResolverSilent));
 }

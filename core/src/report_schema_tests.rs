@@ -38,6 +38,7 @@ fn all_clues() -> Vec<Clue> {
         Clue::ResolvesLocally,
         Clue::NotResolvedLocally,
         Clue::ResolveUnsupported,
+        Clue::ResolverSilent,
         Clue::ImageGenuine,
         Clue::ImageWrongSize { width: 1, height: 1 },
         Clue::ImageNotAnImage,

@@ -95,6 +95,9 @@ pub enum Clue {
     ResolvesLocally,
     NotResolvedLocally,
     ResolveUnsupported,
+    /// The browser did not report even a name that exists nowhere as not resolving: its
+    /// resolver cannot be asked here, so DNS removal and a reset cannot be told apart.
+    ResolverSilent,
     ImageGenuine,
     ImageWrongSize {
         width: u32,

@@ -186,6 +186,9 @@ pub fn clue(c: &Clue) -> &'static str {
         Clue::ResolvesLocally => "your resolver knows the name",
         Clue::NotResolvedLocally => "your resolver does not know the name",
         Clue::ResolveUnsupported => "could not ask your resolver (no WebRTC): DNS or reset cannot be told apart",
+        Clue::ResolverSilent => {
+            "your browser did not say whether your resolver knows names (not even for one that exists nowhere): DNS removal or a reset cannot be told apart"
+        }
         Clue::ImageGenuine => "a known image on the site is genuine",
         Clue::ImageWrongSize { .. } => "a known image on the site has the wrong size",
         Clue::ImageNotAnImage => "a known image on the site is not an image: something else answers",
