@@ -85,10 +85,21 @@ async fn load_controls(params: &Params) -> List {
             }
         }
     }
-    // The collector that served this page is always a control.
-    List {
-        targets: vec![Target { url: format!("{}/", params.collector_base()), category: "CTRL".into(), image: None }],
+    // The collector that served this page is always a control, with the deployment's own
+    // (read from the page's origin, like every deployment setting).
+    let mut targets =
+        vec![Target { url: format!("{}/", params.collector_base()), category: "CTRL".into(), image: None }];
+    if let Some(origin) = web_sys::window().and_then(|w| w.location().origin().ok()) {
+        if let Ok(text) = fetch_ok(&format!("{origin}/v1/settings"), None).await {
+            let settings = ajar_core::json::Json::parse(&text).unwrap_or(ajar_core::json::Json::Null);
+            for url in settings.get("controls").items().iter().filter_map(|u| u.as_str()) {
+                if ajar_core::url::TargetUrl::parse(url).is_ok() {
+                    targets.push(Target { url: url.to_string(), category: "CTRL".into(), image: None });
+                }
+            }
+        }
     }
+    List { targets }
 }
 
 #[function_component(App)]

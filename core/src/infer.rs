@@ -31,11 +31,22 @@ pub struct RunContext {
     /// The browser reported a name that exists nowhere as not resolving (the plan's resolver
     /// check): its silence about a target's name can be read as "resolves".
     pub resolver_reports_failures: bool,
+    /// STUN controls measured, and how many answered: a STUN server that does not answer is
+    /// blocked only if one that always answers did.
+    pub ice_controls_total: u32,
+    pub ice_controls_ok: u32,
 }
 
 impl Default for RunContext {
     fn default() -> Self {
-        RunContext { controls_total: 0, controls_ok: 0, control_throughput: None, resolver_reports_failures: true }
+        RunContext {
+            controls_total: 0,
+            controls_ok: 0,
+            control_throughput: None,
+            resolver_reports_failures: true,
+            ice_controls_total: 0,
+            ice_controls_ok: 0,
+        }
     }
 }
 
@@ -397,7 +408,14 @@ fn infer_ice(ev: &Evidence, ctx: &RunContext) -> Finding {
             if matches!(ev.doh(), DohView::NoSuchName | DohView::NoAddress) {
                 return Finding::new(Verdict::Down, 0.9, vec![Clue::IceFailed, Clue::DohNoSuchName]);
             }
-            Finding::new(Verdict::BlockedProtocol, 0.9, vec![Clue::IceFailed])
+            // A browser or network that lets no STUN through (a privacy setting, a policy, a
+            // firewall for all UDP) fails every server alike: only a STUN control that
+            // answered makes this one's silence a block.
+            match (ctx.ice_controls_total, ctx.ice_controls_ok) {
+                (0, _) => Finding::new(Verdict::Inconclusive, 0.4, vec![Clue::IceFailed, Clue::NoIceControl]),
+                (_, 0) => Finding::new(Verdict::Inconclusive, 0.4, vec![Clue::IceFailed, Clue::IceControlsFailed]),
+                _ => Finding::new(Verdict::BlockedProtocol, 0.9, vec![Clue::IceFailed, Clue::IceControlReached]),
+            }
         }
         None if ev.unsupported(ProbeKind::Ice) => {
             Finding::new(Verdict::Inconclusive, 0.0, vec![Clue::SkippedUnsupported])

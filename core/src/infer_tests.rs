@@ -223,7 +223,15 @@ fn websocket_blocked_while_web_works_is_blocked_protocol() {
 fn stun_server_unreachable_is_blocked_protocol() {
     let t = web("stun:a.test:3478");
     assert_eq!(infer(&t, &ev(vec![IceReached { ms: 300 }]), &ctx()).verdict, Verdict::Ok);
-    assert_eq!(infer(&t, &ev(vec![IceFailed { ms: 5000 }]), &ctx()).verdict, Verdict::BlockedProtocol);
+    // Blocked only where ajar's own STUN server answered.
+    let stun_ok = RunContext { ice_controls_total: 1, ice_controls_ok: 1, ..ctx() };
+    assert_eq!(infer(&t, &ev(vec![IceFailed { ms: 5000 }]), &stun_ok).verdict, Verdict::BlockedProtocol);
+    // No STUN control, or it failed too: the browser or the network lets no STUN through.
+    let f = infer(&t, &ev(vec![IceFailed { ms: 5000 }]), &ctx());
+    assert_eq!((f.verdict, f.clues[1].clone()), (Verdict::Inconclusive, Clue::NoIceControl));
+    let stun_dead = RunContext { ice_controls_total: 1, ice_controls_ok: 0, ..ctx() };
+    let f = infer(&t, &ev(vec![IceFailed { ms: 5000 }]), &stun_dead);
+    assert_eq!((f.verdict, f.clues[1].clone()), (Verdict::Inconclusive, Clue::IceControlsFailed));
     let f = infer(&t, &ev(vec![Unsupported { probe: ProbeKind::Ice }]), &ctx());
     assert_eq!(f.verdict, Verdict::Inconclusive);
     assert_eq!(f.clues, vec![Clue::SkippedUnsupported]);

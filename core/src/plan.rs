@@ -287,6 +287,14 @@ impl Plan {
             ..RunContext::default()
         };
         for (t, s) in self.targets[..self.controls].iter().zip(&self.states) {
+            // A STUN control tells about STUN only; the web controls about the connection.
+            if matches!(t.parsed().scheme, Scheme::Stun | Scheme::Turn | Scheme::Turns) {
+                ctx.controls_total -= 1;
+                ctx.ice_controls_total += 1;
+                let reached = s.evidence.observations.iter().any(|o| matches!(o, Observation::IceReached { .. }));
+                ctx.ice_controls_ok += u32::from(reached);
+                continue;
+            }
             let fetched = s.evidence.observations.iter().any(|o| matches!(o, Observation::FetchOk { .. }));
             ctx.controls_ok += u32::from(fetched);
             let bytes = t.image.as_ref().and_then(|i| i.bytes);

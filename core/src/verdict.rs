@@ -116,6 +116,12 @@ pub enum Clue {
     SocketFailed,
     IceReached,
     IceFailed,
+    /// ajar's STUN control answered: STUN gets through here.
+    IceControlReached,
+    /// ajar's STUN control did not answer either: no STUN gets through for anyone here.
+    IceControlsFailed,
+    /// No STUN control was measured: a silent STUN server cannot be called blocked.
+    NoIceControl,
     HostReachable,
     OutsideReachable,
     OutsideUnreachable,

@@ -190,11 +190,17 @@ impl Host {
     /// The verdict a browser can honestly reach for this host (docs/verdicts.md has the
     /// table with the reasons): from an https page or not, with a known image per target
     /// (the lab's JSON list) or without (a CSV list, as real lists are).
-    pub fn expected(&self, page_secure: bool, images: bool) -> Verdict {
+    pub fn expected(&self, page_secure: bool, images: bool, browser: Browser) -> Verdict {
         use Technique as T;
         // From an https page a plain target is measured over https (mixed content).
         let upgraded = page_secure && !self.secure();
+        let fast_failure = matches!(self.technique, T::Reset | T::Fin | T::Refuse | T::TlsSni | T::DnsRemoval)
+            || (self.technique == T::Blockpage && (self.secure() || page_secure));
         match self.technique {
+            // Without the local resolver's answer a fast failure is DNS removal or a reset.
+            _ if fast_failure && !browser.resolver_check => Verdict::Inconclusive,
+            // Without a STUN server that answers, no STUN server can be called blocked.
+            T::StunOk | T::StunDrop if !browser.stun => Verdict::Inconclusive,
             T::Ok | T::WsOk | T::StunOk | T::Huge => Verdict::Ok,
             T::Blackhole | T::IpRange => Verdict::Blackhole,
             // An RST, a FIN, a refusal and an RST during TLS all reach a page as the same
@@ -218,6 +224,19 @@ impl Host {
             T::Corp => Verdict::Inconclusive,
         }
     }
+}
+
+/// What the browser can do in the lab: Chromium both; Firefox neither (in the lab's
+/// namespace it gathers no ICE candidates at all, so its resolver check and STUN are silent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Browser {
+    pub resolver_check: bool,
+    pub stun: bool,
+}
+
+impl Browser {
+    pub const CHROMIUM: Browser = Browser { resolver_check: true, stun: true };
+    pub const FIREFOX_IN_LAB: Browser = Browser { resolver_check: false, stun: false };
 }
 
 fn default_category() -> String {
@@ -245,6 +264,8 @@ pub const DOH_HOST: &str = "doh.test";
 pub const PARTNER_HOST: &str = "partner.test";
 /// The lab's own API: the list, the controls, the outside view, the ground truth.
 pub const API_HOST: &str = "lab.test";
+/// The lab's STUN control: a STUN server that always answers.
+pub const STUN_CONTROL_HOST: &str = "stun-control.test";
 /// The app's https name: the lab terminates TLS for it and passes requests to the collector.
 pub const APP_HOST: &str = "ajar.test";
 /// The provider range that [`Technique::IpRange`] hosts share.
@@ -398,7 +419,15 @@ impl Scenario {
     pub fn controls(&self) -> List {
         let https = self.ports.web_tls > 0;
         let url = format!("{}/", self.ports.origin(https, CONTROL_HOST));
-        List { targets: vec![Target { url, category: "CTRL".into(), image: Some(self.image_of(CONTROL_HOST, https)) }] }
+        let web = Target { url, category: "CTRL".into(), image: Some(self.image_of(CONTROL_HOST, https)) };
+        // A STUN server that always answers: the STUN control.
+        let stun = Target { url: self.stun_control(), category: "CTRL".into(), image: None };
+        List { targets: vec![web, stun] }
+    }
+
+    /// The lab's STUN control (a deployment's `CONTROLS` names one the same way).
+    pub fn stun_control(&self) -> String {
+        format!("stun:{STUN_CONTROL_HOST}:{}", self.ports.stun)
     }
 
     /// What an outside vantage point sees of a host.
@@ -472,7 +501,10 @@ impl Scenario {
             .filter(|h| !matches!(h.technique, Technique::DnsRemoval | Technique::NoSuchName))
             .map(|h| h.name.clone())
             .collect();
-        names.extend([API_HOST, APP_HOST, CONTROL_HOST, DOH_HOST, PARTNER_HOST, "public.test"].map(String::from));
+        names.extend(
+            [API_HOST, APP_HOST, CONTROL_HOST, DOH_HOST, PARTNER_HOST, STUN_CONTROL_HOST, "public.test"]
+                .map(String::from),
+        );
         names.extend(self.canary.names().into_iter().filter(|n| !removed.contains(n)));
         names.join(",")
     }

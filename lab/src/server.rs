@@ -354,8 +354,13 @@ impl Lab {
                         // lab's JSON list carries a known image per target; a CSV list does not).
                         let secure = query_param(&req.path, "page").is_none_or(|p| p != "http");
                         let images = query_param(&req.path, "images").is_none_or(|p| p != "0");
+                        // `?browser=firefox`: what Firefox can do in the lab (scenario::Browser).
+                        let browser = match query_param(&req.path, "browser").as_deref() {
+                            Some("firefox") => crate::scenario::Browser::FIREFOX_IN_LAB,
+                            _ => crate::scenario::Browser::CHROMIUM,
+                        };
                         json!({"url": self.scenario.url_of(h), "technique": h.technique.as_str(), "https": h.https,
-                            "expected": h.expected(secure, images).as_str()})
+                            "expected": h.expected(secure, images, browser).as_str()})
                     })
                     .collect();
                 serde_json::Value::from(truth).to_string()

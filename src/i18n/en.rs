@@ -199,6 +199,11 @@ pub fn clue(c: &Clue) -> &'static str {
         Clue::SocketFailed => "the WebSocket did not open",
         Clue::IceReached => "the STUN server answered",
         Clue::IceFailed => "the STUN server did not answer",
+        Clue::IceControlReached => "ajar’s own STUN server answered",
+        Clue::IceControlsFailed => {
+            "ajar’s own STUN server did not answer either: your browser or network lets no STUN through, for any server"
+        }
+        Clue::NoIceControl => "no STUN server that always answers was measured to compare with",
         Clue::HostReachable => "the site itself loads",
         Clue::OutsideReachable => "it works from outside your network",
         Clue::OutsideUnreachable => "it fails from outside your network too",

@@ -199,6 +199,11 @@ pub fn clue(c: &Clue) -> &'static str {
         Clue::SocketFailed => "WebSocket не открылся",
         Clue::IceReached => "STUN-сервер ответил",
         Clue::IceFailed => "STUN-сервер не ответил",
+        Clue::IceControlReached => "собственный STUN-сервер ajar ответил",
+        Clue::IceControlsFailed => {
+            "собственный STUN-сервер ajar тоже не ответил: ваш браузер или сеть не пропускают STUN ни к какому серверу"
+        }
+        Clue::NoIceControl => "не с чем сравнить: не проверен ни один STUN-сервер, который отвечает всегда",
         Clue::HostReachable => "сам сайт открывается",
         Clue::OutsideReachable => "извне вашей сети он работает",
         Clue::OutsideUnreachable => "извне вашей сети он тоже не работает",

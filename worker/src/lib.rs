@@ -112,9 +112,22 @@ fn whoami(req: &Request) -> serde_json::Value {
 /// What this deployment allows, for the app it serves (read from the page's own origin,
 /// never from a collector a link names): `unattended_runs` is the `UNATTENDED_RUNS = "1"`
 /// setting that lets `?autorun=1` start a run with no click (labs and benchmarks only).
+/// `controls`: the deployment's control targets (`CONTROLS`, comma-separated URLs: rarely
+/// blocked hosts on other networks, and a STUN server that tells a blocked call server from
+/// a browser or network that lets no STUN through); the app adds its collector.
 fn settings(ctx: &RouteContext<()>) -> serde_json::Value {
     let unattended = ctx.env.var("UNATTENDED_RUNS").map(|v| v.to_string() == "1").unwrap_or(false);
-    json!({"unattended_runs": unattended})
+    let controls: Vec<String> = ctx
+        .env
+        .var("CONTROLS")
+        .map(|v| v.to_string())
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|u| ajar_core::url::TargetUrl::parse(u).is_ok())
+        .map(String::from)
+        .collect();
+    json!({"unattended_runs": unattended, "controls": controls})
 }
 
 /// The query string as `Q`; a refusal names the parameter at fault (`asn: invalid digit…`).
