@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 TRUNK_VERSION=0.21.14
 WASM_BINDGEN_VERSION=0.2.130   # must equal wasm-bindgen in Cargo.lock
 WORKER_BUILD_VERSION=0.8.7
+GECKODRIVER_VERSION=0.37.1
 export PATH="$HOME/.cargo/bin:$PATH"
 
 log() { printf '\033[1m[install]\033[0m %s\n' "$*" >&2; }
@@ -17,13 +18,15 @@ if ! rustup target list --installed | grep -q '^wasm32-unknown-unknown$'; then
   rustup target add wasm32-unknown-unknown
 fi
 
-# Chromium and its driver; certutil (libnss3-tools) makes the NSS database through which test
-# browsers trust the lab CA, as visitors' browsers trust public CAs.
-if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v certutil >/dev/null; then
-  log "apt-get install chromium chromium-driver libnss3-tools"
+# Chromium and its driver, Firefox ESR (the second browser); certutil (libnss3-tools) makes
+# the NSS databases through which test browsers trust the lab CA, as visitors' browsers trust
+# public CAs.
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v certutil >/dev/null \
+   || ! command -v firefox-esr >/dev/null; then
+  log "apt-get install chromium chromium-driver libnss3-tools firefox-esr"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver libnss3-tools >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver libnss3-tools firefox-esr >/dev/null
 fi
 
 # npm: wrangler (carries workerd), node 22 for wrangler, binaryen's wasm-opt, playwright-core.
@@ -69,4 +72,8 @@ if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv >/dev/null
 fi
 bash scripts/ooni-venv.sh >/dev/null
+if ! have_version geckodriver "$GECKODRIVER_VERSION"; then
+  log "cargo install geckodriver $GECKODRIVER_VERSION (~3 min)"
+  cargo install --locked geckodriver --version "$GECKODRIVER_VERSION"
+fi
 log "all tools present"
