@@ -374,7 +374,17 @@ impl Lab {
                 for url in urls {
                     let name = ajar_core::url::TargetUrl::parse(&url).map(|u| u.host).unwrap_or_default();
                     if let Some(h) = self.scenario.host(&name) {
-                        out.insert(url, serde_json::to_value(self.scenario.outside(h)).unwrap_or_default());
+                        // In the shape the collector's /v1/control answers.
+                        let v = self.scenario.outside(h);
+                        let status = if v.server_error { 503 } else { 200 };
+                        let mut view = json!({"resolves": v.resolves, "reachable": v.reachable});
+                        if v.reachable {
+                            view["status"] = status.into();
+                        }
+                        if v.cross_origin_blocked {
+                            view["corp"] = "same-origin".into();
+                        }
+                        out.insert(url, view);
                     }
                 }
                 serde_json::Value::Object(out).to_string()
