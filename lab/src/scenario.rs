@@ -340,7 +340,9 @@ impl Scenario {
             .into_iter()
             .enumerate()
             .map(|(i, technique)| Host {
-                name: format!("site-{i:04}.test"),
+                // The seed in the name: an outside view cached for one scenario (the collector's
+                // control keeps answers for minutes) never answers for another's host.
+                name: format!("s{seed}-site-{i:04}.test"),
                 technique,
                 category: categories[(rng.next() % categories.len() as u64) as usize].into(),
                 latency_ms: if technique == Technique::Ok && i % 8 == 3 { latency_ms.max(300) } else { latency_ms },
