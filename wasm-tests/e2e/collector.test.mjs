@@ -276,9 +276,9 @@ test('a campaign\'s embed_skip_countries hold at ingest: embed reports from ther
 });
 
 test('settings: unattended runs only where the deployment says so', async () => {
-  assert.deepEqual(await (await fetch(`${COLLECTOR}/v1/settings`)).json(), { unattended_runs: true });
+  assert.equal((await (await fetch(`${COLLECTOR}/v1/settings`)).json()).unattended_runs, true);
   if (process.env.AJAR_PUBLIC_COLLECTOR) {
-    assert.deepEqual(await (await fetch(`${process.env.AJAR_PUBLIC_COLLECTOR}/v1/settings`)).json(), { unattended_runs: false });
+    assert.equal((await (await fetch(`${process.env.AJAR_PUBLIC_COLLECTOR}/v1/settings`)).json()).unattended_runs, false);
   }
 });
 
