@@ -128,7 +128,8 @@ impl Lab {
     /// the host's own distance is already on the path (known from the SNI).
     fn serve_requests<S: Conn>(&self, mut reader: BufReader<S>, mut distant: bool) {
         while let Some(req) = Request::read(&mut reader) {
-            let stream = reader.get_mut();
+            // A HEAD request gets the answer's head only (its first write), as HTTP says.
+            let stream = &mut HeadOnly { inner: reader.get_mut(), head: req.method == "HEAD", written: false };
             let _counted = (req.host != API_HOST).then(|| InFlight::new(self));
             let host = self.scenario.host(&req.host);
             if let Some(h) = host.filter(|_| !std::mem::replace(&mut distant, true)) {
@@ -551,6 +552,41 @@ impl Conn for rustls::StreamOwned<rustls::ServerConnection, Link> {
     }
     fn tcp(&self) -> &TcpStream {
         self.sock.tcp()
+    }
+}
+
+/// Writes through, but for a HEAD request only the first write: [`respond`] writes an
+/// answer's head in one write, its body in the next.
+struct HeadOnly<'a, S> {
+    inner: &'a mut S,
+    head: bool,
+    written: bool,
+}
+
+impl<S: Read> Read for HeadOnly<'_, S> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read(buf)
+    }
+}
+
+impl<S: Write> Write for HeadOnly<'_, S> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.head && std::mem::replace(&mut self.written, true) {
+            return Ok(buf.len());
+        }
+        self.inner.write_all(buf).map(|()| buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl<S: Conn> Conn for HeadOnly<'_, S> {
+    fn link(&mut self) -> &mut Link {
+        self.inner.link()
+    }
+    fn tcp(&self) -> &TcpStream {
+        self.inner.tcp()
     }
 }
 

@@ -1,4 +1,6 @@
-//! no-cors fetch: did anything answer over HTTP, and how fast?
+//! no-cors fetch: did anything answer over HTTP, and how fast? A HEAD request: the answer's
+//! head is all a page may see of another origin anyway, and Firefox resolves a no-cors GET
+//! only once much of the body has arrived (a large page on a slow link timed out there).
 
 use super::timer::{now_ms, race, since, timeout_marker};
 use ajar_core::observation::Observation;
@@ -10,7 +12,7 @@ pub async fn run(url: &str, timeout_ms: u32) -> Observation {
     };
     let abort = AbortController::new().ok();
     let init = RequestInit::new();
-    init.set_method("GET");
+    init.set_method("HEAD");
     init.set_mode(RequestMode::NoCors);
     init.set_credentials(RequestCredentials::Omit);
     init.set_cache(RequestCache::NoStore);
