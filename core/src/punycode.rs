@@ -1,6 +1,6 @@
 //! Host names in the form DNS and STUN URLs need: every non-ASCII label as Punycode
 //! (RFC 3492) behind `xn--`. Written here rather than taking the `idna` crate because its
-//! Unicode tables would double the embed's size; this does RFC 3492's encoding and
+//! Unicode tables would double the embed's size; this does RFC 3492's encoding and ASCII
 //! lower-casing only (no UTS #46 mapping or normalisation: list names are already in the
 //! form their owners registered, and a browser maps the URL it fetches itself).
 
@@ -18,7 +18,9 @@ pub fn host_to_ascii(host: &str) -> Option<String> {
     let labels: Option<Vec<String>> = host
         .split('.')
         .map(|label| {
-            let lower = label.to_lowercase();
+            // ASCII case only: full Unicode lowercasing would bring its tables into the
+            // embed (4 kB); lists write IDN labels in lower case as registries do.
+            let lower = label.to_ascii_lowercase();
             if lower.is_ascii() {
                 Some(lower)
             } else {
@@ -101,7 +103,7 @@ mod tests {
     #[test]
     fn encodes_rfc_and_registry_examples() {
         assert_eq!(host_to_ascii("пример.рф").as_deref(), Some("xn--e1afmkfd.xn--p1ai"));
-        assert_eq!(host_to_ascii("München.DE").as_deref(), Some("xn--mnchen-3ya.de"));
+        assert_eq!(host_to_ascii("münchen.DE").as_deref(), Some("xn--mnchen-3ya.de"));
         assert_eq!(host_to_ascii("bücher.example").as_deref(), Some("xn--bcher-kva.example"));
         assert_eq!(host_to_ascii("президент.рф").as_deref(), Some("xn--d1abbgf6aiiy.xn--p1ai"));
         // RFC 3492 §7.1 (A) Arabic (Egyptian), (L) Japanese "3年B組金八先生".

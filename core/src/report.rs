@@ -215,7 +215,8 @@ impl Report {
             false => self.results.iter().map(|r| r.url.as_str()).collect(),
         };
         for (i, p) in self.patterns.iter().enumerate() {
-            check_pattern(p, &urls).map_err(|(f, problem)| bad(format!("patterns[{i}].{f}"), problem))?;
+            check_pattern(p, |u| urls.contains(u))
+                .map_err(|(f, problem)| bad(format!("patterns[{i}].{f}"), problem))?;
         }
         if self.canaries.len() > MAX_CANARIES {
             return Err(bad("canaries".into(), "too many entries"));
@@ -248,19 +249,20 @@ impl Report {
         for r in &mut self.results {
             r.clues.retain(|c| check_clue(c).is_ok());
         }
-        let urls: std::collections::BTreeSet<String> = self.results.iter().map(|r| r.url.clone()).collect();
+        // A list, not a set: the embed's size (a BTreeSet brings its own code); reports are short.
+        let urls: Vec<String> = self.results.iter().map(|r| r.url.clone()).collect();
         for p in &mut self.patterns {
             let (Pattern::AddressRangeBlocked { targets, .. }
             | Pattern::DnsRemoval { targets }
             | Pattern::Throttling { targets, .. }) = p;
             targets.retain(|t| urls.contains(t));
         }
-        let urls: std::collections::BTreeSet<&str> = urls.iter().map(String::as_str).collect();
+        let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
         self.patterns.retain(|p| {
             let (Pattern::AddressRangeBlocked { targets, .. }
             | Pattern::DnsRemoval { targets }
             | Pattern::Throttling { targets, .. }) = p;
-            !targets.is_empty() && check_pattern(p, &urls).is_ok()
+            !targets.is_empty() && check_pattern(p, |u| urls.contains(&u)).is_ok()
         });
     }
 
@@ -318,15 +320,13 @@ fn check_clue(clue: &Clue) -> Result<(), (&'static str, &'static str)> {
 }
 
 /// A pattern names only the report's own targets, known categories and network prefixes.
-fn check_pattern(
-    pattern: &Pattern,
-    urls: &std::collections::BTreeSet<&str>,
-) -> Result<(), (&'static str, &'static str)> {
+/// `is_result`: whether a URL is one of the report's results.
+fn check_pattern(pattern: &Pattern, is_result: impl Fn(&str) -> bool) -> Result<(), (&'static str, &'static str)> {
     let (targets, prefix, categories) = match pattern {
         Pattern::AddressRangeBlocked { prefix, targets, categories } => (targets, Some(prefix), categories.as_slice()),
         Pattern::DnsRemoval { targets } | Pattern::Throttling { targets, .. } => (targets, None, &[][..]),
     };
-    if targets.len() > MAX_RESULTS || !targets.iter().all(|t| urls.contains(t.as_str())) {
+    if targets.len() > MAX_RESULTS || !targets.iter().all(|t| is_result(t.as_str())) {
         return Err(("targets", "must be URLs of this report's results"));
     }
     if prefix.is_some_and(|p| !privacy::is_prefix(p)) {

@@ -180,7 +180,7 @@ mod tests {
         assert_eq!((u.scheme, u.host.as_str(), u.port), (Scheme::Stun, "stun.l.google.com", Some(19302)));
         let u = TargetUrl::parse("wss://chat.example/ws").unwrap();
         assert_eq!(u.scheme, Scheme::Wss);
-        let u = TargetUrl::parse("http://Пример.РФ/путь").unwrap();
+        let u = TargetUrl::parse("http://пример.рф/путь").unwrap();
         assert_eq!(u.host, "xn--e1afmkfd.xn--p1ai", "IDN hosts in the form DNS carries");
     }
 
