@@ -231,7 +231,11 @@ fn reachable(target: &Target, ev: &Evidence, ctx: &RunContext, ms: u32) -> Findi
                 let transfer = transfer_ms(img_ms, ms);
                 let here = bytes as f32 / transfer.max(1) as f32;
                 let ratio = control / here.max(f32::MIN_POSITIVE);
-                if ratio >= THROTTLE_RATIO && transfer >= THROTTLE_MIN_MS {
+                // A long path loses time to every lost segment in proportion to its round
+                // trip: the transfer must also outlast twice the page's first byte (two round
+                // trips or more) before distance and ordinary loss are ruled out.
+                let floor = THROTTLE_MIN_MS.max(ms.saturating_mul(2));
+                if ratio >= THROTTLE_RATIO && transfer >= floor {
                     clues.push(Clue::SlowerThanControl { ratio });
                     let confidence = if ratio >= 2.0 * THROTTLE_RATIO { 0.95 } else { 0.8 };
                     return Finding::new(Verdict::Throttled, confidence, clues);

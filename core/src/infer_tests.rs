@@ -204,6 +204,12 @@ fn image_checks_content_and_speed() {
     // new connection, the page fetch's as much as the image's; the transfer itself is quick.
     let far = ev(vec![FetchOk { ms: 920 }, ImageDecoded { width: 64, height: 32, ms: 1_400 }]);
     assert_eq!(infer(&t, &far, &fast).verdict, Verdict::Ok);
+    // ... even when a few lost segments cost it a round trip each (1 % loss, 350 ms away).
+    let lossy = ev(vec![FetchOk { ms: 1_050 }, ImageDecoded { width: 64, height: 32, ms: 2_300 }]);
+    assert_eq!(infer(&t, &lossy, &fast).verdict, Verdict::Ok);
+    // A 128 kbit/s cap on a host that far is still a cap.
+    let capped_far = ev(vec![FetchOk { ms: 1_050 }, ImageDecoded { width: 64, height: 32, ms: 5_100 }]);
+    assert_eq!(infer(&t, &capped_far, &fast).verdict, Verdict::Throttled);
     let crawl = ev(vec![FetchOk { ms: 5 }, ImageTimeout { ms: 10_000 }]);
     assert_eq!(infer(&t, &crawl, &ctx()).verdict, Verdict::Throttled);
 }
