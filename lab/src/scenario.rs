@@ -57,10 +57,14 @@ pub enum Technique {
     Corp,
     /// Works, serving a 32 MiB page.
     Huge,
+    /// IP blocking by dropped SYNs: its address is a listener whose accept queue is full.
+    SynDrop,
+    /// The local resolver answers with the address of a block-page server.
+    DnsBlockpage,
 }
 
 impl Technique {
-    pub const ALL: [Technique; 23] = [
+    pub const ALL: [Technique; 25] = [
         Technique::Ok,
         Technique::Blackhole,
         Technique::IpRange,
@@ -84,6 +88,8 @@ impl Technique {
         Technique::ServerError,
         Technique::Corp,
         Technique::Huge,
+        Technique::SynDrop,
+        Technique::DnsBlockpage,
     ];
 
     /// Served over https whatever the host's scheme choice (certificate cases, SNI resets).
@@ -116,6 +122,8 @@ impl Technique {
             Technique::ServerError => "server_error",
             Technique::Corp => "corp",
             Technique::Huge => "huge",
+            Technique::SynDrop => "syn_drop",
+            Technique::DnsBlockpage => "dns_blockpage",
         }
     }
 }
@@ -162,6 +170,10 @@ impl Ports {
 
 /// Names that do not resolve are mapped here; refused hosts to an address nobody listens on.
 pub const REFUSED_ADDR: &str = "127.0.0.2";
+/// Hosts blocked by dropped SYNs map here: a listener whose accept queue is full.
+pub const SYN_DROP_ADDR: &str = "127.0.0.3";
+/// Hosts whose local DNS answer is a block-page server map here.
+pub const BLOCKPAGE_ADDR: &str = "127.0.0.4";
 /// Throttled hosts send this many bits per second.
 pub const THROTTLE_BPS: u64 = 128_000;
 
@@ -195,23 +207,23 @@ impl Host {
         // From an https page a plain target is measured over https (mixed content).
         let upgraded = page_secure && !self.secure();
         let fast_failure = matches!(self.technique, T::Reset | T::Fin | T::Refuse | T::TlsSni | T::DnsRemoval)
-            || (self.technique == T::Blockpage && (self.secure() || page_secure));
+            || (matches!(self.technique, T::Blockpage | T::DnsBlockpage) && (self.secure() || page_secure));
         match self.technique {
             // Without the local resolver's answer a fast failure is DNS removal or a reset.
             _ if fast_failure && !browser.resolver_check => Verdict::Inconclusive,
             // Without a STUN server that answers, no STUN server can be called blocked.
             T::StunOk | T::StunDrop if !browser.stun => Verdict::Inconclusive,
             T::Ok | T::WsOk | T::StunOk | T::Huge => Verdict::Ok,
-            T::Blackhole | T::IpRange => Verdict::Blackhole,
+            T::Blackhole | T::IpRange | T::SynDrop => Verdict::Blackhole,
             // An RST, a FIN, a refusal and an RST during TLS all reach a page as the same
             // fast network error; only ajar's own canaries can tell TLS apart.
             T::Reset | T::Fin | T::Refuse | T::TlsSni => Verdict::Reset,
             // Over https a block page box cannot show a valid certificate: a TLS failure.
-            T::Blockpage if self.secure() || page_secure => Verdict::Reset,
-            T::Blockpage if images => Verdict::Blockpage,
+            T::Blockpage | T::DnsBlockpage if self.secure() || page_secure => Verdict::Reset,
+            T::Blockpage | T::DnsBlockpage if images => Verdict::Blockpage,
             T::Throttle if images => Verdict::Throttled,
             // Without a known image on the host, content and speed are not checked.
-            T::Blockpage | T::Throttle => Verdict::Ok,
+            T::Blockpage | T::DnsBlockpage | T::Throttle => Verdict::Ok,
             T::DnsRemoval => Verdict::Dns,
             // Only wss:// could be tried, which the server may simply not offer.
             T::WsDrop if upgraded => Verdict::Inconclusive,
@@ -314,6 +326,9 @@ impl Scenario {
             https(h("broken.test", Technique::ServerError, "MISC")),
             https(h("corp.test", Technique::Corp, "NEWS")),
             https(h("huge.test", Technique::Huge, "MMED")),
+            h("syn.test", Technique::SynDrop, "POLR"),
+            https(h("secure-syn.test", Technique::SynDrop, "POLR")),
+            h("dns-blockpage.test", Technique::DnsBlockpage, "HUMR"),
         ];
         for i in 1..=3 {
             hosts.push(Host { provider: BLOCKED_PROVIDER, ..h(&format!("cdn{i}.test"), Technique::IpRange, "COMT") });
@@ -468,6 +483,8 @@ impl Scenario {
             let to = match h.technique {
                 Technique::DnsRemoval | Technique::NoSuchName => "~NOTFOUND",
                 Technique::Refuse | Technique::Down => REFUSED_ADDR,
+                Technique::SynDrop => SYN_DROP_ADDR,
+                Technique::DnsBlockpage => BLOCKPAGE_ADDR,
                 _ => continue,
             };
             // STUN URLs are looked up as "name." – map both spellings.

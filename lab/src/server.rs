@@ -6,7 +6,8 @@
 use crate::canary::{ProviderState, SniAction, CANARY_DOMAIN};
 use crate::link::{Link, LinkProfile};
 use crate::scenario::{
-    Host, Scenario, Technique, API_HOST, APP_HOST, CONTROL_HOST, DOH_HOST, PARTNER_HOST, THROTTLE_BPS,
+    Host, Scenario, Technique, API_HOST, APP_HOST, BLOCKPAGE_ADDR, CONTROL_HOST, DOH_HOST, PARTNER_HOST, SYN_DROP_ADDR,
+    THROTTLE_BPS,
 };
 use crate::tls::Cert;
 use crate::{image, stun, tls, websocket};
@@ -99,6 +100,25 @@ impl Lab {
         let tls_listener = bind("TLS", p.tls)?;
         let web_http = (p.web_http > 0).then(|| bind("web HTTP", p.web_http)).transpose()?;
         let web_tls = (p.web_tls > 0).then(|| bind("web TLS", p.web_tls)).transpose()?;
+        // The block-page server a tampered DNS answer points to: the same handlers (they
+        // serve a block page for every such host), on its own address.
+        let web_or = |web: u16, plain: u16| if web > 0 { web } else { plain };
+        let blockpage = [web_or(p.web_http, p.http), web_or(p.web_tls, p.tls)].map(|port| {
+            TcpListener::bind((BLOCKPAGE_ADDR, port)).map_err(|source| StartError::Bind {
+                what: "block page",
+                port,
+                source,
+            })
+        });
+        let [blockpage_http, blockpage_tls] = blockpage;
+        let (blockpage_http, blockpage_tls) = (blockpage_http?, blockpage_tls?);
+        // Dropped SYNs: listeners whose accept queue is full and never drained.
+        let syn_drop = [web_or(p.web_http, p.http), web_or(p.web_tls, p.tls)]
+            .into_iter()
+            .map(|port| {
+                full_queue(SYN_DROP_ADDR, port).map_err(|source| StartError::Bind { what: "SYN drop", port, source })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let stun_ok = udp("STUN", p.stun)?;
         let stun_silent = udp("silent STUN", p.stun_silent)?;
         let lab = Arc::new(self);
@@ -107,6 +127,17 @@ impl Lab {
         thread::spawn(move || accept_loop(http, link, move |s| l.serve_http(s)));
         let l = lab.clone();
         thread::spawn(move || accept_loop(tls_listener, link, move |s| l.serve_tls(s)));
+        let l = lab.clone();
+        thread::spawn(move || accept_loop(blockpage_http, link, move |s| l.serve_http(s)));
+        let l = lab.clone();
+        thread::spawn(move || accept_loop(blockpage_tls, link, move |s| l.serve_tls(s)));
+        // Kept open for the lab's life: the full queues and the connections filling them.
+        thread::spawn(move || {
+            let _keep = syn_drop;
+            loop {
+                thread::park();
+            }
+        });
         if let Some(listener) = web_http {
             let l = lab.clone();
             thread::spawn(move || accept_loop(listener, link, move |s| l.serve_http(s)));
@@ -163,7 +194,8 @@ impl Lab {
     /// Returns whether the connection may be reused.
     fn behave<S: Conn>(&self, stream: &mut S, req: &Request, host: &Host) -> bool {
         match host.technique {
-            Technique::Blackhole | Technique::IpRange | Technique::Silent => hold(stream),
+            // A SYN-dropped host reaches here only from a browser without resolver rules.
+            Technique::Blackhole | Technique::IpRange | Technique::Silent | Technique::SynDrop => hold(stream),
             // Refused hosts reach here only from a browser without resolver rules (Firefox).
             Technique::Reset | Technique::Refuse | Technique::Down => {
                 reset(stream.tcp());
@@ -186,7 +218,7 @@ impl Lab {
             Technique::Huge if !req.path.starts_with("/logo.bmp") => {
                 respond(stream, 200, "text/html; charset=utf-8", &vec![b' '; HUGE_BYTES], &[])
             }
-            Technique::Blockpage => {
+            Technique::Blockpage | Technique::DnsBlockpage => {
                 let page = b"<!doctype html><title>Access restricted</title><h1>Access to this resource is restricted by order of the authorities</h1>";
                 respond(stream, 200, "text/html; charset=utf-8", page, &[])
             }
@@ -444,7 +476,7 @@ impl Lab {
                 let _ = stream.write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28]);
                 return;
             }
-            Some(Technique::Blackhole | Technique::IpRange | Technique::Silent) => {
+            Some(Technique::Blackhole | Technique::IpRange | Technique::Silent | Technique::SynDrop) => {
                 hold(&mut stream);
                 return;
             }
@@ -460,7 +492,7 @@ impl Lab {
             Some(Technique::CertExpired) => Cert::Expired,
             Some(Technique::CertWrongName) => Cert::WrongName,
             // A block-page box cannot show the site's certificate: it shows its own.
-            Some(Technique::CertUnknownCa | Technique::Blockpage) => Cert::UnknownCa,
+            Some(Technique::CertUnknownCa | Technique::Blockpage | Technique::DnsBlockpage) => Cert::UnknownCa,
             Some(_) => Cert::Valid,
         };
         let Some(conn) = self.tls.get(&sni, cert).ok().and_then(|c| rustls::ServerConnection::new(c).ok()) else {
@@ -631,6 +663,25 @@ impl<S: Write> Write for Paced<S> {
     fn flush(&mut self) -> std::io::Result<()> {
         self.inner.flush()
     }
+}
+
+/// A listener on `addr:port` with a one-place accept queue, filled by connections of its
+/// own and never accepted: new connections' SYNs go unanswered, as when a censor drops them.
+fn full_queue(addr: &str, port: u16) -> std::io::Result<(socket2::Socket, Vec<TcpStream>)> {
+    let sock = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
+    sock.set_reuse_address(true)?;
+    let at: std::net::SocketAddr = format!("{addr}:{port}").parse().map_err(std::io::Error::other)?;
+    sock.bind(&at.into())?;
+    sock.listen(0)?;
+    let mut fillers = Vec::new();
+    for _ in 0..3 {
+        let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
+        s.set_nonblocking(true)?;
+        // In progress or done: either way it holds (or waits for) a place in the queue.
+        let _ = s.connect(&at.into());
+        fillers.push(TcpStream::from(s));
+    }
+    Ok((sock, fillers))
 }
 
 /// Serves each connection on its own thread, seen through the emulated network path.
