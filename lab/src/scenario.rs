@@ -330,6 +330,10 @@ impl Scenario {
             https(h("secure-syn.test", Technique::SynDrop, "POLR")),
             h("dns-blockpage.test", Technique::DnsBlockpage, "HUMR"),
         ];
+        // Each on a provider of its own: only the three below share a blocked range.
+        for (i, host) in hosts.iter_mut().enumerate() {
+            host.provider = (i % 190) as u8 + 1;
+        }
         for i in 1..=3 {
             hosts.push(Host { provider: BLOCKED_PROVIDER, ..h(&format!("cdn{i}.test"), Technique::IpRange, "COMT") });
         }
