@@ -27,7 +27,8 @@ stop_lab
 echo "== accuracy: seeded random scenarios, every technique, as ajar ships and with the lab's hints"
 rm -f target/bench/accuracy-*.json
 for SEED in ${AJAR_BENCH_SEEDS:-42 7 1234}; do
-  ARGS=(--generate "${AJAR_BENCH_TARGETS:-400}" --seed "$SEED" --web-ports)
+  # The lab's path on: 50 ms round trip and 1% loss on every connection (lab/src/link.rs).
+  ARGS=(--generate "${AJAR_BENCH_TARGETS:-400}" --seed "$SEED" --web-ports --rtt-ms 50 --loss 0.01)
   start_lab "${ARGS[@]}"
   AJAR_LAB_ARGS=$(printf '%s\n' "${ARGS[@]}" | node -e 'console.log(JSON.stringify(require("fs").readFileSync(0,"utf8").trim().split("\n")))') \
     node wasm-tests/bench/accuracy.mjs

@@ -7,7 +7,8 @@ const seeds = readdirSync(dir).filter((f) => /^accuracy-\d+\.json$/.test(f)).map
 const round = (x) => Math.round(x * 10000) / 10000;
 
 function pooled(mode) {
-  const runs = seeds.map((s) => s[mode]);
+  const runs = seeds.map((s) => s[mode]).filter((r) => r && !r.skipped);
+  if (runs.length === 0) return { skipped: seeds[0]?.[mode]?.skipped || 'not run' };
   const sum = (f) => runs.reduce((a, r) => a + f(r), 0);
   const targets = sum((r) => r.targets);
   const confusion = {};
@@ -33,8 +34,8 @@ function pooled(mode) {
     accuracy: round(right / targets),
     false_positive_rate: round(fp / Math.max(reachable, 1)),
     down_called_blocked: round(downBlocked / Math.max(downs, 1)),
-    per_seed: seeds.map((s) => ({ seed: s.seed, accuracy: s[mode].accuracy, false_positive_rate: s[mode].false_positive_rate,
-      down_called_blocked: s[mode].down_called_blocked, seconds: s[mode].seconds })),
+    per_seed: seeds.filter((s) => s[mode] && !s[mode].skipped).map((s) => ({ seed: s.seed, accuracy: s[mode].accuracy,
+      false_positive_rate: s[mode].false_positive_rate, down_called_blocked: s[mode].down_called_blocked, seconds: s[mode].seconds })),
     confusion,
   };
 }
@@ -43,10 +44,10 @@ const previous = existsSync(`${dir}/accuracy.json`) ? JSON.parse(readFileSync(`$
 const out = {
   production: { browser: 'chromium', ...pooled('production') },
   with_hints: { browser: 'chromium', note: 'lab-only hints: images per target, the outside oracle, the lab DoH; not what a visitor gets', ...pooled('with_hints') },
-  firefox: 'not measured yet: the lab gives names to Chromium by --host-resolver-rules, which Firefox lacks',
+  firefox_production: { note: 'scored against what Firefox can do in the lab (no WebRTC there)', ...pooled('firefox_production') },
   // canaries.mjs adds its figures afterwards; kept if this runs again.
   ...(previous.canary ? { canary: previous.canary, canary_attribution_accuracy: previous.canary_attribution_accuracy } : {}),
 };
 writeFileSync(`${dir}/accuracy.json`, JSON.stringify(out, null, 1));
 const brief = (m) => ({ accuracy: m.accuracy, false_positive_rate: m.false_positive_rate, down_called_blocked: m.down_called_blocked });
-console.log(JSON.stringify({ production: brief(out.production), with_hints: brief(out.with_hints) }));
+console.log(JSON.stringify({ production: brief(out.production), with_hints: brief(out.with_hints), firefox_production: brief(out.firefox_production) }));

@@ -7,6 +7,8 @@
 //   blocked).
 // - `with_hints`: the lab's hints, labelled so: a JSON list with a known image per target, the
 //   lab's outside oracle, its DoH resolver, 16 in flight.
+// - `firefox_production`: the production run in Firefox ESR, scored against what Firefox can
+//   do in the lab (truth.json?browser=firefox: no WebRTC in the lab's namespace).
 // Scores verdicts against the lab's ground truth for each mode (docs/verdicts.md has the
 // table), beside the naive rule OONI Probe Web scores with (any fetch error = anomaly).
 // Writes target/bench/accuracy-<seed>.json; accuracy-summary.mjs merges the seeds.
@@ -14,6 +16,8 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { launch, waitDone } from '../e2e/browser.mjs';
 import { APP, LAB, LAB_DOH, appUrl, labJson } from '../e2e/helpers.mjs';
+import { FIREFOX, GECKODRIVER, launchFirefox, labDomains } from '../e2e/firefox.mjs';
+import { existsSync } from 'node:fs';
 
 const labArgs = JSON.parse(process.env.AJAR_LAB_ARGS);
 const seed = labArgs[labArgs.indexOf('--seed') + 1];
@@ -95,10 +99,32 @@ async function withHints(chrome) {
   };
 }
 
+/** The production run in Firefox ESR, scored against what Firefox can do in the lab. */
+async function firefoxProduction() {
+  if (!existsSync(FIREFOX) || !existsSync(GECKODRIVER)) return { skipped: 'no firefox-esr or geckodriver' };
+  const ff = await launchFirefox(labDomains(labArgs));
+  try {
+    const t0 = Date.now();
+    await ff.goto(`${APP}/?${new URLSearchParams({ list: `${LAB}/list.csv` })}`);
+    await ff.waitFor(() => document.querySelector('#consent'));
+    await ff.run(() => document.querySelector('#consent').click());
+    await ff.waitFor(() => !document.querySelector('#start').disabled);
+    await ff.run(() => document.querySelector('#start').click());
+    const run = await ff.waitFor(() => window.ajar && window.ajar.done === true && window.ajar, 900000);
+    const seconds = (Date.now() - t0) / 1000;
+    const truth = await ff.run(async (u) => (await fetch(u)).json(), `${LAB}/truth.json?page=https&images=0&browser=firefox`);
+    return { browser: `firefox ${ff.version}`, seconds: round(seconds), ...score(run.results, truth) };
+  } finally {
+    await ff.close();
+  }
+}
+
 const chrome = await launch(rules);
 const out = { seed: Number(seed), lab_args: labArgs, production: await production(chrome), with_hints: await withHints(chrome) };
 await chrome.close();
+out.firefox_production = await firefoxProduction();
 mkdirSync('target/bench', { recursive: true });
 writeFileSync(`target/bench/accuracy-${seed}.json`, JSON.stringify(out, null, 1));
 const brief = (m) => ({ accuracy: m.accuracy, false_positive_rate: m.false_positive_rate, down_called_blocked: m.down_called_blocked, seconds: m.seconds });
-console.log(JSON.stringify({ seed: out.seed, production: brief(out.production), with_hints: brief(out.with_hints) }));
+console.log(JSON.stringify({ seed: out.seed, production: brief(out.production), with_hints: brief(out.with_hints),
+  firefox_production: out.firefox_production.skipped ? out.firefox_production : brief(out.firefox_production) }));
