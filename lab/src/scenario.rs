@@ -192,6 +192,10 @@ pub struct Host {
     /// Listed as `https://` (or `wss://`) rather than `http://` (`ws://`).
     #[serde(default)]
     pub https: bool,
+    /// An internationalised name as the list writes it (`пример.test`); `name` is then its
+    /// Punycode form (`xn--e1afmkfd.test`), the one resolvers, SNI and Host headers carry.
+    #[serde(default)]
+    pub label: Option<String>,
 }
 
 impl Host {
@@ -293,6 +297,7 @@ impl Scenario {
             latency_ms: 0,
             provider: 1,
             https: false,
+            label: None,
         };
         let https = |host: Host| Host { https: true, ..host };
         let mut hosts = vec![
@@ -329,6 +334,8 @@ impl Scenario {
             h("syn.test", Technique::SynDrop, "POLR"),
             https(h("secure-syn.test", Technique::SynDrop, "POLR")),
             h("dns-blockpage.test", Technique::DnsBlockpage, "HUMR"),
+            // An IDN name removed from DNS: DoH and the resolver check must ask its Punycode form.
+            Host { label: Some("пример.test".into()), ..h("xn--e1afmkfd.test", Technique::DnsRemoval, "NEWS") },
         ];
         // Each on a provider of its own: only the three below share a blocked range.
         for (i, host) in hosts.iter_mut().enumerate() {
@@ -367,6 +374,7 @@ impl Scenario {
                 latency_ms: if technique == Technique::Ok && i % 8 == 3 { latency_ms.max(300) } else { latency_ms },
                 provider: if technique == Technique::IpRange { BLOCKED_PROVIDER } else { (rng.next() % 190) as u8 },
                 https: rng.next() % 2 == 0,
+                label: None,
             })
             .collect();
         Scenario { ports: Ports::default(), hosts, canary: CanaryLab::default(), link: Default::default() }
@@ -389,6 +397,7 @@ impl Scenario {
                 latency_ms,
                 provider: (i % 190) as u8,
                 https: false,
+                label: None,
             })
             .collect();
         Scenario { ports: Ports::default(), hosts, canary: CanaryLab::default(), link: Default::default() }
@@ -401,7 +410,7 @@ impl Scenario {
     /// The URL the list gives for a host.
     pub fn url_of(&self, host: &Host) -> String {
         let p = self.ports;
-        let origin = p.origin(host.secure(), &host.name);
+        let origin = p.origin(host.secure(), host.label.as_deref().unwrap_or(&host.name));
         match host.technique {
             Technique::WsDrop | Technique::WsOk => {
                 let (scheme, rest) = origin.split_once(':').unwrap_or(("http", ""));
