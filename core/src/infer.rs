@@ -178,10 +178,14 @@ fn infer_web(target: &Target, ev: &Evidence, ctx: &RunContext) -> Finding {
         clues.extend(ev.doh().clues());
         return Finding::new(Verdict::Inconclusive, 0.0, clues);
     }
-    let mut finding = infer_fetched(target, ev, ctx);
+    noting_upgrade(ev, infer_fetched(target, ev, ctx))
+}
+
+/// For a target measured through its https / wss equivalent: says so after the first clue.
+/// Plain HTTP could not be tried: interference with it alone (keyword filtering of
+/// unencrypted requests) is out of sight, so an `ok` is less sure.
+fn noting_upgrade(ev: &Evidence, mut finding: Finding) -> Finding {
     if ev.upgraded {
-        // Plain HTTP could not be tried: interference with it alone (keyword filtering of
-        // unencrypted requests) is out of sight, so an `ok` is less sure.
         finding.clues.insert(1.min(finding.clues.len()), Clue::UpgradedToHttps);
         if finding.verdict == Verdict::Ok {
             finding.confidence = finding.confidence.min(0.8);
@@ -316,15 +320,14 @@ fn failed(ev: &Evidence, ctx: &RunContext, first: Clue, fast: bool) -> Finding {
             Finding::new(Verdict::Inconclusive, 0.4, clues)
         };
     }
-    let local = ev.find(|o| match o {
-        // Silence is "resolves" only where the browser reports names that do not resolve.
-        Observation::Resolves { .. } if !ctx.resolver_reports_failures => None,
+    let reported = ev.find(|o| match o {
         Observation::Resolves { .. } => Some(true),
         Observation::DoesNotResolve { .. } => Some(false),
         _ => None,
     });
-    let silent_resolver = !ctx.resolver_reports_failures
-        && ev.find(|o| matches!(o, Observation::Resolves { .. }).then_some(())).is_some();
+    // Silence is "resolves" only where the browser reports names that do not resolve.
+    let silent_resolver = reported == Some(true) && !ctx.resolver_reports_failures;
+    let local = reported.filter(|_| !silent_resolver);
     match local {
         Some(false) => {
             clues.push(Clue::NotResolvedLocally);
@@ -364,7 +367,7 @@ fn infer_socket(target: &Target, ev: &Evidence, ctx: &RunContext) -> Finding {
         Observation::SocketFailed { .. } | Observation::SocketTimeout { .. } => Some(false),
         _ => None,
     });
-    let mut finding = match socket {
+    let finding = match socket {
         Some(true) => Finding::new(Verdict::Ok, 0.97, vec![Clue::SocketOpened]),
         None if ev.unsupported(ProbeKind::WebSocket) => {
             Finding::new(Verdict::Inconclusive, 0.0, vec![Clue::SkippedUnsupported])
@@ -388,13 +391,7 @@ fn infer_socket(target: &Target, ev: &Evidence, ctx: &RunContext) -> Finding {
             None => Finding::new(Verdict::Inconclusive, 0.4, vec![Clue::SocketFailed]),
         },
     };
-    if ev.upgraded {
-        finding.clues.insert(1.min(finding.clues.len()), Clue::UpgradedToHttps);
-        if finding.verdict == Verdict::Ok {
-            finding.confidence = finding.confidence.min(0.8);
-        }
-    }
-    finding
+    noting_upgrade(ev, finding)
 }
 
 fn infer_ice(ev: &Evidence, ctx: &RunContext) -> Finding {
