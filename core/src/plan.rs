@@ -64,6 +64,10 @@ struct TargetState {
     /// What the page opens for this target (its https/wss equivalent on an https page);
     /// `None` when nothing equivalent can be opened.
     open_url: Option<String>,
+    /// The page its fetch probe opens (a socket target's web page); `None` for STUN/TURN
+    /// targets and when nothing equivalent can be opened. Derived once: the outside view
+    /// matches its answers against it for every target.
+    fetch_url: Option<String>,
     /// A second outside resolver has been asked (after NXDOMAIN or a failure).
     asked_second_resolver: bool,
 }
@@ -152,21 +156,16 @@ impl Plan {
     /// What a vantage point outside the visitor's network saw of `url` (as given by
     /// [`Plan::outside_urls`]).
     pub fn set_outside(&mut self, url: &str, view: OutsideView) {
-        for i in self.controls..self.targets.len() {
-            if self.fetch_url(i).as_deref() == Some(url) {
-                self.states[i].evidence.outside = Some(view);
+        for s in &mut self.states[self.controls..] {
+            if s.fetch_url.as_deref() == Some(url) {
+                s.evidence.outside = Some(view);
             }
         }
     }
 
     /// The page this target's fetch probe opens.
     fn fetch_url(&self, index: usize) -> Option<String> {
-        let open = self.states[index].open_url.as_deref()?;
-        match self.targets[index].parsed().scheme {
-            Scheme::Http | Scheme::Https => Some(open.to_string()),
-            Scheme::Ws | Scheme::Wss => Some(web_url_of(open)),
-            Scheme::Stun | Scheme::Turn | Scheme::Turns => None,
-        }
+        self.states[index].fetch_url.clone()
     }
 
     pub fn next(&mut self, now_ms: u64) -> Step {
@@ -275,13 +274,12 @@ impl Plan {
 
     /// Only web targets ever ask the local resolver.
     fn needs_resolver_check(&self) -> bool {
-        self.targets.iter().any(|t| t.parsed().scheme.is_web() || matches!(t.parsed().scheme, Scheme::Ws | Scheme::Wss))
+        self.targets.iter().any(|t| !matches!(t.parsed().scheme, Scheme::Stun | Scheme::Turn | Scheme::Turns))
     }
 
     /// The run's context from the controls measured so far.
     pub fn context(&self) -> RunContext {
         let mut ctx = RunContext {
-            controls_total: self.controls as u32,
             // Not asked (no web target, out of budget): nothing to distrust.
             resolver_reports_failures: !matches!(self.resolver_check, ResolverCheck::Done(false)),
             ..RunContext::default()
@@ -289,12 +287,12 @@ impl Plan {
         for (t, s) in self.targets[..self.controls].iter().zip(&self.states) {
             // A STUN control tells about STUN only; the web controls about the connection.
             if matches!(t.parsed().scheme, Scheme::Stun | Scheme::Turn | Scheme::Turns) {
-                ctx.controls_total -= 1;
                 ctx.ice_controls_total += 1;
                 let reached = s.evidence.observations.iter().any(|o| matches!(o, Observation::IceReached { .. }));
                 ctx.ice_controls_ok += u32::from(reached);
                 continue;
             }
+            ctx.controls_total += 1;
             let fetched = s.evidence.observations.iter().any(|o| matches!(o, Observation::FetchOk { .. }));
             ctx.controls_ok += u32::from(fetched);
             let bytes = t.image.as_ref().and_then(|i| i.bytes);
@@ -434,7 +432,12 @@ impl TargetState {
             unmeasurable: open_url.is_none(),
             ..Evidence::default()
         };
-        TargetState { open_url, evidence, ..TargetState::default() }
+        let fetch_url = open_url.as_deref().and_then(|open| match parsed.scheme {
+            Scheme::Http | Scheme::Https => Some(open.to_string()),
+            Scheme::Ws | Scheme::Wss => Some(web_url_of(open)),
+            Scheme::Stun | Scheme::Turn | Scheme::Turns => None,
+        });
+        TargetState { open_url, fetch_url, evidence, ..TargetState::default() }
     }
 }
 
