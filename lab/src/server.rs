@@ -452,25 +452,15 @@ impl Lab {
             Some(_) => return self.serve_canary_tls(&sni, Paced::new(stream, None)),
             None => {}
         }
-        match self.scenario.canary.provider_state(&sni) {
-            Some(ProviderState::Reachable) => {
-                if let Some(conn) =
-                    self.tls.get(&sni, Cert::Valid).ok().and_then(|c| rustls::ServerConnection::new(c).ok())
-                {
-                    self.serve_requests(BufReader::new(rustls::StreamOwned::new(conn, stream)), true);
-                }
-                return;
-            }
+        let special = [API_HOST, DOH_HOST, CONTROL_HOST, PARTNER_HOST].contains(&sni.as_str());
+        let provider = self.scenario.canary.provider_state(&sni);
+        let cert = match self.scenario.host(&sni).map(|h| h.technique) {
+            _ if special || provider == Some(ProviderState::Reachable) => Cert::Valid,
             // A provider whose range is dropped (the others never resolve or reach here).
-            Some(_) => {
+            _ if provider.is_some() => {
                 hold(&mut stream);
                 return;
             }
-            None => {}
-        }
-        let special = [API_HOST, DOH_HOST, CONTROL_HOST, PARTNER_HOST].contains(&sni.as_str());
-        let cert = match self.scenario.host(&sni).map(|h| h.technique) {
-            _ if special => Cert::Valid,
             None => {
                 // Not a name this TLS server has: an honest handshake failure alert.
                 let _ = stream.write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28]);
@@ -495,14 +485,19 @@ impl Lab {
             Some(Technique::CertUnknownCa | Technique::Blockpage | Technique::DnsBlockpage) => Cert::UnknownCa,
             Some(_) => Cert::Valid,
         };
-        let Some(conn) = self.tls.get(&sni, cert).ok().and_then(|c| rustls::ServerConnection::new(c).ok()) else {
+        let Some(conn) = self.tls_connection(&sni, cert) else {
             return;
         };
         self.serve_requests(BufReader::new(rustls::StreamOwned::new(conn, stream)), true);
     }
 
+    /// A server side of TLS presenting `cert` for `sni`; `None` if it cannot be made.
+    fn tls_connection(&self, sni: &str, cert: Cert) -> Option<rustls::ServerConnection> {
+        rustls::ServerConnection::new(self.tls.get(sni, cert).ok()?).ok()
+    }
+
     fn serve_canary_tls<S: Read + Write>(&self, sni: &str, sock: S) {
-        let Some(conn) = self.tls.get(sni, Cert::Valid).ok().and_then(|c| rustls::ServerConnection::new(c).ok()) else {
+        let Some(conn) = self.tls_connection(sni, Cert::Valid) else {
             return;
         };
         let mut tls = BufReader::new(rustls::StreamOwned::new(conn, sock));
