@@ -89,17 +89,26 @@ async fn load_controls(params: &Params) -> List {
     // (read from the page's origin, like every deployment setting).
     let mut targets =
         vec![Target { url: format!("{}/", params.collector_base()), category: "CTRL".into(), image: None }];
-    if let Some(origin) = web_sys::window().and_then(|w| w.location().origin().ok()) {
-        if let Ok(text) = fetch_ok(&format!("{origin}/v1/settings"), None).await {
-            let settings = ajar_core::json::Json::parse(&text).unwrap_or(ajar_core::json::Json::Null);
-            for url in settings.get("controls").items().iter().filter_map(|u| u.as_str()) {
-                if ajar_core::url::TargetUrl::parse(url).is_ok() {
-                    targets.push(Target { url: url.to_string(), category: "CTRL".into(), image: None });
-                }
-            }
+    let settings = deployment_settings().await;
+    for url in settings.get("controls").items().iter().filter_map(|u| u.as_str()) {
+        if ajar_core::url::TargetUrl::parse(url).is_ok() {
+            targets.push(Target { url: url.to_string(), category: "CTRL".into(), image: None });
         }
     }
     List { targets }
+}
+
+/// The deployment's settings (`/v1/settings`), read from the origin that served this page,
+/// never from a collector the link names: a link is anyone's to write, a deployment setting
+/// is not. `Null` if they cannot be read.
+async fn deployment_settings() -> ajar_core::json::Json {
+    let Some(origin) = web_sys::window().and_then(|w| w.location().origin().ok()) else {
+        return ajar_core::json::Json::Null;
+    };
+    match fetch_ok(&format!("{origin}/v1/settings"), None).await {
+        Ok(text) => ajar_core::json::Json::parse(&text).unwrap_or(ajar_core::json::Json::Null),
+        Err(_) => ajar_core::json::Json::Null,
+    }
 }
 
 #[function_component(App)]
@@ -311,17 +320,10 @@ pub fn app() -> Html {
     }
 }
 
-/// The deployment's `unattended_runs` setting, read from the origin that served this page
-/// (its collector's `/v1/settings`), never from a collector the link names: a link is
-/// anyone's to write, a deployment setting is not. False if it cannot be read.
+/// The deployment's `unattended_runs` setting (see [`deployment_settings`]); false if it
+/// cannot be read.
 async fn unattended_runs_allowed() -> bool {
-    let Some(origin) = web_sys::window().and_then(|w| w.location().origin().ok()) else {
-        return false;
-    };
-    let Ok(text) = fetch_ok(&format!("{origin}/v1/settings"), None).await else {
-        return false;
-    };
-    serde_json::from_str::<serde_json::Value>(&text).ok().and_then(|v| v["unattended_runs"].as_bool()) == Some(true)
+    deployment_settings().await.get("unattended_runs").as_bool() == Some(true)
 }
 
 /// After the list: ajar's own canaries (skipped, and said so, when not configured or stopped).
