@@ -111,15 +111,13 @@ impl Run {
     /// that still fails leaves its targets without an outside view, which their verdicts say.
     async fn fetch_outside(&self, source: &OutsideSource, list_id: &str) {
         let url = source.url.as_str();
-        let wanted: Vec<String> = self.plan.borrow().outside_urls().into_iter().flatten().collect();
-        let mut unique: Vec<&str> = Vec::new();
-        for u in &wanted {
-            if !unique.contains(&u.as_str()) {
-                unique.push(u);
-            }
-        }
-        for chunk in unique.chunks(ajar_core::observation::OUTSIDE_BATCH) {
-            let query = OutsideQuery { urls: chunk.to_vec(), list: list_id, campaign: source.campaign.as_deref() };
+        // Each URL once (a list may name one twice, or a socket's page beside the page).
+        let mut wanted: Vec<String> = self.plan.borrow().outside_urls().into_iter().flatten().collect();
+        wanted.sort();
+        wanted.dedup();
+        for chunk in wanted.chunks(ajar_core::observation::OUTSIDE_BATCH) {
+            let urls = chunk.iter().map(String::as_str).collect();
+            let query = OutsideQuery { urls, list: list_id, campaign: source.campaign.as_deref() };
             let body = serde_json::to_string(&query).unwrap_or_default();
             let mut answer = fetch_ok(url, Some(&body)).await;
             if answer.is_err() && !self.stop.get() {
