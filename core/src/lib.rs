@@ -15,6 +15,8 @@ pub mod country;
 pub mod csv;
 pub mod digest;
 pub mod doh;
+pub mod explore;
+pub mod image_header;
 pub mod infer;
 pub mod json;
 pub mod limits;

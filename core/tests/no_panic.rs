@@ -399,3 +399,56 @@ fn the_crash_inputs_of_issue_13_are_refused_with_their_field() {
     let e = Descriptor::from_json(c.to_string().as_bytes(), now_ms()).unwrap_err();
     assert_eq!(e.field(), "starts_hour");
 }
+
+/// Image headers the control reads from bytes any site sends: valid headers of each format
+/// with bytes flipped, cut or appended, and anything at all.
+fn image_bytes() -> impl Strategy<Value = Vec<u8>> {
+    let seeds: Vec<Vec<u8>> = vec![
+        b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x10\0\0\0\x10\x08\x06\0\0\0".to_vec(),
+        b"GIF89a\x10\x00\x20\x00\x00".to_vec(),
+        vec![0xff, 0xd8, 0xff, 0xe0, 0x00, 0x04, 0, 0, 0xff, 0xc0, 0x00, 0x11, 0x08, 0x01, 0xe0, 0x02, 0x80],
+        b"RIFF\0\0\0\0WEBPVP8 \0\0\0\0\0\0\0\x9d\x01\x2a\x40\x01\xf0\x00".to_vec(),
+        b"RIFF\0\0\0\0WEBPVP8L\0\0\0\0\x2f\x63\xc0\x0c\x00".to_vec(),
+        b"RIFF\0\0\0\0WEBPVP8X\0\0\0\0\0\0\0\0\xff\x01\x00\x7f\x00\x00".to_vec(),
+        vec![0, 0, 1, 0, 1, 0, 32, 32, 0, 0, 1, 0, 32, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        b"BM\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x96\0\0\0\x8c\0\0\0".to_vec(),
+    ];
+    let mutated = (
+        proptest::sample::select(seeds),
+        proptest::collection::vec((any::<usize>(), any::<u8>()), 0..6),
+        any::<u16>(),
+        proptest::collection::vec(any::<u8>(), 0..64),
+    )
+        .prop_map(|(mut b, flips, cut, tail)| {
+            for (at, v) in flips {
+                let n = b.len().max(1);
+                if let Some(x) = b.get_mut(at % n) {
+                    *x = v;
+                }
+            }
+            b.truncate(usize::from(cut) % (b.len() + 1) + usize::from(cut % 2) * b.len());
+            b.extend(tail);
+            b
+        });
+    prop_oneof![proptest::collection::vec(any::<u8>(), 0..256), mutated]
+}
+
+#[test]
+fn image_headers_and_icon_links_never_panic() {
+    fuzz(2_000, image_bytes(), |b| {
+        if let Some(h) = ajar_core::image_header::parse(&b) {
+            prop_assert!(h.width > 0 && h.height > 0);
+        }
+        Ok(())
+    });
+    let html = prop_oneof![
+        text(),
+        "(<(link|meta|LINK|body)( (rel|href|property|content|name)(=(\"|')?[a-z:/.é&;-]{0,12}(\"|')?)?){0,4} ?/?>?){0,6}",
+    ];
+    fuzz(2_000, html, |h| {
+        for l in ajar_core::image_header::linked_images(&h) {
+            prop_assert!(!l.href.is_empty());
+        }
+        Ok(())
+    });
+}
