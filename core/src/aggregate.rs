@@ -1,7 +1,9 @@
 //! Many reports → findings. Per target, network and time window: counts per verdict,
 //! an **anomaly** flag and a **confirmed** flag from a one-sided binomial test of the
 //! blocked share in this network against the same target's share everywhere else,
-//! and cells with too few distinct reports withheld to protect the few.
+//! and cells with too few distinct reports withheld to protect the few. Waves: many
+//! targets confirmed blocked in one network at one time, by one technique (a DNS removal)
+//! or behind one address range.
 
 use crate::verdict::Verdict;
 use serde::{Deserialize, Serialize};
@@ -24,7 +26,7 @@ pub struct CountRow {
 }
 
 /// The thresholds, stated so that a reader of the data knows what a flag means.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Rules {
     /// Cells with fewer distinct reports are withheld.
     pub min_reports: u32,
@@ -49,7 +51,7 @@ pub const RULES: Rules = Rules {
     wave_targets: 3,
 };
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Cell {
     pub country: String,
     pub asn: u32,
@@ -72,18 +74,48 @@ pub struct Cell {
     pub first_blocked_hour: Option<String>,
 }
 
+/// What makes a wave one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum WaveKind {
+    /// Confirmed `dns` verdicts: the names were removed from the network's resolvers.
+    DnsRemoval,
+    /// The blocked results of its targets name one address range (`prefix`).
+    AddressRange,
+    /// One other blocking technique.
+    #[default]
+    Technique,
+}
+
 /// One technique confirmed across many targets of one network at one time.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Wave {
     pub country: String,
     pub asn: u32,
     pub bucket: String,
+    #[serde(default)]
+    pub kind: WaveKind,
     pub technique: String,
+    /// The shared address range of an `address_range` wave.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
     pub targets: Vec<String>,
     pub since: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One row of the collector's prefix query: how many blocked results of a target in one
+/// network and window named this address range.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrefixRow {
+    pub country: String,
+    pub asn: u32,
+    pub url: String,
+    pub bucket: String,
+    pub prefix: String,
+    pub reports: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Aggregates {
     pub rules: Rules,
     pub cells: Vec<Cell>,
@@ -193,11 +225,57 @@ fn waves(cells: &[Cell], rules: &Rules) -> Vec<Wave> {
             country,
             asn,
             bucket,
+            kind: if technique == Verdict::Dns.as_str() { WaveKind::DnsRemoval } else { WaveKind::Technique },
             technique,
+            prefix: None,
             targets: cs.iter().map(|c| c.url.clone()).collect(),
             since: cs.iter().filter_map(|c| c.first_blocked_hour.clone()).min().unwrap_or_default(),
         })
         .collect()
+}
+
+/// Address-range waves: in one network and window, at least `rules.wave_targets` confirmed
+/// targets a majority of whose blocked results name the same address range. Only published
+/// (confirmed, so never withheld) cells count. Appended to `agg.waves`.
+pub fn add_range_waves(agg: &mut Aggregates, prefixes: &[PrefixRow], rules: &Rules) {
+    type Net = (String, u32, String);
+    let confirmed: BTreeMap<(Net, &str), &Cell> = agg
+        .cells
+        .iter()
+        .filter(|c| c.confirmed)
+        .map(|c| (((c.country.clone(), c.asn, c.bucket.clone()), c.url.as_str()), c))
+        .collect();
+    let mut groups: BTreeMap<(Net, String), Vec<&Cell>> = BTreeMap::new();
+    for p in prefixes {
+        let net = (p.country.clone(), p.asn, p.bucket.clone());
+        if let Some(cell) = confirmed.get(&(net.clone(), p.url.as_str())) {
+            if p.reports.saturating_mul(2) > cell.blocked {
+                groups.entry((net, p.prefix.clone())).or_default().push(cell);
+            }
+        }
+    }
+    for (((country, asn, bucket), prefix), mut cells) in groups {
+        cells.sort_by(|a, b| a.url.cmp(&b.url));
+        cells.dedup_by(|a, b| a.url == b.url);
+        if cells.len() < rules.wave_targets {
+            continue;
+        }
+        let mut techniques: BTreeMap<&str, usize> = BTreeMap::new();
+        for c in &cells {
+            *techniques.entry(c.technique.as_deref().unwrap_or_default()).or_default() += 1;
+        }
+        let technique = techniques.iter().max_by_key(|(_, n)| **n).map(|(t, _)| t.to_string()).unwrap_or_default();
+        agg.waves.push(Wave {
+            country,
+            asn,
+            bucket,
+            kind: WaveKind::AddressRange,
+            technique,
+            prefix: Some(prefix),
+            targets: cells.iter().map(|c| c.url.clone()).collect(),
+            since: cells.iter().filter_map(|c| c.first_blocked_hour.clone()).min().unwrap_or_default(),
+        });
+    }
 }
 
 #[cfg(test)]
@@ -242,6 +320,7 @@ mod tests {
         assert!(agg.cells.iter().filter(|c| c.country == "DE").all(|c| !c.anomaly));
         assert_eq!(agg.waves.len(), 1);
         assert_eq!(agg.waves[0].technique, "dns");
+        assert_eq!(agg.waves[0].kind, WaveKind::DnsRemoval);
         assert_eq!(agg.waves[0].since, "2026-11-20T08:00:00Z");
     }
 
@@ -263,5 +342,46 @@ mod tests {
         let rows = vec![row("RU", 1, "https://a/", "reset", 1, "h"), row("RU", 1, "https://a/", "ok", 30, "h")];
         let agg = aggregate(&rows, &RULES);
         assert!(!agg.cells[0].anomaly);
+    }
+
+    #[test]
+    fn targets_blocked_behind_one_range_make_an_address_range_wave() {
+        let mut rows = vec![];
+        let urls = ["https://cdn1/", "https://cdn2/", "https://cdn3/", "https://other/"];
+        for url in urls {
+            rows.push(row("RU", 64496, url, "blackhole", 8, "2026-11-20T09:00:00Z"));
+            rows.push(row("DE", 64499, url, "ok", 40, "2026-11-20T07:00:00Z"));
+        }
+        let mut agg = aggregate(&rows, &RULES);
+        // The generic technique wave: four blackholed targets.
+        assert_eq!(agg.waves.len(), 1);
+        assert_eq!(agg.waves[0].kind, WaveKind::Technique);
+        let prefix = |url: &str, p: &str, reports| PrefixRow {
+            country: "RU".into(),
+            asn: 64496,
+            url: url.into(),
+            bucket: "all".into(),
+            prefix: p.into(),
+            reports,
+        };
+        let prefixes = vec![
+            prefix("https://cdn1/", "203.0.113.0/24", 8),
+            prefix("https://cdn2/", "203.0.113.0/24", 7),
+            prefix("https://cdn3/", "203.0.113.0/24", 5),
+            // A minority of its blocked results: not behind that range.
+            prefix("https://other/", "203.0.113.0/24", 2),
+            prefix("https://other/", "198.51.100.0/24", 6),
+        ];
+        add_range_waves(&mut agg, &prefixes, &RULES);
+        let ranges: Vec<&Wave> = agg.waves.iter().filter(|w| w.kind == WaveKind::AddressRange).collect();
+        assert_eq!(ranges.len(), 1, "{:?}", agg.waves);
+        assert_eq!(ranges[0].prefix.as_deref(), Some("203.0.113.0/24"));
+        assert_eq!(ranges[0].targets, vec!["https://cdn1/", "https://cdn2/", "https://cdn3/"]);
+        assert_eq!(ranges[0].technique, "blackhole");
+        assert_eq!(ranges[0].since, "2026-11-20T09:00:00Z");
+        // Two targets only: no wave.
+        let mut agg = aggregate(&rows, &RULES);
+        add_range_waves(&mut agg, &prefixes[..2], &RULES);
+        assert!(agg.waves.iter().all(|w| w.kind != WaveKind::AddressRange));
     }
 }
