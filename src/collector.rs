@@ -79,9 +79,7 @@ pub async fn send(base: &str, report: String) -> Sent {
     match post(base, &report).await {
         Ok(sent) => sent,
         Err(_) => {
-            let mut q = load();
-            q.push(Queued { report, attempts: 1, next_try_ms: wall_ms() + backoff_ms(1) });
-            save(&q);
+            enqueue(report);
             let base = base.to_string();
             wasm_bindgen_futures::spawn_local(async move {
                 for attempt in 1..=8 {
@@ -97,37 +95,90 @@ pub async fn send(base: &str, report: String) -> Sent {
     }
 }
 
+/// Adds a report to the queue (to be retried from the first backoff on). Synchronous: no
+/// other task of this page runs between the queue's read and its write.
+pub fn enqueue(report: String) {
+    let mut q = load();
+    if q.iter().any(|item| item.report == report) {
+        return;
+    }
+    q.push(Queued { report, attempts: 1, next_try_ms: wall_ms() + backoff_ms(1) });
+    save(&q);
+}
+
 /// 30 s, 1 min, 2 min … capped at a day.
 fn backoff_ms(attempts: u32) -> u64 {
     (30_000u64 << attempts.min(12)).min(86_400_000) / 2
 }
 
+thread_local! {
+    /// A flush of this page is under way: a second one (the retry loop, a page start) waits
+    /// for the next turn instead of posting the same reports again.
+    static FLUSHING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Clears [`FLUSHING`] when the flush ends, however it ends.
+struct FlushGuard;
+
+impl Drop for FlushGuard {
+    fn drop(&mut self) {
+        FLUSHING.with(|f| f.set(false));
+    }
+}
+
+/// What became of one queued report this flush tried.
+enum Tried {
+    /// Delivered or refused for good: leaves the queue.
+    Done,
+    /// Still unreachable: stays, with this many attempts and its next try.
+    Again { attempts: u32, next_try_ms: u64 },
+}
+
 /// Retries queued reports: all of them on a new visit (`every`), else those whose backoff
 /// has passed. Returns how many were delivered.
+///
+/// The posts are awaited, and meanwhile this page (or another tab) may queue more reports:
+/// the queue is read again after the posts and only the reports tried here are changed in
+/// it (removed once acknowledged or refused, their backoff advanced otherwise), so a report
+/// queued during the flush is kept.
 pub async fn flush(base: &str, every: bool) -> usize {
-    let queue = load();
-    if queue.is_empty() {
+    if FLUSHING.with(|f| f.replace(true)) {
         return 0;
     }
+    let _guard = FlushGuard;
     let now = wall_ms();
-    let mut keep = Vec::new();
-    let mut delivered = 0;
-    for mut item in queue {
-        if !every && item.next_try_ms > now {
-            keep.push(item);
-            continue;
-        }
-        match post(base, &item.report).await {
-            Ok(Sent::Stored(_)) => delivered += 1,
-            // Refused on retry: the collector will never take it; keeping it would retry forever.
-            Ok(Sent::Refused(_)) | Ok(Sent::Queued) => {}
-            Err(_) => {
-                item.attempts += 1;
-                item.next_try_ms = now + backoff_ms(item.attempts);
-                keep.push(item);
-            }
-        }
+    let due: Vec<Queued> = load().into_iter().filter(|item| every || item.next_try_ms <= now).collect();
+    if due.is_empty() {
+        return 0;
     }
-    save(&keep);
+    let mut tried: Vec<(String, Tried)> = Vec::with_capacity(due.len());
+    let mut delivered = 0;
+    for item in due {
+        let outcome = match post(base, &item.report).await {
+            Ok(Sent::Stored(_)) => {
+                delivered += 1;
+                Tried::Done
+            }
+            // Refused on retry: the collector will never take it; keeping it would retry forever.
+            Ok(Sent::Refused(_)) | Ok(Sent::Queued) => Tried::Done,
+            Err(_) => {
+                let attempts = item.attempts.saturating_add(1);
+                Tried::Again { attempts, next_try_ms: wall_ms() + backoff_ms(attempts) }
+            }
+        };
+        tried.push((item.report, outcome));
+    }
+    // The queue as it is now, not as it was before the awaits.
+    let mut queue = load();
+    queue.retain_mut(|item| match tried.iter().find(|(report, _)| *report == item.report) {
+        None => true,
+        Some((_, Tried::Done)) => false,
+        Some((_, Tried::Again { attempts, next_try_ms })) => {
+            item.attempts = item.attempts.max(*attempts);
+            item.next_try_ms = item.next_try_ms.max(*next_try_ms);
+            true
+        }
+    });
+    save(&queue);
     delivered
 }
