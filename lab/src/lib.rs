@@ -8,6 +8,7 @@
 
 pub mod bundle;
 pub mod canary;
+pub mod dns;
 pub mod front;
 pub mod image;
 pub mod link;

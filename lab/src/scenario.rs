@@ -61,10 +61,19 @@ pub enum Technique {
     SynDrop,
     /// The local resolver answers with the address of a block-page server.
     DnsBlockpage,
+    /// The local resolver's queries for the name are dropped: lookups hang until they time out.
+    DnsDrop,
+    /// Works, but answers with a redirect to `hop.<name>`, a later hop that is reset locally
+    /// (a site moved to a CDN name the censor blocks).
+    RedirectBlocked,
+    /// Works through a transparent proxy that intercepts (with a certificate the browser
+    /// trusts, as a corporate proxy's): it adds `Via`, injects into pages, re-encodes images
+    /// (other bytes, same dimensions) and adds a round trip.
+    TransparentProxy,
 }
 
 impl Technique {
-    pub const ALL: [Technique; 25] = [
+    pub const ALL: [Technique; 28] = [
         Technique::Ok,
         Technique::Blackhole,
         Technique::IpRange,
@@ -90,6 +99,9 @@ impl Technique {
         Technique::Huge,
         Technique::SynDrop,
         Technique::DnsBlockpage,
+        Technique::DnsDrop,
+        Technique::RedirectBlocked,
+        Technique::TransparentProxy,
     ];
 
     /// Served over https whatever the host's scheme choice (certificate cases, SNI resets).
@@ -124,6 +136,9 @@ impl Technique {
             Technique::Huge => "huge",
             Technique::SynDrop => "syn_drop",
             Technique::DnsBlockpage => "dns_blockpage",
+            Technique::DnsDrop => "dns_drop",
+            Technique::RedirectBlocked => "redirect_blocked",
+            Technique::TransparentProxy => "transparent_proxy",
         }
     }
 }
@@ -174,6 +189,8 @@ pub const REFUSED_ADDR: &str = "127.0.0.2";
 pub const SYN_DROP_ADDR: &str = "127.0.0.3";
 /// Hosts whose local DNS answer is a block-page server map here.
 pub const BLOCKPAGE_ADDR: &str = "127.0.0.4";
+/// A [`Technique::RedirectBlocked`] host redirects to this prefix before its own name.
+pub const HOP_PREFIX: &str = "hop.";
 /// Throttled hosts send this many bits per second.
 pub const THROTTLE_BPS: u64 = 128_000;
 
@@ -210,15 +227,21 @@ impl Host {
         use Technique as T;
         // From an https page a plain target is measured over https (mixed content).
         let upgraded = page_secure && !self.secure();
-        let fast_failure = matches!(self.technique, T::Reset | T::Fin | T::Refuse | T::TlsSni | T::DnsRemoval)
-            || (matches!(self.technique, T::Blockpage | T::DnsBlockpage) && (self.secure() || page_secure));
+        let fast_failure =
+            matches!(self.technique, T::Reset | T::Fin | T::Refuse | T::TlsSni | T::DnsRemoval | T::RedirectBlocked)
+                || (matches!(self.technique, T::Blockpage | T::DnsBlockpage) && (self.secure() || page_secure));
         match self.technique {
             // Without the local resolver's answer a fast failure is DNS removal or a reset.
             _ if fast_failure && !browser.resolver_check => Verdict::Inconclusive,
             // Without a STUN server that answers, no STUN server can be called blocked.
             T::StunOk | T::StunDrop if !browser.stun => Verdict::Inconclusive,
-            T::Ok | T::WsOk | T::StunOk | T::Huge => Verdict::Ok,
-            T::Blackhole | T::IpRange | T::SynDrop => Verdict::Blackhole,
+            T::Ok | T::WsOk | T::StunOk | T::Huge | T::TransparentProxy => Verdict::Ok,
+            // A lookup that never returns hangs the page's request exactly as dropped packets
+            // do: a page cannot tell which of the two the network dropped (docs/verdicts.md).
+            T::Blackhole | T::IpRange | T::SynDrop | T::DnsDrop => Verdict::Blackhole,
+            // The site's own name resolves and answers from outside; the request fails fast
+            // at a later hop: to a page, a reset of the site.
+            T::RedirectBlocked => Verdict::Reset,
             // An RST, a FIN, a refusal and an RST during TLS all reach a page as the same
             // fast network error; only ajar's own canaries can tell TLS apart.
             T::Reset | T::Fin | T::Refuse | T::TlsSni => Verdict::Reset,
@@ -336,6 +359,12 @@ impl Scenario {
             h("dns-blockpage.test", Technique::DnsBlockpage, "HUMR"),
             // An IDN name removed from DNS: DoH and the resolver check must ask its Punycode form.
             Host { label: Some("пример.test".into()), ..h("xn--e1afmkfd.test", Technique::DnsRemoval, "NEWS") },
+            h("dns-drop.test", Technique::DnsDrop, "HUMR"),
+            https(h("secure-dns-drop.test", Technique::DnsDrop, "HUMR")),
+            h("moved.test", Technique::RedirectBlocked, "NEWS"),
+            https(h("secure-moved.test", Technique::RedirectBlocked, "NEWS")),
+            h("proxied.test", Technique::TransparentProxy, "NEWS"),
+            https(h("secure-proxied.test", Technique::TransparentProxy, "NEWS")),
         ];
         // Each on a provider of its own: only the three below share a blocked range.
         for (i, host) in hosts.iter_mut().enumerate() {
@@ -405,6 +434,12 @@ impl Scenario {
 
     pub fn host(&self, name: &str) -> Option<&Host> {
         self.hosts.iter().find(|h| h.name == name)
+    }
+
+    /// The [`Technique::RedirectBlocked`] host whose later hop `name` is (`hop.<its name>`).
+    pub fn blocked_hop(&self, name: &str) -> Option<&Host> {
+        let site = name.strip_prefix(HOP_PREFIX)?;
+        self.host(site).filter(|h| h.technique == Technique::RedirectBlocked)
     }
 
     /// The URL the list gives for a host.
@@ -489,11 +524,23 @@ impl Scenario {
 
     /// Chromium's `--host-resolver-rules` for this scenario: removed names fail,
     /// refused hosts go where nobody listens, every other `.test` name reaches the lab,
-    /// and nothing else resolves at all (tests never leave loopback).
+    /// and nothing else resolves at all (tests never leave loopback). Names whose queries
+    /// are dropped go to the system resolver when that is the lab's ([`crate::dns`]), else
+    /// to an address whose SYNs are dropped: a hang the page sees the same way.
     pub fn resolver_rules(&self) -> String {
+        self.resolver_rules_with(crate::dns::system_resolver_is_lab())
+    }
+
+    pub fn resolver_rules_with(&self, system_resolver_is_lab: bool) -> String {
         let mut rules = Vec::new();
         for h in &self.hosts {
             let to = match h.technique {
+                Technique::DnsDrop if system_resolver_is_lab => {
+                    rules.push(format!("EXCLUDE {}", h.name));
+                    rules.push(format!("EXCLUDE {}.", h.name));
+                    continue;
+                }
+                Technique::DnsDrop => SYN_DROP_ADDR,
                 Technique::DnsRemoval | Technique::NoSuchName => "~NOTFOUND",
                 Technique::Refuse | Technique::Down => REFUSED_ADDR,
                 Technique::SynDrop => SYN_DROP_ADDR,
@@ -517,7 +564,9 @@ impl Scenario {
 impl Scenario {
     /// Firefox has no resolver rules: its `network.dns.localDomains` pref makes the names
     /// listed resolve to loopback, and every other name goes to a resolver this namespace
-    /// does not have (it fails, as a removed name does). Refused hosts reach the lab too,
+    /// does not have (it fails, as a removed name does) or, in `scripts/netns.sh`, to the
+    /// lab's resolver, which answers "no such name" and drops the queries of
+    /// [`Technique::DnsDrop`] names. Refused hosts reach the lab too,
     /// which resets them: to a page the same fast network error.
     pub fn firefox_local_domains(&self) -> String {
         let removed: Vec<String> = self
@@ -530,9 +579,16 @@ impl Scenario {
         let mut names: Vec<String> = self
             .hosts
             .iter()
-            .filter(|h| !matches!(h.technique, Technique::DnsRemoval | Technique::NoSuchName))
+            .filter(|h| !matches!(h.technique, Technique::DnsRemoval | Technique::NoSuchName | Technique::DnsDrop))
             .map(|h| h.name.clone())
             .collect();
+        // A redirect's later hop resolves (it is reset when reached).
+        names.extend(
+            self.hosts
+                .iter()
+                .filter(|h| h.technique == Technique::RedirectBlocked)
+                .map(|h| format!("{HOP_PREFIX}{}", h.name)),
+        );
         names.extend(
             [API_HOST, APP_HOST, CONTROL_HOST, DOH_HOST, PARTNER_HOST, STUN_CONTROL_HOST, "public.test"]
                 .map(String::from),

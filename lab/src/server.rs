@@ -6,8 +6,8 @@
 use crate::canary::{ProviderState, SniAction, CANARY_DOMAIN};
 use crate::link::{Link, LinkProfile};
 use crate::scenario::{
-    Host, Scenario, Technique, API_HOST, APP_HOST, BLOCKPAGE_ADDR, CONTROL_HOST, DOH_HOST, PARTNER_HOST, SYN_DROP_ADDR,
-    THROTTLE_BPS,
+    Host, Scenario, Technique, API_HOST, APP_HOST, BLOCKPAGE_ADDR, CONTROL_HOST, DOH_HOST, HOP_PREFIX, PARTNER_HOST,
+    SYN_DROP_ADDR, THROTTLE_BPS,
 };
 use crate::tls::Cert;
 use crate::{image, stun, tls, websocket};
@@ -27,6 +27,8 @@ pub struct Lab {
     pub controls_json: String,
     pub list_json: String,
     bmp: Vec<u8>,
+    /// The same picture as a transparent proxy re-encodes it (16 bits a pixel).
+    bmp_reencoded: Vec<u8>,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
     requests: AtomicUsize,
@@ -77,6 +79,7 @@ impl Lab {
             controls_json,
             list_json,
             bmp: image::bmp(),
+            bmp_reencoded: image::bmp_16bit(),
             in_flight: AtomicUsize::new(0),
             max_in_flight: AtomicUsize::new(0),
             requests: AtomicUsize::new(0),
@@ -146,6 +149,22 @@ impl Lab {
             let l = lab.clone();
             thread::spawn(move || accept_loop(listener, link, move |s| l.serve_tls(s)));
         }
+        // The namespace's system resolver, where it is the lab's (lab/src/dns.rs).
+        if crate::dns::system_resolver_is_lab() {
+            match UdpSocket::bind(("127.0.0.1", 53)) {
+                Ok(socket) => {
+                    let dropped = lab
+                        .scenario
+                        .hosts
+                        .iter()
+                        .filter(|h| h.technique == Technique::DnsDrop)
+                        .map(|h| h.name.clone())
+                        .collect();
+                    thread::spawn(move || crate::dns::serve(socket, dropped));
+                }
+                Err(e) => eprintln!("note: the lab's resolver cannot listen on 127.0.0.1:53: {e}"),
+            }
+        }
         thread::spawn(move || stun::serve(stun_ok, true));
         thread::spawn(move || stun::serve(stun_silent, false));
         Ok(lab)
@@ -183,6 +202,11 @@ impl Lab {
                 }
                 _ if provider.is_some() => hold(stream),
                 Some(h) => self.behave(stream, &req, h),
+                // A redirect's later hop, blocked here: reset once the request is read.
+                None if self.scenario.blocked_hop(&req.host).is_some() => {
+                    reset(stream.tcp());
+                    false
+                }
                 None => respond(stream, 404, "text/plain", b"not a lab host", &cors()),
             };
             if stream.flush().is_err() || !keep {
@@ -223,6 +247,12 @@ impl Lab {
                 respond(stream, 200, "text/html; charset=utf-8", page, &[])
             }
             Technique::Throttle => self.page(stream, req, Some(THROTTLE_BPS)),
+            Technique::RedirectBlocked => {
+                let port = stream.tcp().local_addr().map(|a| a.port()).unwrap_or_default();
+                let p = self.scenario.ports;
+                redirect(stream, req, host, [p.tls, p.web_tls].contains(&port))
+            }
+            Technique::TransparentProxy => self.proxied(stream, req),
             Technique::WsDrop if req.upgrade.is_some() => {
                 respond(stream, 403, "text/plain", b"", &[]);
                 false
@@ -250,6 +280,17 @@ impl Lab {
             ("text/html; charset=utf-8", b"<!doctype html><title>lab site</title><p>An ordinary page.</p>")
         };
         respond(&mut Paced::new(stream, bps), 200, ctype, body, &[])
+    }
+
+    /// A site seen through a transparent proxy: its page with a script injected, its image
+    /// re-encoded (other bytes, the same picture), `Via` on every answer.
+    fn proxied<S: Write>(&self, stream: &mut S, req: &Request) -> bool {
+        let via = [("Via", "1.1 proxy.isp.test (squid)"), ("X-Cache", "MISS from proxy.isp.test")];
+        if req.path.starts_with("/logo.bmp") {
+            return respond(stream, 200, "image/bmp", &self.bmp_reencoded, &via);
+        }
+        let page = b"<!doctype html><title>lab site</title><script src=\"http://proxy.isp.test/inject.js\"></script><p>An ordinary page.</p>";
+        respond(stream, 200, "text/html; charset=utf-8", page, &via)
     }
 
     /// A canary: the hit and download paths with Timing-Allow-Origin, CORS and NEL;
@@ -294,13 +335,15 @@ impl Lab {
         match self.scenario.host(name) {
             Some(h) if self.scenario.outside(h).reachable => match h.technique {
                 // What these sites do, they do to everyone.
-                Technique::ServerError | Technique::Corp => self.behave(stream, req, h),
+                Technique::ServerError | Technique::Corp | Technique::RedirectBlocked => self.behave(stream, req, h),
                 _ => self.page(stream, req, None),
             },
             Some(_) => {
                 reset(stream.tcp());
                 false
             }
+            // A redirect's later hop answers from outside.
+            None if self.scenario.blocked_hop(name).is_some() => self.page(stream, req, None),
             None => respond(stream, 404, "text/plain", b"not a lab host", &[]),
         }
     }
@@ -461,6 +504,8 @@ impl Lab {
                 hold(&mut stream);
                 return;
             }
+            // A redirect's later hop: reset on its name (SNI), as a DPI box does.
+            None if self.scenario.blocked_hop(&sni).is_some() => return reset(stream.tcp()),
             None => {
                 // Not a name this TLS server has: an honest handshake failure alert.
                 let _ = stream.write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28]);
@@ -706,6 +751,7 @@ fn cors() -> Vec<(&'static str, &'static str)> {
 fn respond(stream: &mut impl Write, status: u16, ctype: &str, body: &[u8], headers: &[(&str, &str)]) -> bool {
     let reason = match status {
         200 => "OK",
+        302 => "Found",
         400 => "Bad Request",
         503 => "Service Unavailable",
         204 => "No Content",
@@ -721,6 +767,14 @@ fn respond(stream: &mut impl Write, status: u16, ctype: &str, body: &[u8], heade
     }
     head.push_str("\r\n");
     stream.write_all(head.as_bytes()).is_ok() && stream.write_all(body).is_ok()
+}
+
+/// A redirect to the same path on `hop.<host>`, in the scheme the request came in on (a
+/// site never sends an https visitor to plain HTTP, which a browser would refuse).
+fn redirect(stream: &mut impl Write, req: &Request, host: &Host, secure: bool) -> bool {
+    let scheme = if secure { "https" } else { "http" };
+    let location = format!("{scheme}://{HOP_PREFIX}{}{}", host.name, req.path);
+    respond(stream, 302, "text/html", b"<a>moved</a>", &[("Location", location.as_str())])
 }
 
 fn query_param(path: &str, key: &str) -> Option<String> {
