@@ -1,6 +1,7 @@
 //! From one target's evidence to a verdict. Pure: the caller gathers the
 //! observations (in any order) and the run's context.
 
+use crate::image_header::RATE_BYTES;
 use crate::list::Target;
 use crate::observation::{Observation, OutsideView, ProbeKind};
 use crate::url::Scheme;
@@ -12,6 +13,9 @@ pub const THROTTLE_RATIO: f32 = 10.0;
 /// can make a small image ten times slower than the control without any cap on the rate
 /// (a 60 kB image at the 2021 Twitter slowdown's 130 kbit/s takes ~4 s).
 pub const THROTTLE_MIN_MS: u32 = 1_000;
+
+/// ... and at least this many times the page's first byte (see [`throttled`]).
+pub const THROTTLE_FIRST_BYTES: u32 = 3;
 
 /// The transfer time of a known image, without the round trips: its whole load time less
 /// the time the same host took to answer the page fetch (connection, TLS and the first byte
@@ -62,6 +66,8 @@ impl RunContext {
 pub struct Evidence {
     pub observations: Vec<Observation>,
     pub outside: Option<OutsideView>,
+    /// The known image the outside view found on the site (when the list gives none).
+    pub learned_image: Option<crate::list::ImageSpec>,
     /// The target is `http://`/`ws://` and the page is https: its https/wss equivalent
     /// was measured instead (a browser refuses plain HTTP from an https page).
     pub upgraded: bool,
@@ -211,10 +217,11 @@ fn infer_fetched(target: &Target, ev: &Evidence, ctx: &RunContext) -> Finding {
     }
 }
 
-/// The fetch worked: check content and speed where a known image allows.
+/// The fetch worked: check content and speed where a known image allows (the list's, or
+/// the one the outside view found on the site).
 fn reachable(target: &Target, ev: &Evidence, ctx: &RunContext, ms: u32) -> Finding {
     let mut clues = vec![Clue::Loaded { ms }];
-    let Some(spec) = &target.image else {
+    let Some(spec) = target.image.as_ref().or(ev.learned_image.as_ref()) else {
         clues.push(Clue::ContentNotChecked);
         return Finding::new(Verdict::Ok, 0.9, clues);
     };
@@ -225,25 +232,24 @@ fn reachable(target: &Target, ev: &Evidence, ctx: &RunContext, ms: u32) -> Findi
         _ => None,
     });
     match image {
-        Some(Observation::ImageDecoded { width, height, ms: img_ms }) => {
+        Some(Observation::ImageDecoded { width, height, ms: img_ms, transfer_ms: timed }) => {
             if (width, height) != (spec.width, spec.height) {
                 clues.push(Clue::ImageWrongSize { width, height });
                 return Finding::new(Verdict::Blockpage, 0.9, clues);
             }
             clues.push(Clue::ImageGenuine);
-            if let (Some(bytes), Some(control)) = (spec.bytes, ctx.control_throughput) {
-                let transfer = transfer_ms(img_ms, ms);
-                let here = bytes as f32 / transfer.max(1) as f32;
-                let ratio = control / here.max(f32::MIN_POSITIVE);
-                // A long path loses time to every lost segment in proportion to its round
-                // trip: the transfer must also outlast twice the page's first byte (two round
-                // trips or more) before distance and ordinary loss are ruled out.
-                let floor = THROTTLE_MIN_MS.max(ms.saturating_mul(2));
-                if ratio >= THROTTLE_RATIO && transfer >= floor {
-                    clues.push(Clue::SlowerThanControl { ratio });
-                    let confidence = if ratio >= 2.0 * THROTTLE_RATIO { 0.95 } else { 0.8 };
-                    return Finding::new(Verdict::Throttled, confidence, clues);
+            match (spec.bytes, ctx.control_throughput) {
+                // A favicon of a few hundred bytes measures the round trip, not the rate.
+                (Some(bytes), Some(_)) if bytes < RATE_BYTES => clues.push(Clue::SpeedNotMeasured),
+                (Some(bytes), Some(control)) => {
+                    let transfer = timed.unwrap_or_else(|| transfer_ms(img_ms, ms));
+                    if let Some(ratio) = throttled(bytes, transfer, ms, control) {
+                        clues.push(Clue::SlowerThanControl { ratio });
+                        let confidence = if ratio >= 2.0 * THROTTLE_RATIO { 0.95 } else { 0.8 };
+                        return Finding::new(Verdict::Throttled, confidence, clues);
+                    }
                 }
+                _ => clues.push(Clue::SpeedNotMeasured),
             }
             Finding::new(Verdict::Ok, 0.97, clues)
         }
@@ -252,10 +258,15 @@ fn reachable(target: &Target, ev: &Evidence, ctx: &RunContext, ms: u32) -> Findi
             let confidence = if ev.outside.is_some_and(|o| o.reachable) { 0.92 } else { 0.85 };
             Finding::new(Verdict::Blockpage, confidence, clues)
         }
-        Some(Observation::ImageTimeout { ms }) => {
-            // The page answered but a small image did not finish: data crawls.
+        // The page answered but the image did not finish: data crawls, if a control's image
+        // came through at speed; without one, a slow connection is as likely.
+        Some(Observation::ImageTimeout { ms }) if ctx.control_throughput.is_some() => {
             clues.push(Clue::ImageTimedOut { ms });
             Finding::new(Verdict::Throttled, 0.75, clues)
+        }
+        Some(Observation::ImageTimeout { ms }) => {
+            clues.extend([Clue::ImageTimedOut { ms }, Clue::SpeedNotMeasured]);
+            Finding::new(Verdict::Inconclusive, 0.4, clues)
         }
         _ => {
             clues.push(if ev.unsupported(ProbeKind::Image) {
@@ -266,6 +277,24 @@ fn reachable(target: &Target, ev: &Evidence, ctx: &RunContext, ms: u32) -> Findi
             Finding::new(Verdict::Ok, 0.85, clues)
         }
     }
+}
+
+/// Is a known image of `bytes` that took `transfer` ms (its body alone, or its load less the
+/// page's first byte) throttled, against the controls' rate in bytes per ms? The ratio if so.
+///
+/// Rate, not distance: a long path costs round trips (TCP's slow start needs about
+/// log2(bytes / 14.6 kB) + 1 of them, each lost segment one more), never a steady rate. So
+/// besides being [`THROTTLE_RATIO`] times slower than the controls, the transfer must outlast
+/// [`THROTTLE_MIN_MS`] and three times the page's first byte (which took two round trips or
+/// more: connection, TLS, request), so six round trips or more: a 256 kB image's slow start
+/// (five) or a 60 kB one's (three) with a lost segment and a retransmission timeout. A healthy
+/// server 300 ms away with 2 % loss stays under it; a 128 kbit/s cap does not (60 kB take
+/// ~4 s at any distance).
+pub fn throttled(bytes: u32, transfer: u32, first_byte_ms: u32, control: f32) -> Option<f32> {
+    let here = bytes as f32 / transfer.max(1) as f32;
+    let ratio = control / here.max(f32::MIN_POSITIVE);
+    let floor = THROTTLE_MIN_MS.max(first_byte_ms.saturating_mul(THROTTLE_FIRST_BYTES));
+    (ratio >= THROTTLE_RATIO && transfer >= floor).then_some(ratio)
 }
 
 /// The fetch failed (fast) or hung (timeout): blocked here, down everywhere, or refused by

@@ -181,14 +181,14 @@ fn outside_view_tells_down_from_blocked() {
 #[test]
 fn image_checks_content_and_speed() {
     let t = with_image(64_000);
-    let genuine = ev(vec![FetchOk { ms: 5 }, ImageDecoded { width: 64, height: 32, ms: 20 }]);
+    let genuine = ev(vec![FetchOk { ms: 5 }, ImageDecoded { width: 64, height: 32, ms: 20, transfer_ms: None }]);
     assert_eq!(infer(&t, &genuine, &ctx()).verdict, Verdict::Ok);
-    let wrong = ev(vec![FetchOk { ms: 5 }, ImageDecoded { width: 1, height: 1, ms: 20 }]);
+    let wrong = ev(vec![FetchOk { ms: 5 }, ImageDecoded { width: 1, height: 1, ms: 20, transfer_ms: None }]);
     assert_eq!(infer(&t, &wrong, &ctx()).verdict, Verdict::Blockpage);
     let not_image = ev(vec![FetchOk { ms: 5 }, ImageError { ms: 4 }]);
     assert_eq!(infer(&t, &not_image, &ctx()).verdict, Verdict::Blockpage);
     // 64 kB in 4 s is 16 B/ms against a control of 10 000 B/ms.
-    let slow = ev(vec![FetchOk { ms: 5 }, ImageDecoded { width: 64, height: 32, ms: 4000 }]);
+    let slow = ev(vec![FetchOk { ms: 5 }, ImageDecoded { width: 64, height: 32, ms: 4000, transfer_ms: None }]);
     let f = infer(&t, &slow, &ctx());
     assert_eq!(f.verdict, Verdict::Throttled);
     assert!(f.confidence >= 0.9);
@@ -197,18 +197,19 @@ fn image_checks_content_and_speed() {
     assert_eq!(infer(&t, &slow, &no_control).verdict, Verdict::Ok);
     // Ten times slower than a nearby control, but in a fraction of a second: a busy machine,
     // not a cap on the rate.
-    let busy = ev(vec![FetchOk { ms: 5 }, ImageDecoded { width: 64, height: 32, ms: 300 }]);
+    let busy = ev(vec![FetchOk { ms: 5 }, ImageDecoded { width: 64, height: 32, ms: 300, transfer_ms: None }]);
     let fast = RunContext { control_throughput: Some(64_000.0 / 20.0), ..ctx() };
     assert_eq!(infer(&t, &busy, &fast).verdict, Verdict::Ok);
     // A healthy server 300 ms away: TLS and the first byte take three round trips on each
     // new connection, the page fetch's as much as the image's; the transfer itself is quick.
-    let far = ev(vec![FetchOk { ms: 920 }, ImageDecoded { width: 64, height: 32, ms: 1_400 }]);
+    let far = ev(vec![FetchOk { ms: 920 }, ImageDecoded { width: 64, height: 32, ms: 1_400, transfer_ms: None }]);
     assert_eq!(infer(&t, &far, &fast).verdict, Verdict::Ok);
     // ... even when a few lost segments cost it a round trip each (1 % loss, 350 ms away).
-    let lossy = ev(vec![FetchOk { ms: 1_050 }, ImageDecoded { width: 64, height: 32, ms: 2_300 }]);
+    let lossy = ev(vec![FetchOk { ms: 1_050 }, ImageDecoded { width: 64, height: 32, ms: 2_300, transfer_ms: None }]);
     assert_eq!(infer(&t, &lossy, &fast).verdict, Verdict::Ok);
     // A 128 kbit/s cap on a host that far is still a cap.
-    let capped_far = ev(vec![FetchOk { ms: 1_050 }, ImageDecoded { width: 64, height: 32, ms: 5_100 }]);
+    let capped_far =
+        ev(vec![FetchOk { ms: 1_050 }, ImageDecoded { width: 64, height: 32, ms: 5_100, transfer_ms: None }]);
     assert_eq!(infer(&t, &capped_far, &fast).verdict, Verdict::Throttled);
     let crawl = ev(vec![FetchOk { ms: 5 }, ImageTimeout { ms: 10_000 }]);
     assert_eq!(infer(&t, &crawl, &ctx()).verdict, Verdict::Throttled);
@@ -257,4 +258,93 @@ fn a_server_error_from_outside_too_is_down() {
     };
     let f = infer(&web("https://a.test/"), &e, &ctx());
     assert_eq!((f.verdict, f.clues.contains(&Clue::OutsideServerError)), (Verdict::Down, true));
+}
+
+/// A CSV list's target (no image of its own) with the image the outside view found on it.
+fn learned(bytes: u32, obs: Vec<Observation>) -> Evidence {
+    Evidence {
+        outside: reached(),
+        learned_image: Some(ImageSpec {
+            url: "https://a.test/og.png".into(),
+            width: 120,
+            height: 90,
+            bytes: Some(bytes),
+        }),
+        ..ev(obs)
+    }
+}
+
+#[test]
+fn the_image_learned_outside_checks_content_and_speed_on_a_csv_target() {
+    let t = web("https://a.test/");
+    let genuine =
+        learned(60_000, vec![FetchOk { ms: 60 }, ImageDecoded { width: 120, height: 90, ms: 200, transfer_ms: None }]);
+    let f = infer(&t, &genuine, &ctx());
+    assert_eq!((f.verdict, f.clues.contains(&Clue::ImageGenuine)), (Verdict::Ok, true));
+    // A block page in place of the image: not an image, or an image of another size.
+    let page = learned(60_000, vec![FetchOk { ms: 60 }, ImageError { ms: 70 }]);
+    assert_eq!(infer(&t, &page, &ctx()).verdict, Verdict::Blockpage);
+    let other =
+        learned(60_000, vec![FetchOk { ms: 60 }, ImageDecoded { width: 1, height: 1, ms: 70, transfer_ms: None }]);
+    assert_eq!(infer(&t, &other, &ctx()).verdict, Verdict::Blockpage);
+    // 128 kbit/s: 60 kB in ~3.8 s, 50 ms away.
+    let capped = learned(
+        60_000,
+        vec![FetchOk { ms: 150 }, ImageDecoded { width: 120, height: 90, ms: 3_900, transfer_ms: None }],
+    );
+    let control = RunContext { control_throughput: Some(60_000.0 / 150.0), ..ctx() };
+    assert_eq!(infer(&t, &capped, &control).verdict, Verdict::Throttled);
+    // Resource Timing's transfer time, where exposed, is used as it is.
+    let timed = learned(
+        60_000,
+        vec![FetchOk { ms: 150 }, ImageDecoded { width: 120, height: 90, ms: 3_900, transfer_ms: Some(120) }],
+    );
+    assert_eq!(infer(&t, &timed, &control).verdict, Verdict::Ok);
+}
+
+#[test]
+fn a_favicon_only_measures_the_round_trip_so_speed_is_not_judged() {
+    let t = web("https://a.test/");
+    // A 1 kB icon, throttled or not, loads in a round trip or two.
+    let icon = learned(
+        1_100,
+        vec![FetchOk { ms: 150 }, ImageDecoded { width: 120, height: 90, ms: 2_000, transfer_ms: None }],
+    );
+    let f = infer(&t, &icon, &ctx());
+    assert_eq!(f.verdict, Verdict::Ok);
+    assert!(f.clues.contains(&Clue::SpeedNotMeasured));
+    // No control image came through at speed: an image that never finishes proves nothing.
+    let crawl = learned(60_000, vec![FetchOk { ms: 150 }, ImageTimeout { ms: 12_000 }]);
+    let no_control = RunContext { control_throughput: None, ..ctx() };
+    assert_eq!(infer(&t, &crawl, &no_control).verdict, Verdict::Inconclusive);
+    assert_eq!(infer(&t, &crawl, &ctx()).verdict, Verdict::Throttled);
+}
+
+#[test]
+fn a_healthy_distant_server_is_never_throttled() {
+    // 300 ms round trip and 2 % loss, against a control 20 ms away: the page fetch takes
+    // connection + TLS + first byte (≥ 3 round trips); a 60 kB image on a new connection as
+    // much again, plus slow start (3 round trips) and a lost segment or two (a round trip
+    // each), even a retransmission timeout (RTO ≥ 200 ms, doubled once).
+    let control = 60_000.0 / 60.0;
+    for image_ms in [1_900, 2_500, 3_000, 3_300] {
+        for fetch_ms in [900, 1_000, 1_200] {
+            let far = learned(
+                60_000,
+                vec![
+                    FetchOk { ms: fetch_ms },
+                    ImageDecoded { width: 120, height: 90, ms: image_ms, transfer_ms: None },
+                ],
+            );
+            let f = infer(&web("https://far.test/"), &far, &RunContext { control_throughput: Some(control), ..ctx() });
+            assert_eq!(f.verdict, Verdict::Ok, "{fetch_ms} ms page, {image_ms} ms image: {f:?}");
+        }
+    }
+    // The same server capped at 128 kbit/s is throttled.
+    let capped = learned(
+        60_000,
+        vec![FetchOk { ms: 950 }, ImageDecoded { width: 120, height: 90, ms: 5_600, transfer_ms: None }],
+    );
+    let f = infer(&web("https://far.test/"), &capped, &RunContext { control_throughput: Some(control), ..ctx() });
+    assert_eq!(f.verdict, Verdict::Throttled);
 }

@@ -61,6 +61,10 @@ pub enum Observation {
         width: u32,
         height: u32,
         ms: u32,
+        /// The body's transfer time from Resource Timing (`responseEnd − responseStart`),
+        /// where the browser exposes it (same origin or `Timing-Allow-Origin`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        transfer_ms: Option<u32>,
     },
     ImageError {
         ms: u32,
@@ -154,6 +158,26 @@ impl OutsideView {
             reachable: v.get("reachable").as_bool()?,
             cross_origin_blocked: matches!(corp.as_deref(), Some("same-origin" | "same-site")),
             server_error: v.get("status").as_u64().is_some_and(|s| s >= 500),
+        })
+    }
+
+    /// The known image the outside view found on the site (its favicon, an icon or the
+    /// `og:image` the page links), with the size its header gives and its length in bytes;
+    /// `None` if it found none, or one whose size a browser may show differently.
+    pub fn image_from_json(v: &crate::json::Json) -> Option<crate::list::ImageSpec> {
+        let image = v.get("image");
+        let url = image.get("url").as_str()?;
+        if !(url.starts_with("https://") || url.starts_with("http://"))
+            || image.get("ambiguous").as_bool() == Some(true)
+        {
+            return None;
+        }
+        let side = |k: &str| image.get(k).as_u64().and_then(|n| u32::try_from(n).ok()).filter(|n| *n > 0);
+        Some(crate::list::ImageSpec {
+            url: url.to_string(),
+            width: side("width")?,
+            height: side("height")?,
+            bytes: side("bytes"),
         })
     }
 }

@@ -6,7 +6,7 @@
 
 use crate::config::PlanConfig;
 use crate::infer::{infer, Evidence, RunContext};
-use crate::list::Target;
+use crate::list::{ImageSpec, Target};
 use crate::observation::{Observation, OutsideView, ProbeKind};
 use crate::url::Scheme;
 use crate::verdict::{Clue, Finding, Verdict};
@@ -153,14 +153,58 @@ impl Plan {
         (self.controls..self.targets.len()).map(|i| self.fetch_url(i)).collect()
     }
 
+    /// The web controls' pages, for the outside view to learn their known images too (the
+    /// rate a throttled target is compared with).
+    pub fn control_outside_urls(&self) -> Vec<String> {
+        (0..self.controls).filter_map(|i| self.fetch_url(i)).collect()
+    }
+
     /// What a vantage point outside the visitor's network saw of `url` (as given by
-    /// [`Plan::outside_urls`]).
+    /// [`Plan::outside_urls`] or [`Plan::control_outside_urls`]).
     pub fn set_outside(&mut self, url: &str, view: OutsideView) {
-        for s in &mut self.states[self.controls..] {
+        for s in &mut self.states {
             if s.fetch_url.as_deref() == Some(url) {
                 s.evidence.outside = Some(view);
             }
         }
+    }
+
+    /// The known image the outside view found on the site of `url`: the browser loads it
+    /// too (at once if the page has answered already) to check content and speed. A target
+    /// whose list gives an image keeps its own.
+    pub fn set_outside_image(&mut self, url: &str, image: ImageSpec) {
+        for i in 0..self.states.len() {
+            if self.states[i].fetch_url.as_deref() != Some(url) || self.targets[i].image.is_some() {
+                continue;
+            }
+            let s = &mut self.states[i];
+            s.evidence.learned_image = Some(image.clone());
+            let fetched = s.evidence.observations.iter().any(|o| matches!(o, Observation::FetchOk { .. }));
+            let imaged = s.evidence.observations.iter().any(|o| {
+                matches!(
+                    o,
+                    Observation::ImageDecoded { .. }
+                        | Observation::ImageError { .. }
+                        | Observation::ImageTimeout { .. }
+                )
+            }) || s.pending.contains(&Pending::Probe(ProbeKind::Image))
+                || self.running.iter().any(|r| r.1 == i && r.2 == Pending::Probe(ProbeKind::Image));
+            // A socket target's page is fetched only when its socket failed: no image then.
+            let web = matches!(self.targets[i].parsed().scheme, Scheme::Http | Scheme::Https);
+            if fetched && !imaged && web && !s.released && !self.out_of_budget {
+                let was_idle = s.pending.is_empty();
+                s.pending.push_back(Pending::Probe(ProbeKind::Image));
+                s.finished = false;
+                if was_idle && !self.ready.contains(&i) {
+                    self.ready.push_back(i);
+                }
+            }
+        }
+    }
+
+    /// The known image of target `index`: the list's, else the one learned from outside.
+    fn image(&self, index: usize) -> Option<&ImageSpec> {
+        self.targets[index].image.as_ref().or(self.states[index].evidence.learned_image.as_ref())
     }
 
     /// The page this target's fetch probe opens.
@@ -284,6 +328,7 @@ impl Plan {
             resolver_reports_failures: !matches!(self.resolver_check, ResolverCheck::Done(false)),
             ..RunContext::default()
         };
+        let mut rates: Vec<f32> = Vec::new();
         for (t, s) in self.targets[..self.controls].iter().zip(&self.states) {
             // A STUN control tells about STUN only; the web controls about the connection.
             if matches!(t.parsed().scheme, Scheme::Stun | Scheme::Turn | Scheme::Turns) {
@@ -295,19 +340,29 @@ impl Plan {
             ctx.controls_total += 1;
             let fetched = s.evidence.observations.iter().any(|o| matches!(o, Observation::FetchOk { .. }));
             ctx.controls_ok += u32::from(fetched);
-            let bytes = t.image.as_ref().and_then(|i| i.bytes);
+            let bytes = t.image.as_ref().or(s.evidence.learned_image.as_ref()).and_then(|i| i.bytes);
             let first_byte = s.evidence.observations.iter().find_map(|o| match o {
                 Observation::FetchOk { ms } => Some(*ms),
                 _ => None,
             });
+            // A control's favicon measures its round trip, not a rate: only images that
+            // can measure one count.
+            let bytes = bytes.filter(|b| *b >= crate::image_header::RATE_BYTES);
             for o in &s.evidence.observations {
-                if let (Observation::ImageDecoded { ms, .. }, Some(bytes)) = (o, bytes) {
-                    let transfer = crate::infer::transfer_ms(*ms, first_byte.unwrap_or(0));
-                    let tp = bytes as f32 / transfer.max(1) as f32;
-                    ctx.control_throughput = Some(ctx.control_throughput.map_or(tp, |c: f32| c.max(tp)));
+                if let (Observation::ImageDecoded { ms, transfer_ms, .. }, Some(bytes)) = (o, bytes) {
+                    let transfer =
+                        transfer_ms.unwrap_or_else(|| crate::infer::transfer_ms(*ms, first_byte.unwrap_or(0)));
+                    rates.push(bytes as f32 / transfer.max(1) as f32);
                 }
             }
         }
+        // The controls' median rate (on several networks, the fastest is no fair measure).
+        rates.sort_by(f32::total_cmp);
+        ctx.control_throughput = match rates.len() {
+            0 => None,
+            n if n % 2 == 1 => rates.get(n / 2).copied(),
+            n => Some((rates[n / 2 - 1] + rates[n / 2]) / 2.0),
+        };
         ctx
     }
 
@@ -361,7 +416,7 @@ impl Plan {
         let open = self.states[index].open_url.clone().unwrap_or_else(|| target.url.clone());
         match probe {
             Pending::Probe(ProbeKind::Fetch) => self.fetch_url(index).unwrap_or(open),
-            Pending::Probe(ProbeKind::Image) => target.image.as_ref().map(|i| i.url.clone()).unwrap_or_default(),
+            Pending::Probe(ProbeKind::Image) => self.image(index).map(|i| i.url.clone()).unwrap_or_default(),
             Pending::Probe(ProbeKind::WebSocket | ProbeKind::Ice) => open,
             Pending::Probe(ProbeKind::Doh) => self.probe_url(index, self.first_doh(index)),
             Pending::Doh { resolver, aaaa } => {
@@ -395,7 +450,9 @@ impl Plan {
         let state = &self.states[index];
         let mut next = VecDeque::new();
         match (probe, seen) {
-            (Pending::Probe(ProbeKind::Fetch), FetchOk { .. }) if target.image.is_some() => {
+            (Pending::Probe(ProbeKind::Fetch), FetchOk { .. })
+                if self.image(index).is_some() && matches!(target.parsed().scheme, Scheme::Http | Scheme::Https) =>
+            {
                 next.push_back(Pending::Probe(ProbeKind::Image))
             }
             (Pending::Probe(ProbeKind::Fetch), FetchError { .. }) => {

@@ -107,7 +107,7 @@ fn control_image_sets_the_throughput_baseline() {
     let mut plan = Plan::new(PlanConfig::default(), vec![control], vec![]);
     drive(&mut plan, |task| match task.kind {
         ProbeKind::Fetch => (Observation::FetchOk { ms: 5 }, 5),
-        _ => (Observation::ImageDecoded { width: 8, height: 8, ms: 25 }, 25),
+        _ => (Observation::ImageDecoded { width: 8, height: 8, ms: 25, transfer_ms: None }, 25),
     });
     // 50 kB over the image's 25 ms less the 5 ms the host took to answer the page fetch.
     assert_eq!(plan.context().control_throughput, Some(2500.0));
@@ -265,4 +265,35 @@ fn a_browser_silent_about_a_name_that_exists_nowhere_is_not_trusted_about_target
     let f = plan.take_findings();
     assert_eq!(f[0].1.verdict, Verdict::Inconclusive, "not a reset: the browser's silence proves nothing");
     assert!(f[0].1.clues.contains(&Clue::ResolverSilent));
+}
+
+#[test]
+fn the_image_learned_outside_is_loaded_even_after_the_page_answered() {
+    let mut plan = Plan::new(PlanConfig::default(), vec![], vec![t("http://a.test/"), t("https://b.test/")]);
+    plan.set_hold(true);
+    pass_resolver_check(&mut plan);
+    let Step::Run(a) = plan.next(0) else { panic!() };
+    plan.record(a.id, Observation::FetchOk { ms: 5 }, 5);
+    let Step::Run(b) = plan.next(5) else { panic!() };
+    assert_eq!(b.url, "https://b.test/");
+    assert_eq!(plan.next(5), Step::Wait, "a is done: nothing known to load yet");
+    let view = OutsideView { resolves: true, reachable: true, cross_origin_blocked: false, server_error: false };
+    let image = |u: &str| ImageSpec { url: u.into(), width: 16, height: 16, bytes: Some(20_000) };
+    // The outside view arrives: a's page has answered, b's has not.
+    plan.set_outside("http://a.test/", view);
+    plan.set_outside_image("http://a.test/", image("http://a.test/og.png"));
+    plan.set_outside_image("https://b.test/", image("https://b.test/icon.png"));
+    plan.set_hold(false);
+    let Step::Run(img) = plan.next(6) else { panic!("a's image is loaded now") };
+    assert_eq!((img.kind, img.url.as_str()), (ProbeKind::Image, "http://a.test/og.png"));
+    plan.record(b.id, Observation::FetchOk { ms: 5 }, 7);
+    let Step::Run(img_b) = plan.next(7) else { panic!("b's image follows its page") };
+    assert_eq!((img_b.kind, img_b.url.as_str()), (ProbeKind::Image, "https://b.test/icon.png"));
+    plan.record(img.id, Observation::ImageError { ms: 3 }, 9);
+    plan.record(img_b.id, Observation::ImageDecoded { width: 16, height: 16, ms: 4, transfer_ms: None }, 11);
+    let mut found = plan.take_findings();
+    found.sort_by_key(|(i, _)| *i);
+    let verdicts: Vec<Verdict> = found.iter().map(|(_, f)| f.verdict).collect();
+    assert_eq!(verdicts, vec![Verdict::Blockpage, Verdict::Ok]);
+    assert_eq!(plan.next(12), Step::Done);
 }

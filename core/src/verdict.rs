@@ -108,6 +108,9 @@ pub enum Clue {
         ms: u32,
     },
     ContentNotChecked,
+    /// The known image is too small to measure a rate (a favicon), or no control's image
+    /// was measured to compare with: speed not judged.
+    SpeedNotMeasured,
     /// Throughput here against the control's, as a ratio (control / here).
     SlowerThanControl {
         ratio: f32,

@@ -194,6 +194,7 @@ pub fn clue(c: &Clue) -> &'static str {
         Clue::ImageNotAnImage => "a known image on the site is not an image: something else answers",
         Clue::ImageTimedOut { .. } => "a known image did not finish in {n} s",
         Clue::ContentNotChecked => "content not checked",
+        Clue::SpeedNotMeasured => "speed not judged: the site\u{2019}s image is too small to measure a rate, or no control image loaded to compare with",
         Clue::SlowerThanControl { .. } => "{n}× slower than the control",
         Clue::SocketOpened => "the WebSocket opened",
         Clue::SocketFailed => "the WebSocket did not open",

@@ -194,6 +194,7 @@ pub fn clue(c: &Clue) -> &'static str {
         Clue::ImageNotAnImage => "известная картинка сайта — не картинка: отвечает кто-то другой",
         Clue::ImageTimedOut { .. } => "известная картинка не загрузилась за {n} с",
         Clue::ContentNotChecked => "содержимое не проверено",
+        Clue::SpeedNotMeasured => "скорость не оценена: картинка сайта слишком мала, чтобы измерить скорость, или нет контрольной картинки для сравнения",
         Clue::SlowerThanControl { .. } => "в {n} раз медленнее контрольного",
         Clue::SocketOpened => "WebSocket открылся",
         Clue::SocketFailed => "WebSocket не открылся",
