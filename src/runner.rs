@@ -112,7 +112,12 @@ impl Run {
     async fn fetch_outside(&self, source: &OutsideSource, list_id: &str) {
         let url = source.url.as_str();
         // Each URL once (a list may name one twice, or a socket's page beside the page).
-        let mut wanted: Vec<String> = self.plan.borrow().outside_urls().into_iter().flatten().collect();
+        // The web controls' pages too: the outside view finds their known images, whose
+        // rate a throttled target is compared with.
+        let mut wanted: Vec<String> = {
+            let plan = self.plan.borrow();
+            plan.control_outside_urls().into_iter().chain(plan.outside_urls().into_iter().flatten()).collect()
+        };
         wanted.sort();
         wanted.dedup();
         for chunk in wanted.chunks(ajar_core::observation::OUTSIDE_BATCH) {
@@ -133,6 +138,10 @@ impl Run {
             for (u, v) in views.members() {
                 if let Some(view) = OutsideView::from_json(v) {
                     plan.set_outside(u, view);
+                }
+                // The site's known image as found from outside: the browser loads it too.
+                if let Some(image) = OutsideView::image_from_json(v) {
+                    plan.set_outside_image(u, image);
                 }
             }
         }
