@@ -3,6 +3,13 @@
 //! up over DoH and fetched from here with strict timeouts, no redirects followed and a size
 //! cap; never an open proxy: only http(s), and no private, loopback or link-local
 //! destination unless the deployment is the lab (`CONTROL_ALLOW_PRIVATE`).
+//!
+//! It also learns the site's **known image**: the icons and `og:image` its page links, else
+//! `/favicon.ico`, each fetched under the same rules (its host looked up and refused if
+//! private, at most [`IMAGE_REDIRECTS`] redirects each checked again, [`MAX_IMAGE_BYTES`] and
+//! the timeout), its pixel size read from its header (`ajar_core::image_header`). One large
+//! enough to measure a rate is preferred. What it learned is kept per site in the edge cache
+//! (the Cache API) for a day; each answer says whether it came from there.
 
 use crate::error::ApiError;
 use ajar_core::observation::Observation;
@@ -184,13 +191,165 @@ async fn observe(cfg: &Config, url: &str) -> Value {
             None => (None, false),
         }
     };
+    let (image, image_cache) = if (200..300).contains(&status) {
+        let (image, hit) = known_image(cfg, &parsed, body.as_deref().unwrap_or_default()).await;
+        (image, Some(if hit { "hit" } else { "miss" }))
+    } else {
+        (Value::Null, None)
+    };
     json!({
         "resolves": true, "reachable": true, "status": status, "addresses": addresses,
         "body_length": body.as_ref().filter(|_| !cut).map(|b| b.len()).or(length),
         "title": body.as_deref().and_then(title_of),
         "final_url": location.unwrap_or_else(|| url.to_string()),
         "corp": corp,
+        "image": image,
+        "image_cache": image_cache,
     })
+}
+
+/// An image larger than this is not used (nor read past it).
+pub const MAX_IMAGE_BYTES: usize = ajar_core::image_header::MAX_IMAGE_BYTES;
+/// At most this many redirects are followed for an image, each checked as the first URL.
+pub const IMAGE_REDIRECTS: usize = 3;
+/// At most this many of the images a page links are tried.
+const IMAGE_TRIES: usize = 4;
+const IMAGE_CACHE_SECS: u32 = 24 * 60 * 60;
+const NO_IMAGE_CACHE_SECS: u32 = 60 * 60;
+
+/// The edge cache, where the runtime has one (`None` elsewhere: learned each time).
+fn edge_cache() -> Option<worker::Cache> {
+    js_sys::Reflect::has(&js_sys::global(), &"caches".into()).ok()?.then(worker::Cache::default)
+}
+
+/// The site's known image (`null` if none was found), from the edge cache if it has it,
+/// and whether it did.
+async fn known_image(cfg: &Config, page: &worker::Url, body: &str) -> (Value, bool) {
+    let site = page.origin().ascii_serialization();
+    let key = format!("https://control-cache.ajar.invalid/image?site={}", js_sys::encode_uri_component(&site));
+    let cache = edge_cache();
+    if let Some(cache) = &cache {
+        if let Ok(Some(mut hit)) = cache.get(key.as_str(), false).await {
+            if let Ok(text) = hit.text().await {
+                if let Ok(v) = serde_json::from_str::<Value>(&text) {
+                    return (v, true);
+                }
+            }
+        }
+    }
+    let learned = learn_image(cfg, page, body).await;
+    if let Some(cache) = &cache {
+        let secs = if learned.is_null() { NO_IMAGE_CACHE_SECS } else { IMAGE_CACHE_SECS };
+        let headers = Headers::new();
+        let stored = headers.set("cache-control", &format!("max-age={secs}")).is_ok()
+            && headers.set("content-type", "application/json").is_ok();
+        if stored {
+            if let Ok(resp) = worker::Response::ok(learned.to_string()).map(|r| r.with_headers(headers)) {
+                let _ = cache.put(key.as_str(), resp).await;
+            }
+        }
+    }
+    (learned, false)
+}
+
+/// The images the page links (resolved against it; the page's own host first), then
+/// `/favicon.ico`: the first large enough to measure a rate, else the largest that is an image.
+async fn learn_image(cfg: &Config, page: &worker::Url, body: &str) -> Value {
+    let mut candidates: Vec<worker::Url> = ajar_core::image_header::linked_images(body)
+        .into_iter()
+        .filter_map(|l| page.join(&l.href).ok())
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .collect();
+    // Stable: the page's own host first (a block on the site covers its own images only).
+    candidates.sort_by_key(|u| u.host_str() != page.host_str());
+    if let Ok(favicon) = page.join("/favicon.ico") {
+        candidates.push(favicon);
+    }
+    candidates.dedup();
+    let mut best: Option<(u32, Value)> = None;
+    for url in candidates.into_iter().take(IMAGE_TRIES) {
+        let Some((bytes, v)) = fetch_image(cfg, url).await else {
+            continue;
+        };
+        if bytes >= ajar_core::image_header::RATE_BYTES {
+            return v;
+        }
+        if best.as_ref().is_none_or(|(b, _)| bytes > *b) {
+            best = Some((bytes, v));
+        }
+    }
+    best.map_or(Value::Null, |(_, v)| v)
+}
+
+/// Whether `host` may be fetched from here: it resolves, and to no private address unless
+/// the deployment is the lab.
+async fn allowed(cfg: &Config, host: &Host<String>) -> bool {
+    let addresses = match host {
+        Host::Ipv4(ip) => vec![ip.to_string()],
+        Host::Ipv6(ip) => vec![ip.to_string()],
+        Host::Domain(name) => match lookup(cfg, name).await {
+            Ok(Some(a)) => a,
+            _ => return false,
+        },
+    };
+    cfg.allow_private || !addresses.iter().filter_map(|a| a.parse::<IpAddr>().ok()).any(|a| is_non_public(&a))
+}
+
+/// One image, its redirects followed (each checked as the first URL was): its size in bytes
+/// and what the answer says of it, if it is an image whose header gives one size, not larger
+/// than [`MAX_IMAGE_BYTES`], that a browser may load from another site.
+async fn fetch_image(cfg: &Config, first: worker::Url) -> Option<(u32, Value)> {
+    let mut url = first;
+    for _ in 0..=IMAGE_REDIRECTS {
+        let (parsed, host) = judged(url.as_str()).ok()?;
+        if !allowed(cfg, &host).await {
+            return None;
+        }
+        let (fetch_url, host_header) = match &cfg.connect {
+            Some(gateway) => {
+                let query = parsed.query().map(|q| format!("?{q}")).unwrap_or_default();
+                (format!("http://{gateway}{}{query}", parsed.path()), Some(host.to_string()))
+            }
+            None => (parsed.as_str().to_string(), None),
+        };
+        let mut headers: Vec<(&str, &str)> = vec![("accept", "image/avif,image/webp,image/png,image/*;q=0.8")];
+        if let Some(h) = host_header.as_deref() {
+            headers.push(("x-ajar-host", h));
+        }
+        let resp = get(&fetch_url, &headers, cfg.timeout_ms).await?;
+        let status = resp.status_code();
+        if (300..400).contains(&status) {
+            let location = resp.headers().get("location").ok().flatten()?;
+            url = parsed.join(&location).ok()?;
+            continue;
+        }
+        if status != 200 {
+            return None;
+        }
+        let header = |k: &str| resp.headers().get(k).ok().flatten().map(|v| v.to_ascii_lowercase());
+        // A browser refuses it across sites: useless as the visitor's known image.
+        if matches!(header("cross-origin-resource-policy").as_deref(), Some("same-origin" | "same-site")) {
+            return None;
+        }
+        if !header("content-type").is_some_and(|t| t.starts_with("image/")) {
+            return None;
+        }
+        if header("content-length").and_then(|l| l.parse::<usize>().ok()).is_some_and(|l| l > MAX_IMAGE_BYTES) {
+            return None;
+        }
+        let (bytes, cut) = read_bounded(resp, MAX_IMAGE_BYTES).await?;
+        if cut {
+            return None;
+        }
+        let head = ajar_core::image_header::parse(&bytes).filter(|h| !h.ambiguous)?;
+        let len = u32::try_from(bytes.len()).ok()?;
+        let v = json!({
+            "url": parsed.as_str(), "width": head.width, "height": head.height, "bytes": len,
+            "format": head.format.as_str(),
+        });
+        return Some((len, v));
+    }
+    None
 }
 
 /// Checks every URL (concurrently), each answer cached for a few minutes.
