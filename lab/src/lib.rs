@@ -8,6 +8,7 @@
 
 pub mod bundle;
 pub mod canary;
+pub mod demo;
 pub mod dns;
 pub mod front;
 pub mod image;

@@ -16,6 +16,9 @@
 //! ajar-lab bundle-lists SRC DST                (validates Citizen Lab lists, writes the compact copies the app ships)
 //! ajar-lab load --url http://127.0.0.1:PORT/PATH --body FILE [--clients N] [--seconds S] [--rate RPS] [--method M]
 //!                                              (the collector benchmark's load; prints its figures as JSON)
+//! ajar-lab demo-reports [--collector 127.0.0.1:8787] [--days 3] [--per-hour 6] [--seed 1] [--threads 6]
+//!                                              (posts generated demo data, marked as such, to a collector
+//!                                              under wrangler dev: lab/src/demo.rs; prints what it stored)
 //! ```
 
 use ajar_lab::scenario::Scenario;
@@ -79,7 +82,29 @@ fn main() -> Result<()> {
             ajar_lab::bundle::bundle(std::path::Path::new(from), std::path::Path::new(to))?;
         }
         "load" => println!("{}", serde_json::to_string(&ajar_lab::load::run(&load_config(&args)?))?),
-        other => bail!("unknown command {other:?}: use serve, rules, ca, list, generate, bundle-lists or load"),
+        "demo-reports" => {
+            let number = |name: &str, default: u64| -> Result<u64> {
+                flag(&args, name)
+                    .map(|v| v.parse())
+                    .transpose()
+                    .with_context(|| name.to_string())
+                    .map(|v| v.unwrap_or(default))
+            };
+            let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as i64;
+            let cfg = ajar_lab::demo::DemoConfig {
+                days: number("--days", 3)?.clamp(1, 29) as u32,
+                per_hour: number("--per-hour", 6)?.clamp(1, 50) as u32,
+                seed: number("--seed", 1)?,
+                now_hour: now_ms / 3_600_000,
+            };
+            let addr = flag(&args, "--collector").unwrap_or_else(|| "127.0.0.1:8787".into());
+            let addr = addr.trim_start_matches("http://").trim_end_matches('/').to_string();
+            let seeded = ajar_lab::demo::seed(&addr, &cfg, number("--threads", 6)? as usize)?;
+            println!("{}", serde_json::to_string(&seeded)?);
+        }
+        other => {
+            bail!("unknown command {other:?}: use serve, rules, ca, list, generate, bundle-lists, load or demo-reports")
+        }
     }
     Ok(())
 }
