@@ -16,6 +16,7 @@ pub mod link;
 pub mod load;
 pub mod scenario;
 pub mod server;
+pub mod site_image;
 pub mod stun;
 pub mod tls;
 pub mod websocket;

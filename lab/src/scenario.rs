@@ -70,10 +70,14 @@ pub enum Technique {
     /// trusts, as a corporate proxy's): it adds `Via`, injects into pages, re-encodes images
     /// (other bytes, same dimensions) and adds a round trip.
     TransparentProxy,
+    /// A block page for the page and every image, behind a certificate the browser trusts:
+    /// the site's own CDN or host blocking the country (HTTP 451), or a filter whose CA the
+    /// device trusts (a school's, a company's, a state CA the visitor was made to install).
+    BlockpageTrusted,
 }
 
 impl Technique {
-    pub const ALL: [Technique; 28] = [
+    pub const ALL: [Technique; 29] = [
         Technique::Ok,
         Technique::Blackhole,
         Technique::IpRange,
@@ -102,6 +106,7 @@ impl Technique {
         Technique::DnsDrop,
         Technique::RedirectBlocked,
         Technique::TransparentProxy,
+        Technique::BlockpageTrusted,
     ];
 
     /// Served over https whatever the host's scheme choice (certificate cases, SNI resets).
@@ -139,6 +144,7 @@ impl Technique {
             Technique::DnsDrop => "dns_drop",
             Technique::RedirectBlocked => "redirect_blocked",
             Technique::TransparentProxy => "transparent_proxy",
+            Technique::BlockpageTrusted => "blockpage_trusted",
         }
     }
 }
@@ -247,10 +253,14 @@ impl Host {
             T::Reset | T::Fin | T::Refuse | T::TlsSni => Verdict::Reset,
             // Over https a block page box cannot show a valid certificate: a TLS failure.
             T::Blockpage | T::DnsBlockpage if self.secure() || page_secure => Verdict::Reset,
-            T::Blockpage | T::DnsBlockpage if images => Verdict::Blockpage,
-            T::Throttle if images => Verdict::Throttled,
-            // Without a known image on the host, content and speed are not checked.
-            T::Blockpage | T::DnsBlockpage | T::Throttle => Verdict::Ok,
+            // The block page replaces the page and every image on it: the list's known image,
+            // or the one the outside view finds on the site (every lab site has a favicon at
+            // least), comes back as no image.
+            T::Blockpage | T::DnsBlockpage | T::BlockpageTrusted => Verdict::Blockpage,
+            // A rate needs an image of tens of kB: the list's, or the `og:image` the outside
+            // view finds on most sites; a favicon measures the round trip only.
+            T::Throttle if images || crate::site_image::of(&self.name).og.is_some() => Verdict::Throttled,
+            T::Throttle => Verdict::Ok,
             T::DnsRemoval => Verdict::Dns,
             // Only wss:// could be tried, which the server may simply not offer.
             T::WsDrop if upgraded => Verdict::Inconclusive,
@@ -333,6 +343,10 @@ impl Scenario {
             h("sni.test", Technique::TlsSni, "MMED"),
             h("blockpage.test", Technique::Blockpage, "LGBT"),
             h("slow.test", Technique::Throttle, "GRP"),
+            // Throttled, but its page links no image and its favicon is too small for a rate.
+            h("slow-icon.test", Technique::Throttle, "GRP"),
+            h("geo.test", Technique::BlockpageTrusted, "NEWS"),
+            https(h("secure-geo.test", Technique::BlockpageTrusted, "NEWS")),
             h("chat.test", Technique::WsDrop, "COMT"),
             h("socket.test", Technique::WsOk, "COMT"),
             h("calls.test", Technique::StunDrop, "COMT"),

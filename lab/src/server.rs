@@ -10,7 +10,7 @@ use crate::scenario::{
     SYN_DROP_ADDR, THROTTLE_BPS,
 };
 use crate::tls::Cert;
-use crate::{image, stun, tls, websocket};
+use crate::{image, site_image, stun, tls, websocket};
 use serde_json::json;
 use socket2::SockRef;
 use std::collections::HashSet;
@@ -239,12 +239,17 @@ impl Lab {
                 )
             }
             // Its known image is an ordinary one; every page is 32 MiB.
-            Technique::Huge if !req.path.starts_with("/logo.bmp") => {
+            Technique::Huge if !req.path.starts_with("/logo.bmp") && !site_image::is_image_path(&req.path) => {
                 respond(stream, 200, "text/html; charset=utf-8", &vec![b' '; HUGE_BYTES], &[])
             }
             Technique::Blockpage | Technique::DnsBlockpage => {
                 let page = b"<!doctype html><title>Access restricted</title><h1>Access to this resource is restricted by order of the authorities</h1>";
                 respond(stream, 200, "text/html; charset=utf-8", page, &[])
+            }
+            // Behind a certificate the browser trusts: every path, the images too.
+            Technique::BlockpageTrusted => {
+                let page = b"<!doctype html><title>451 Unavailable For Legal Reasons</title><h1>This content is not available in your country</h1>";
+                respond(stream, 451, "text/html; charset=utf-8", page, &[])
             }
             Technique::Throttle => self.page(stream, req, Some(THROTTLE_BPS)),
             Technique::RedirectBlocked => {
@@ -272,14 +277,27 @@ impl Lab {
         }
     }
 
-    /// A normal site: a page at any path, the known image at `/logo.bmp`; `bps` paces the answer.
+    /// A normal site: a page at any path linking the site's images as real pages do (an
+    /// `og:image`, an icon: `site_image.rs`), those images, and the JSON list's known image at
+    /// `/logo.bmp`; `bps` paces the answer.
     fn page<S: Write>(&self, stream: &mut S, req: &Request, bps: Option<u64>) -> bool {
-        let (ctype, body): (&str, &[u8]) = if req.path.starts_with("/logo.bmp") {
-            ("image/bmp", &self.bmp)
-        } else {
-            ("text/html; charset=utf-8", b"<!doctype html><title>lab site</title><p>An ordinary page.</p>")
-        };
-        respond(&mut Paced::new(stream, bps), 200, ctype, body, &[])
+        self.page_of(stream, &req.host, req, bps)
+    }
+
+    /// [`Lab::page`] as the site `host` (the control asks through a gateway, naming it).
+    fn page_of<S: Write>(&self, stream: &mut S, host: &str, req: &Request, bps: Option<u64>) -> bool {
+        let stream = &mut Paced::new(stream, bps);
+        if req.path.starts_with("/logo.bmp") {
+            return respond(stream, 200, "image/bmp", &self.bmp, &[]);
+        }
+        if site_image::is_image_path(&req.path) {
+            return match site_image::asset(host, &req.path, false) {
+                Some((ctype, body)) => respond(stream, 200, ctype, &body, &[]),
+                None => respond(stream, 404, "text/html; charset=utf-8", b"<title>Not Found</title>", &[]),
+            };
+        }
+        let page = site_image::page(host, "lab site", "<p>An ordinary page.</p>");
+        respond(stream, 200, "text/html; charset=utf-8", page.as_bytes(), &[])
     }
 
     /// A site seen through a transparent proxy: its page with a script injected, its image
@@ -289,8 +307,15 @@ impl Lab {
         if req.path.starts_with("/logo.bmp") {
             return respond(stream, 200, "image/bmp", &self.bmp_reencoded, &via);
         }
-        let page = b"<!doctype html><title>lab site</title><script src=\"http://proxy.isp.test/inject.js\"></script><p>An ordinary page.</p>";
-        respond(stream, 200, "text/html; charset=utf-8", page, &via)
+        if let Some((ctype, body)) = site_image::asset(&req.host, &req.path, true) {
+            return respond(stream, 200, ctype, &body, &via);
+        }
+        let page = site_image::page(
+            &req.host,
+            "lab site",
+            "<script src=\"http://proxy.isp.test/inject.js\"></script><p>An ordinary page.</p>",
+        );
+        respond(stream, 200, "text/html; charset=utf-8", page.as_bytes(), &via)
     }
 
     /// A canary: the hit and download paths with Timing-Allow-Origin, CORS and NEL;
@@ -332,18 +357,22 @@ impl Lab {
     /// network): the host answers if it is reachable from outside, else the connection is reset.
     fn outside_view<S: Conn>(&self, stream: &mut S, req: &Request) -> bool {
         let name = req.outside.as_deref().unwrap_or_default();
+        // The lab's web control, as a deployment's controls are: reachable from outside.
+        if name == CONTROL_HOST {
+            return self.page_of(stream, name, req, None);
+        }
         match self.scenario.host(name) {
             Some(h) if self.scenario.outside(h).reachable => match h.technique {
                 // What these sites do, they do to everyone.
                 Technique::ServerError | Technique::Corp | Technique::RedirectBlocked => self.behave(stream, req, h),
-                _ => self.page(stream, req, None),
+                _ => self.page_of(stream, name, req, None),
             },
             Some(_) => {
                 reset(stream.tcp());
                 false
             }
             // A redirect's later hop answers from outside.
-            None if self.scenario.blocked_hop(name).is_some() => self.page(stream, req, None),
+            None if self.scenario.blocked_hop(name).is_some() => self.page_of(stream, name, req, None),
             None => respond(stream, 404, "text/plain", b"not a lab host", &[]),
         }
     }
@@ -756,6 +785,7 @@ fn respond(stream: &mut impl Write, status: u16, ctype: &str, body: &[u8], heade
         503 => "Service Unavailable",
         204 => "No Content",
         403 => "Forbidden",
+        451 => "Unavailable For Legal Reasons",
         _ => "Not Found",
     };
     let mut head = format!(
