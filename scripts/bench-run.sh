@@ -8,7 +8,7 @@ STATE=$(mktemp -d /tmp/ajar-d1-XXXXXX)
 # UNATTENDED_RUNS: the benchmarks' ?autorun=1 links run without a click (docs/automation.md).
 start_collector "$STATE" 8787 --var CONTROL_DOH:http://127.0.0.1:8470/dns-query \
   --var CONTROL_CONNECT:127.0.0.1:8470 --var CONTROL_ALLOW_PRIVATE:1 --var UNATTENDED_RUNS:1 \
-  --var CONTROLS:stun:stun-control.test:3478
+  --var CONTROLS:stun:stun-control.test:3478,https://control.test/
 export AJAR_COLLECTOR=http://127.0.0.1:8787 AJAR_LAB_BIN="$ROOT/target/debug/ajar-lab"
 
 echo "== deploy: the Worker bundle of wrangler deploy --dry-run (offline), its gzip size against the free plan's 3 MB"
