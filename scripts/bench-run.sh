@@ -52,5 +52,5 @@ stop_lab
 echo "== collector: 32 clients posting 50-result reports for 10 s, then the same load on a no-op route"
 stop_all
 STATE=$(mktemp -d /tmp/ajar-d1-XXXXXX)
-start_collector "$STATE" 8787 --var RATE_LIMIT_PER_MIN:100000000
+start_collector "$STATE" 8787 --var RATE_LIMIT_PER_MIN:100000000 --test-scheduled
 AJAR_D1_STATE="$STATE" node wasm-tests/bench/collector.mjs

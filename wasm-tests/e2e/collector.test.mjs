@@ -97,18 +97,27 @@ test('whoami gives only country and ASN; unknown routes are JSON 404s', async ()
   assert.match(pre.headers.get('access-control-allow-methods'), /POST/);
 });
 
-test('results wait in their report row until the minute cron (or a read) expands them in bulk', { skip: !process.env.AJAR_D1_STATE }, async () => {
+test('results wait in their report row until the minute cron expands them in bulk; reads never write', { skip: !process.env.AJAR_D1_STATE }, async () => {
   const sql = (q) => d1Rows(q)[0];
+  const state = (id) => sql(`SELECT (SELECT pending IS NOT NULL FROM reports WHERE id = '${id}') AS pending, (SELECT COUNT(*) FROM results_expanded WHERE report_id = '${id}') AS rows`);
   const r = report();
   assert.equal((await post(r)).status, 201);
-  const before = sql(`SELECT (SELECT pending IS NOT NULL FROM reports WHERE id = '${r.id}') AS pending, (SELECT COUNT(*) FROM results WHERE report_id = '${r.id}') AS rows`);
-  assert.deepEqual(before, { pending: 1, rows: 0 });
+  assert.deepEqual(state(r.id), { pending: 1, rows: 0 });
+  // Every read serves the pending results, and leaves them pending: no read writes.
+  const byId = await (await fetch(`${COLLECTOR}/v1/reports/${r.id}`)).json();
+  assert.deepEqual(byId.results.map((x) => x.url), r.results.map((x) => x.url));
+  const exported = await (await fetch(`${COLLECTOR}/v1/export?format=jsonl&limit=5000`)).text();
+  assert.ok(exported.includes(r.id), 'the export shows the pending report');
+  const agg = await fetch(`${COLLECTOR}/v1/aggregates?url=${encodeURIComponent(r.results[0].url)}`);
+  assert.equal(agg.status, 200);
+  assert.deepEqual(state(r.id), { pending: 1, rows: 0 }, 'reading expanded nothing');
   const cron = await fetch(`${COLLECTOR}/__scheduled?cron=*+*+*+*+*`);
   const cronText = await cron.text();
   assert.equal(cron.status, 200, cronText);
   assert.doesNotMatch(cronText, /<html/i, 'the scheduled handler ran, not the static app');
-  const after = sql(`SELECT (SELECT pending IS NOT NULL FROM reports WHERE id = '${r.id}') AS pending, (SELECT COUNT(*) FROM results WHERE report_id = '${r.id}') AS rows`);
-  assert.deepEqual(after, { pending: 0, rows: r.results.length });
+  assert.deepEqual(state(r.id), { pending: 0, rows: r.results.length });
+  const again = await (await fetch(`${COLLECTOR}/v1/reports/${r.id}`)).json();
+  assert.deepEqual(again.results, byId.results, 'expanded, the report reads the same');
 });
 
 test('the D1 files hold no IP address, user agent or cookie', { skip: !process.env.AJAR_D1_STATE }, async () => {

@@ -21,7 +21,6 @@ pub struct Query {
 }
 
 pub async fn query(db: &D1Database, q: &Query) -> Result<Aggregates, ApiError> {
-    crate::store::expand(db).await?;
     let bucket = match q.window.as_deref() {
         None | Some("all") => "'all'",
         Some("day") => "substr(created_hour, 1, 10)",

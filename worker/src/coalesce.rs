@@ -10,6 +10,13 @@
 //! reports of that batch are answered with an error and their clients retry (ids make retries
 //! idempotent), so nothing is accepted and lost. If the database refuses a batch, its reports
 //! are written one by one, so a report it refuses fails alone.
+//!
+//! Nothing waits forever. A write that has not answered within [`WRITE_TIMEOUT`] is given up:
+//! its reports are answered 503 (it may still commit: the clients' retries then find their
+//! ids stored and are answered as duplicates, which the app counts as delivered), and the next
+//! request takes over the queue. A writer that stops being run at all (neither finishing nor
+//! dropped) is taken over once it has held the write for [`TAKEOVER`]; and a waiting request
+//! answers 503 after [`MAX_WAIT_MS`] whether its report is still queued or being written.
 
 use crate::error::ApiError;
 use crate::store::{self, Origin};
@@ -23,7 +30,11 @@ const MAX_BATCH: usize = 64;
 /// How often a waiting request looks for its outcome.
 const POLL: Duration = Duration::from_millis(2);
 /// A waiting request gives up (503, the client retries) after this long.
-const MAX_WAIT_MS: f64 = 20_000.0;
+const MAX_WAIT_MS: f64 = 15_000.0;
+/// A D1 batch not answered in this long is given up (its reports answered 503).
+const WRITE_TIMEOUT: Duration = Duration::from_secs(8);
+/// A write held this long (its writer neither finished nor was dropped) is taken over.
+const TAKEOVER: f64 = 10_000.0;
 
 /// A validated report on its way into D1.
 pub struct Row {
@@ -38,7 +49,9 @@ struct State {
     queue: Vec<(u64, Row)>,
     /// Outcomes not yet collected by their requests: stored (true) or already there (false).
     done: Vec<(u64, Result<bool, String>)>,
-    writing: bool,
+    /// The write under way: its generation and when it started.
+    writing: Option<(u64, f64)>,
+    next_generation: u64,
 }
 
 thread_local! {
@@ -47,7 +60,7 @@ thread_local! {
 
 /// Stores the report (whole, with its canary results) in a transaction shared with the
 /// reports queued beside it. Returns false if a report with this id was already stored.
-pub async fn insert(db: &D1Database, row: Row) -> Result<bool, ApiError> {
+pub async fn insert(db: &D1Database, row: Row, faults: Faults) -> Result<bool, ApiError> {
     let ticket = STATE.with(|s| {
         let mut s = s.borrow_mut();
         let t = s.next_ticket;
@@ -60,21 +73,16 @@ pub async fn insert(db: &D1Database, row: Row) -> Result<bool, ApiError> {
         if let Some(outcome) = take_outcome(ticket) {
             return outcome.map_err(ApiError::Storage);
         }
-        if start_writing() {
-            write_queued(db).await;
+        if let Some(generation) = start_writing() {
+            write_queued(db, generation, faults).await;
             continue;
         }
         if js_sys::Date::now() - start > MAX_WAIT_MS {
-            // Still queued (never written): withdraw it; the client will retry.
-            let withdrawn = STATE.with(|s| {
-                let mut s = s.borrow_mut();
-                let before = s.queue.len();
-                s.queue.retain(|(t, _)| *t != ticket);
-                s.queue.len() < before
-            });
-            if withdrawn {
-                return Err(ApiError::Storage("the database did not answer in time".into()));
-            }
+            // Queued or being written, it has waited long enough: withdraw it if still queued
+            // (else its outcome, when it comes, is never collected) and let the client retry;
+            // ids make the retry idempotent.
+            STATE.with(|s| s.borrow_mut().queue.retain(|(t, _)| *t != ticket));
+            return Err(ApiError::Storage("the database did not answer in time".into()));
         }
         Delay::from(POLL).await;
     }
@@ -88,27 +96,55 @@ fn take_outcome(ticket: u64) -> Option<Result<bool, String>> {
     })
 }
 
-fn start_writing() -> bool {
+/// Becomes the writer if there is something to write and no write under way, or the one
+/// under way has been held past [`TAKEOVER`]; returns the new write's generation.
+fn start_writing() -> Option<u64> {
     STATE.with(|s| {
         let mut s = s.borrow_mut();
-        if s.writing || s.queue.is_empty() {
-            return false;
+        let now = js_sys::Date::now();
+        if s.queue.is_empty() || s.writing.is_some_and(|(_, since)| now - since < TAKEOVER) {
+            return None;
         }
-        s.writing = true;
-        true
+        let generation = s.next_generation;
+        s.next_generation += 1;
+        s.writing = Some((generation, now));
+        Some(generation)
     })
 }
 
-/// Writes up to `MAX_BATCH` queued reports in one transaction and posts each one's outcome.
-async fn write_queued(db: &D1Database) {
+/// Fault injection for the load test of issue 13 (`FAULT_STALL_WRITE_EVERY`, never set in a
+/// deployment): every n-th write, once D1 has answered, hangs instead of posting the outcomes,
+/// as a writer whose answer never comes back does.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Faults {
+    pub stall_write_every: u64,
+}
+
+/// Writes up to `MAX_BATCH` queued reports in one transaction and posts each one's outcome,
+/// or, past [`WRITE_TIMEOUT`], an error for each.
+async fn write_queued(db: &D1Database, generation: u64, faults: Faults) {
     let rows: Vec<(u64, Row)> = STATE.with(|s| {
         let mut s = s.borrow_mut();
         let n = s.queue.len().min(MAX_BATCH);
         s.queue.drain(..n).collect()
     });
-    let mut writing = Writing { tickets: rows.iter().map(|(t, _)| *t).collect(), posted: false };
-    let outcomes = write(db, &rows).await;
-    writing.post(outcomes);
+    let mut writing = Writing { tickets: rows.iter().map(|(t, _)| *t).collect(), generation, posted: false };
+    let stall = faults.stall_write_every > 0 && generation % faults.stall_write_every == faults.stall_write_every - 1;
+    let written = async {
+        let outcomes = write(db, &rows).await;
+        if stall {
+            futures_util::future::pending::<()>().await;
+        }
+        outcomes
+    };
+    let timeout = Delay::from(WRITE_TIMEOUT);
+    futures_util::pin_mut!(written);
+    futures_util::pin_mut!(timeout);
+    match futures_util::future::select(written, timeout).await {
+        futures_util::future::Either::Left((outcomes, _)) => writing.post(outcomes),
+        // Given up: each report of the batch is answered 503 (dropping `writing`).
+        futures_util::future::Either::Right(_) => {}
+    }
 }
 
 /// One transaction for all the rows; if it fails, each row alone, so that one report the
@@ -147,6 +183,7 @@ async fn write_together(db: &D1Database, rows: &[(u64, Row)]) -> Result<Vec<bool
 /// doing it is cancelled first, an error for each (dropping this), so no one waits forever.
 struct Writing {
     tickets: Vec<u64>,
+    generation: u64,
     posted: bool,
 }
 
@@ -163,7 +200,10 @@ impl Writing {
             // Outcomes whose requests were cancelled are never collected: keep the newest.
             let excess = s.done.len().saturating_sub(4096);
             s.done.drain(..excess);
-            s.writing = false;
+            // A writer that was taken over leaves the write it lost alone.
+            if s.writing.is_some_and(|(g, _)| g == self.generation) {
+                s.writing = None;
+            }
         });
         self.posted = true;
     }

@@ -56,7 +56,6 @@ struct Row {
 }
 
 pub async fn page(db: &D1Database, q: &Query) -> Result<Page, ApiError> {
-    crate::store::expand(db).await?;
     let format = match q.format.as_deref() {
         None | Some("jsonl") => Format::Jsonl,
         Some("csv") => Format::Csv,

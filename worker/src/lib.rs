@@ -192,7 +192,8 @@ async fn post_report(req: &mut Request, ctx: &RouteContext<()>) -> Outcome {
     }
     let id = report.id.clone();
     let row = coalesce::Row { report, raw: raw.to_string(), origin };
-    let stored = coalesce::insert(&db, row).await?;
+    let faults = coalesce::Faults { stall_write_every: setting(ctx, "FAULT_STALL_WRITE_EVERY", 0).into() };
+    let stored = coalesce::insert(&db, row, faults).await?;
     Ok(Reply::Json(json!({"id": id, "stored": stored, "duplicate": !stored}), if stored { 201 } else { 200 }))
 }
 

@@ -1,5 +1,5 @@
 //! D1 storage of reports: one row per report, idempotent by id; results expanded into
-//! their own table in bulk, before they are read.
+//! their own table in bulk by the minute cron, and read, expanded or not, through a view.
 
 use crate::error::ApiError;
 use ajar_core::report::Report;
@@ -26,8 +26,9 @@ fn js(v: impl serde::Serialize) -> JsValue {
 }
 
 /// Per-result rows are not written on the way in: writing 50-odd index entries per request
-/// halved ingest. [`expand`] moves pending results into `results` in bulk, before every read of
-/// them and once a minute; `crate::coalesce` writes many reports' statements in one batch
+/// halved ingest. [`expand`] moves pending results into `results_expanded` in bulk, once a
+/// minute (the cron); reads never write: they select from `results`, a view (migration 0006)
+/// of expanded and pending results alike; `crate::coalesce` writes many reports' statements in one batch
 /// (a D1 batch is one transaction: each report is stored whole or not at all).
 ///
 /// The statements that store a report: one row holding its head and, awaiting expansion, the
@@ -88,7 +89,7 @@ pub fn statements(
 /// Reports expanded per transaction.
 const EXPAND_CHUNK: u32 = 400;
 
-/// Moves pending results into the `results` table, `EXPAND_CHUNK` reports per transaction,
+/// Moves pending results into the `results_expanded` table, `EXPAND_CHUNK` reports per transaction,
 /// until none is pending. Each chunk inserts the rows and clears `pending` atomically, and
 /// inserts are keyed, so concurrent or interrupted expansions neither lose nor double rows.
 pub async fn expand(db: &D1Database) -> Result<u32, ApiError> {
@@ -97,7 +98,7 @@ pub async fn expand(db: &D1Database) -> Result<u32, ApiError> {
     loop {
         let insert = db
             .prepare(format!(
-                "INSERT OR IGNORE INTO results (report_id, idx, url, category, verdict, confidence, clues, probes, prefixes, country, asn, created_hour, campaign) \
+                "INSERT OR IGNORE INTO results_expanded (report_id, idx, url, category, verdict, confidence, clues, probes, prefixes, country, asn, created_hour, campaign) \
                  SELECT r.id, CAST(j.key AS INTEGER), j.value ->> '$.url', j.value ->> '$.category', j.value ->> '$.verdict', \
                         round(j.value ->> '$.confidence', 3), coalesce(j.value -> '$.clues', '[]'), coalesce(j.value -> '$.probes', '[]'), \
                         coalesce(j.value -> '$.prefixes', '[]'), r.country, r.asn, r.created_hour, r.campaign \
@@ -118,7 +119,6 @@ pub async fn expand(db: &D1Database) -> Result<u32, ApiError> {
 
 /// A stored report as the collector keeps it (network facts from `cf`, no visitor data).
 pub async fn get(db: &D1Database, id: &str) -> Result<Value, ApiError> {
-    expand(db).await?;
     let head = db
         .prepare("SELECT id, created_hour, received_hour, country, asn, software, browser, list, campaign, result_count, patterns FROM reports WHERE id = ?1")
         .bind(&[s(id)])?
