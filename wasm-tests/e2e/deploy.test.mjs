@@ -13,7 +13,7 @@ test('wrangler deploy --dry-run bundles the collector under the free plan\'s 3 M
   assert.ok(out.bundle_gzip_bytes < FREE_PLAN_WORKER_GZIP_BYTES, `${out.bundle_gzip_bytes} B gzip`);
   assert.ok(out.wrangler_gzip_kib * 1024 < FREE_PLAN_WORKER_GZIP_BYTES, `wrangler's own count: ${out.wrangler_gzip_kib} KiB`);
   // The bindings docs/deploy.md creates: D1 as DB, the app as ASSETS, the settings.
-  for (const binding of ['env.DB (ajar)', 'env.ASSETS', 'env.RATE_LIMIT_PER_MIN', 'env.CAMPAIGN_LIMIT_PER_MIN',
+  for (const binding of ['env.DB (ajar)', 'env.ASSETS', 'env.LIMITER', 'env.RATE_LIMIT_PER_MIN', 'env.CAMPAIGN_LIMIT_PER_MIN',
     'env.CONTROL_LIMIT_PER_MIN', 'env.CANARIES', 'env.UNATTENDED_RUNS']) {
     assert.ok(out.printed.includes(binding), `${binding} in:\n${out.printed}`);
   }

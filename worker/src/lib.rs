@@ -82,16 +82,24 @@ fn setting(ctx: &RouteContext<()>, name: &str, default: u32) -> u32 {
     ctx.env.var(name).ok().and_then(|v| v.to_string().parse().ok()).unwrap_or(default)
 }
 
-/// Counts a request against the client's per-minute limit. The address is used here, in
-/// memory, under a keyed hash, and never stored or logged.
-fn limit(req: &Request, ctx: &RouteContext<()>, scope: &str) -> std::result::Result<(), ApiError> {
-    let client = req.headers().get("cf-connecting-ip").ok().flatten().unwrap_or_default();
-    let max = setting(ctx, "RATE_LIMIT_PER_MIN", 60);
-    if limits::allow(scope, &client, max, now_ms()) {
-        Ok(())
-    } else {
-        Err(ApiError::RateLimited)
-    }
+/// Counts a request against the client's per-minute limit in `scope` (the `[vars]` setting
+/// `name`, else `default`), across isolates (`limits`); returns the client (an IPv4 address or
+/// an IPv6 /64), used in memory only and never stored or logged.
+async fn limit(
+    req: &Request,
+    ctx: &RouteContext<()>,
+    scope: &str,
+    name: &str,
+    default: u32,
+) -> std::result::Result<String, ApiError> {
+    let who = limits::client(req)?;
+    limits::check(&ctx.env, scope, &who, setting(ctx, name, default)).await?;
+    Ok(who)
+}
+
+/// The reads that scan every stored result (aggregates, exports): per client per minute.
+async fn limit_reads(req: &Request, ctx: &RouteContext<()>) -> std::result::Result<(), ApiError> {
+    limit(req, ctx, "reads", "READ_LIMIT_PER_MIN", 60).await.map(|_| ())
 }
 
 /// Country and ASN from Cloudflare's view of the request: nothing else about the client.
@@ -164,7 +172,7 @@ fn require_json(req: &Request) -> std::result::Result<(), ApiError> {
 }
 
 async fn post_report(req: &mut Request, ctx: &RouteContext<()>) -> Outcome {
-    limit(req, ctx, "reports")?;
+    let who = limit(req, ctx, "reports", "RATE_LIMIT_PER_MIN", 60).await?;
     require_json(req)?;
     let raw = body(req, MAX_BODY_BYTES).await.map_err(|e| match e {
         ApiError::TooLarge(_) => ApiError::BadReport(ReportError::TooLarge),
@@ -186,9 +194,12 @@ async fn post_report(req: &mut Request, ctx: &RouteContext<()>) -> Outcome {
         if report.software.starts_with(EMBED_SOFTWARE) && (unknown || skip.contains(&origin.country)) {
             return Err(ApiError::EmbedSkipped);
         }
-        if !limits::allow("campaign", campaign, setting(ctx, "CAMPAIGN_LIMIT_PER_MIN", 600), now_ms()) {
-            return Err(ApiError::RateLimited);
-        }
+        // A client's share of a campaign first (so that one over its share does not use up the
+        // campaign's quota), then the campaign's own: it takes CAMPAIGN_LIMIT_PER_MIN /
+        // CAMPAIGN_CLIENT_LIMIT_PER_MIN clients (50 by default) to use up a campaign's minute.
+        let share = setting(ctx, "CAMPAIGN_CLIENT_LIMIT_PER_MIN", 12);
+        limits::check(&ctx.env, "campaign-client", &format!("{campaign}\u{0}{who}"), share).await?;
+        limits::check(&ctx.env, "campaign", campaign, setting(ctx, "CAMPAIGN_LIMIT_PER_MIN", 600)).await?;
     }
     let id = report.id.clone();
     let row = coalesce::Row { report, raw: raw.to_string(), origin };
@@ -209,25 +220,27 @@ async fn get_report(ctx: &RouteContext<()>) -> Outcome {
 }
 
 async fn get_aggregates(req: &Request, ctx: &RouteContext<()>) -> Outcome {
+    limit_reads(req, ctx).await?;
     let q: aggregates::Query = query(req)?;
     let agg = aggregates::query(&db(ctx)?, &q).await?;
     Ok(Reply::Json(serde_json::to_value(agg).unwrap_or_default(), 200))
 }
 
 async fn get_export(req: &Request, ctx: &RouteContext<()>) -> Outcome {
+    limit_reads(req, ctx).await?;
     let q: export::Query = query(req)?;
     Ok(Reply::Export(export::page(&db(ctx)?, &q).await?))
 }
 
 async fn post_campaign(req: &mut Request, ctx: &RouteContext<()>) -> Outcome {
-    limit(req, ctx, "campaigns")?;
+    limit(req, ctx, "campaigns", "RATE_LIMIT_PER_MIN", 60).await?;
     let created = campaigns::create(&db(ctx)?, &body(req, MAX_BODY_BYTES).await?, now_ms()).await?;
     Ok(Reply::Json(created, 201))
 }
 
 /// OONI Run v2 in: a campaign from a descriptor (docs/report.md).
 async fn post_oonirun(req: &mut Request, ctx: &RouteContext<()>) -> Outcome {
-    limit(req, ctx, "campaigns")?;
+    limit(req, ctx, "campaigns", "RATE_LIMIT_PER_MIN", 60).await?;
     let created = campaigns::create_from_oonirun(&db(ctx)?, &body(req, MAX_BODY_BYTES).await?, now_ms()).await?;
     Ok(Reply::Json(created, 201))
 }
@@ -247,6 +260,10 @@ async fn get_campaign(ctx: &RouteContext<()>) -> Outcome {
 
 async fn put_campaign(req: &mut Request, ctx: &RouteContext<()>) -> Outcome {
     let id = ctx.param("id").cloned().unwrap_or_default();
+    // Owner-token guesses: per client, and per campaign from any number of clients.
+    limit(req, ctx, "token", "TOKEN_LIMIT_PER_MIN", 10).await?;
+    let campaign: String = id.chars().take(64).collect();
+    limits::check(&ctx.env, "token-campaign", &campaign, setting(ctx, "TOKEN_LIMIT_PER_CAMPAIGN_PER_MIN", 30)).await?;
     let auth = req.headers().get("authorization").ok().flatten().unwrap_or_default();
     let token = auth.strip_prefix("Bearer ").unwrap_or_default().to_string();
     let body = body(req, MAX_BODY_BYTES).await?;
@@ -278,10 +295,7 @@ async fn allowed_targets(
 }
 
 async fn post_control(req: &mut Request, ctx: &RouteContext<()>) -> Outcome {
-    let client = req.headers().get("cf-connecting-ip").ok().flatten().unwrap_or_default();
-    if !limits::allow("control", &client, setting(ctx, "CONTROL_LIMIT_PER_MIN", 20), now_ms()) {
-        return Err(ApiError::RateLimited);
-    }
+    limit(req, ctx, "control", "CONTROL_LIMIT_PER_MIN", 20).await?;
     let var = |name: &str| ctx.env.var(name).ok().map(|v| v.to_string()).filter(|v| !v.is_empty());
     let cfg = control::Config {
         doh: var("CONTROL_DOH").unwrap_or_else(|| "https://cloudflare-dns.com/dns-query".into()),
@@ -315,6 +329,12 @@ async fn post_control(req: &mut Request, ctx: &RouteContext<()>) -> Outcome {
 /// own origin (`COLLECTOR_ORIGIN`, else this request's), not to the canary host itself.
 async fn serve_canary(req: &Request, ctx: &RouteContext<()>) -> Result<Response> {
     let url = req.url()?;
+    // The download canary sends up to 4 MiB: per client per minute.
+    if url.path().starts_with("/__canary/down") {
+        if let Err(e) = limit(req, ctx, "canary-down", "CANARY_LIMIT_PER_MIN", 30).await {
+            return http::answer(Err(e));
+        }
+    }
     let here = url.origin().ascii_serialization();
     let collector = ctx.env.var("COLLECTOR_ORIGIN").map(|v| v.to_string()).unwrap_or(here);
     let path = match url.query() {
@@ -394,7 +414,7 @@ async fn get_canaries(req: &Request, ctx: &RouteContext<()>) -> Outcome {
 }
 
 async fn post_nel(req: &mut Request, ctx: &RouteContext<()>) -> Outcome {
-    limit(req, ctx, "nel")?;
+    limit(req, ctx, "nel", "RATE_LIMIT_PER_MIN", 60).await?;
     let Some(config) = canaries::configured(&ctx.env)? else {
         return Err(ApiError::NotFound);
     };
@@ -404,6 +424,7 @@ async fn post_nel(req: &mut Request, ctx: &RouteContext<()>) -> Outcome {
 }
 
 async fn get_canary_aggregates(req: &Request, ctx: &RouteContext<()>) -> Outcome {
+    limit_reads(req, ctx).await?;
     let q: canaries::Query = query(req)?;
     Ok(Reply::Json(canaries::aggregates(&db(ctx)?, &q).await?, 200))
 }
