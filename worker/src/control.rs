@@ -364,7 +364,11 @@ pub async fn check(cfg: &Config, urls: Vec<String>, now_ms: u64) -> Result<Value
             c.borrow().get(&url).filter(|(at, _)| now_ms.saturating_sub(*at) < CACHE_MS).map(|(_, v)| v.clone())
         });
         match cached {
-            Some(v) => {
+            Some(mut v) => {
+                // Its image, if any, was not learned anew for this answer.
+                if let Some(c) = v.get_mut("image_cache").filter(|c| !c.is_null()) {
+                    *c = json!("hit");
+                }
                 out.insert(url, v);
             }
             None => {
