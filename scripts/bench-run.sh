@@ -48,6 +48,12 @@ start_lab "${ARGS[@]}"
 AJAR_LAB_ARGS=$(printf '%s\n' "${ARGS[@]}" | node -e 'console.log(JSON.stringify(require("fs").readFileSync(0,"utf8").trim().split("\n")))') \
   node wasm-tests/bench/scan.mjs
 stop_lab
+echo "== scan, slow phone: 200 targets, 300 ms RTT, 1 Mbit/s shared, 1% loss, 10% blackholed"
+ARGS=(--scan 200 --blackholed-share 0.1 --latency-ms 0 --web-ports --rtt-ms 300 --rate-kbit 1000 --loss 0.01)
+start_lab "${ARGS[@]}"
+AJAR_LAB_ARGS=$(printf '%s\n' "${ARGS[@]}" | node -e 'console.log(JSON.stringify(require("fs").readFileSync(0,"utf8").trim().split("\n")))') \
+  AJAR_SCAN_PROFILE=slow_phone node wasm-tests/bench/scan.mjs
+stop_lab
 
 echo "== collector: 32 clients posting 50-result reports for 10 s, then the same load on a no-op route"
 stop_all

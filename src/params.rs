@@ -40,6 +40,7 @@ impl Params {
         if let Some(v) = num("timeout") {
             config.fetch_timeout_ms = v;
             config.socket_timeout_ms = v;
+            config.adaptive_timeouts = false;
         }
         if let Some(v) = num("image_timeout") {
             config.image_timeout_ms = v;
@@ -52,6 +53,7 @@ impl Params {
         }
         if let Some(v) = num("concurrency") {
             config.concurrency = v;
+            config.max_concurrency = v;
         }
         if let Some(v) = num("resolve_port").and_then(|v| u16::try_from(v).ok()) {
             config.resolve_port = v;

@@ -25,6 +25,8 @@ pub struct OutsideSource {
 
 /// A failed outside-view batch is asked again once after this pause.
 const OUTSIDE_RETRY_MS: u32 = 1_000;
+/// A worker the plan holds back looks again after this long.
+const WAIT_MS: u32 = 20;
 
 /// What a run tells its owner, as it goes.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,7 +62,8 @@ pub fn start(
     outside: Option<OutsideSource>,
     sink: Rc<dyn Fn(Event)>,
 ) -> Rc<Run> {
-    let workers = config.effective_concurrency();
+    // As many workers as the pace may ever allow; the plan says when each may start a probe.
+    let workers = config.effective_max_concurrency();
     // From an https page a browser refuses plain http:// and ws:// (mixed content).
     let page_secure = web_sys::window().and_then(|w| w.location().protocol().ok()).is_some_and(|p| p == "https:");
     let config = PlanConfig { page_secure, ..config };
@@ -160,7 +163,7 @@ impl Run {
                     self.plan.borrow_mut().record(task.id, obs, self.now());
                     self.publish();
                 }
-                Step::Wait => timer::sleep(10).await,
+                Step::Wait => timer::sleep(WAIT_MS).await,
                 Step::Done => break,
             }
         }

@@ -10,7 +10,13 @@ pub const MAX_CONCURRENCY: u32 = 32;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PlanConfig {
+    /// Probes in flight at the start (`core/src/pace.rs` then adapts it to the connection).
     pub concurrency: u32,
+    /// The most probes in flight the pace may reach; equal to `concurrency` for a fixed number.
+    pub max_concurrency: u32,
+    /// Fetch and socket timeouts follow the slow tail of the run's answers (`pace.rs`); the
+    /// configured ones hold until answers come in. Off: the configured timeouts, always.
+    pub adaptive_timeouts: bool,
     pub fetch_timeout_ms: u32,
     pub image_timeout_ms: u32,
     pub doh_timeout_ms: u32,
@@ -32,6 +38,8 @@ impl Default for PlanConfig {
     fn default() -> Self {
         PlanConfig {
             concurrency: 8,
+            max_concurrency: MAX_CONCURRENCY,
+            adaptive_timeouts: true,
             fetch_timeout_ms: 8_000,
             image_timeout_ms: 12_000,
             doh_timeout_ms: 5_000,
@@ -66,6 +74,11 @@ impl PlanConfig {
 
     pub fn effective_concurrency(&self) -> u32 {
         self.concurrency.clamp(1, MAX_CONCURRENCY)
+    }
+
+    /// The most probes in flight the run may reach (never under the starting number).
+    pub fn effective_max_concurrency(&self) -> u32 {
+        self.max_concurrency.clamp(self.effective_concurrency(), MAX_CONCURRENCY)
     }
 }
 

@@ -25,6 +25,7 @@ pub mod nel;
 pub mod observation;
 pub mod ooni;
 pub mod oonirun;
+pub mod pace;
 pub mod patterns;
 pub mod plan;
 pub mod privacy;

@@ -8,6 +8,7 @@ use crate::config::PlanConfig;
 use crate::infer::{infer, Evidence, RunContext};
 use crate::list::{ImageSpec, Target};
 use crate::observation::{Observation, OutsideView, ProbeKind};
+use crate::pace::Pace;
 use crate::url::Scheme;
 use crate::verdict::{Clue, Finding, Verdict};
 use std::collections::VecDeque;
@@ -88,6 +89,8 @@ pub struct Plan {
     hold: bool,
     /// The check of the browser's resolver signal (see [`RESOLVER_CHECK_HOST`]).
     resolver_check: ResolverCheck,
+    /// Timeouts and probes in flight, learned from the run's answers.
+    pace: Pace,
 }
 
 /// A name that exists nowhere (`.invalid` is reserved): asked of the local resolver first, to
@@ -112,6 +115,8 @@ impl Plan {
         let n_controls = controls.len();
         let all: Vec<Target> = controls.into_iter().chain(targets).collect();
         let states = all.iter().map(|t| TargetState::for_target(t, config.page_secure)).collect();
+        let pace =
+            Pace::new(config.effective_concurrency(), config.effective_max_concurrency(), config.adaptive_timeouts);
         Plan {
             config,
             unstarted: (0..all.len()).collect(),
@@ -125,6 +130,7 @@ impl Plan {
             out_of_budget: false,
             hold: false,
             resolver_check: ResolverCheck::NotStarted,
+            pace,
         }
     }
 
@@ -225,7 +231,7 @@ impl Plan {
             }
             self.ready.clear();
         }
-        if self.in_flight() >= self.config.effective_concurrency() as usize {
+        if self.in_flight() >= self.pace.allowed(now_ms) {
             return Step::Wait;
         }
         if self.resolver_check == ResolverCheck::NotStarted && !self.out_of_budget && self.needs_resolver_check() {
@@ -234,6 +240,7 @@ impl Plan {
             self.resolver_check = ResolverCheck::Running(id);
             let url = format!("stun:{RESOLVER_CHECK_HOST}:{}", self.config.resolve_port);
             let timeout_ms = self.timeout(ProbeKind::Resolve);
+            self.pace.started(id, now_ms);
             return Step::Run(ProbeTask {
                 id,
                 target: RESOLVER_CHECK_TARGET,
@@ -270,6 +277,7 @@ impl Plan {
         self.next_id += 1;
         self.states[index].running += 1;
         self.running.push((id, index, probe));
+        self.pace.started(id, now_ms);
         Step::Run(ProbeTask {
             id,
             target: index,
@@ -281,6 +289,11 @@ impl Plan {
 
     /// Feeds back what probe `id` saw. Unknown ids are ignored.
     pub fn record(&mut self, id: u32, observation: Observation, _now_ms: u64) {
+        let answered = match observation {
+            Observation::FetchOk { ms } => Some(ms),
+            _ => None,
+        };
+        self.pace.finished(id, answered);
         if self.resolver_check == ResolverCheck::Running(id) {
             self.resolver_check = ResolverCheck::Done(matches!(observation, Observation::DoesNotResolve { .. }));
             return;
@@ -391,11 +404,11 @@ impl Plan {
     fn timeout(&self, kind: ProbeKind) -> u32 {
         let c = &self.config;
         match kind {
-            ProbeKind::Fetch => c.fetch_timeout_ms,
+            ProbeKind::Fetch => self.pace.timeout(c.fetch_timeout_ms),
             ProbeKind::Doh => c.doh_timeout_ms,
             ProbeKind::Resolve => c.resolve_timeout_ms,
             ProbeKind::Image => c.image_timeout_ms,
-            ProbeKind::WebSocket => c.socket_timeout_ms,
+            ProbeKind::WebSocket => self.pace.timeout(c.socket_timeout_ms),
             ProbeKind::Ice => c.ice_timeout_ms,
         }
     }

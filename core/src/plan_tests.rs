@@ -44,7 +44,7 @@ fn drive(plan: &mut Plan, answer: impl Fn(&ProbeTask) -> (Observation, u64)) -> 
 
 #[test]
 fn controls_run_first_and_concurrency_is_capped() {
-    let config = PlanConfig { concurrency: 4, ..PlanConfig::default() };
+    let config = PlanConfig { concurrency: 4, max_concurrency: 4, ..PlanConfig::default() };
     let targets: Vec<Target> = (0..40).map(|i| t(&format!("https://t{i}.test/"))).collect();
     let mut plan = Plan::new(config, vec![t("https://control.test/")], targets);
     let (log, max_inflight, _) = drive(&mut plan, |_| (Observation::FetchOk { ms: 10 }, 10));
@@ -54,6 +54,44 @@ fn controls_run_first_and_concurrency_is_capped() {
     assert_eq!(findings.len(), 40);
     assert!(findings.iter().all(|(_, f)| f.verdict == Verdict::Ok));
     assert!(plan.take_findings().is_empty(), "each finding is released once");
+}
+
+#[test]
+fn steady_answers_raise_the_number_in_flight_and_shorten_the_timeout() {
+    let targets: Vec<Target> = (0..300).map(|i| t(&format!("https://t{i}.test/"))).collect();
+    let mut plan = Plan::new(PlanConfig::default(), vec![t("https://control.test/")], targets);
+    let (log, max_inflight, _) = drive(&mut plan, |_| (Observation::FetchOk { ms: 100 }, 100));
+    assert_eq!(max_inflight, crate::config::MAX_CONCURRENCY as usize, "from 8 up to the ceiling");
+    assert_eq!(log[0].timeout_ms, 8_000, "the configured timeout before any answer");
+    assert_eq!(log.last().map(|l| l.timeout_ms), Some(crate::pace::TIMEOUT_FLOOR_MS));
+    // A fixed number in flight and fixed timeouts when asked for.
+    let targets: Vec<Target> = (0..100).map(|i| t(&format!("https://t{i}.test/"))).collect();
+    let fixed = PlanConfig { max_concurrency: 8, adaptive_timeouts: false, ..PlanConfig::default() };
+    let mut plan = Plan::new(fixed, vec![], targets);
+    let (log, max_inflight, _) = drive(&mut plan, |_| (Observation::FetchOk { ms: 100 }, 100));
+    assert_eq!(max_inflight, 8);
+    assert!(log.iter().all(|l| l.timeout_ms == 8_000));
+}
+
+#[test]
+fn blackholed_sites_cost_a_multiple_of_the_slow_tail_and_hold_no_places() {
+    let scan = |config: PlanConfig| {
+        let targets: Vec<Target> = (0..1000).map(|i| t(&format!("https://t{i}.test/"))).collect();
+        let mut plan = Plan::new(config, vec![t("https://control.test/")], targets);
+        let (_, _, took) = drive(&mut plan, |task| match task.kind {
+            ProbeKind::Fetch if task.target % 10 == 5 => {
+                (Observation::FetchTimeout { ms: task.timeout_ms }, u64::from(task.timeout_ms))
+            }
+            ProbeKind::Fetch => (Observation::FetchOk { ms: 150 }, 150),
+            _ => (Observation::DohAddresses { addresses: vec!["10.1.2.3".into()] }, 60),
+        });
+        took
+    };
+    let fixed = scan(PlanConfig { max_concurrency: 8, adaptive_timeouts: false, ..PlanConfig::default() });
+    let paced = scan(PlanConfig::default());
+    // 100 timeouts of 8 s, 8 at a time, is 100 s at least; paced: ⌈100 / 32⌉ × 4 s and the rest.
+    assert!(fixed >= 100_000, "{fixed}");
+    assert!(paced <= 30_000, "{paced}");
 }
 
 #[test]

@@ -127,7 +127,7 @@ async fn run(options: &str) -> Result<Summary, String> {
     if targets.is_empty() {
         return Err("nothing to measure".into());
     }
-    let mut config = PlanConfig { concurrency: MAX_IN_FLIGHT, ..PlanConfig::default() };
+    let mut config = PlanConfig { concurrency: MAX_IN_FLIGHT, max_concurrency: MAX_IN_FLIGHT, ..PlanConfig::default() };
     if let Some(doh) = &o.doh {
         config.set_doh_resolvers(doh);
     }
