@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Browser and end-to-end tests: the lab, the collector on workerd with a fresh local D1,
-# wasm-bindgen-test in headless Chromium, then the node suites (collector API, app end to end).
+# wasm-bindgen-test in headless Chromium and Firefox ESR, then the node suites (collector API, app end to end).
 # Run inside scripts/netns.sh.
 set -euo pipefail
 source "$(dirname "$0")/services.sh"
@@ -42,6 +42,16 @@ NSS_HOME=$(node wasm-tests/e2e/nss.cjs)
   RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" HOME="$NSS_HOME" \
   cargo test -p ajar-wasm-tests --target wasm32-unknown-unknown --tests
 rm -rf "$NSS_HOME"
+echo "== browser tests (wasm-bindgen-test, headless Firefox ESR)"
+if [ -z "${SKIP_WASM:-}" ]; then
+  FIREFOX_JSON="$ROOT/target/webdriver-firefox.json"
+  # Capabilities to the file; the throwaway profile's directory (stderr) kept for removal.
+  FIREFOX_DIR=$(node wasm-tests/e2e/firefox-caps.mjs 2>&1 >"$FIREFOX_JSON")
+  WASM_BINDGEN_TEST_WEBDRIVER_JSON="$FIREFOX_JSON" WASM_BINDGEN_TEST_TIMEOUT=120 \
+    WASM_BINDGEN_TEST_NO_ORIGIN_ISOLATION=1 GECKODRIVER="${CARGO_HOME:-$HOME/.cargo}/bin/geckodriver" \
+    cargo test -p ajar-wasm-tests --target wasm32-unknown-unknown --tests
+  rm -rf "$FIREFOX_DIR"
+fi
 
 echo "== collector and end-to-end tests (node, workerd, Chromium)"
 # E2E_ONLY=wasm-tests/e2e/x.test.mjs runs one suite (while developing).

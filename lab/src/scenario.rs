@@ -68,7 +68,7 @@ pub enum Technique {
     RedirectBlocked,
     /// Works through a transparent proxy that intercepts (with a certificate the browser
     /// trusts, as a corporate proxy's): it adds `Via`, injects into pages, re-encodes images
-    /// (other bytes, same dimensions) and adds a round trip.
+    /// (other bytes, same dimensions).
     TransparentProxy,
     /// A block page for the page and every image, behind a certificate the browser trusts:
     /// the site's own CDN or host blocking the country (HTTP 451), or a filter whose CA the
@@ -275,8 +275,10 @@ impl Host {
     }
 }
 
-/// What the browser can do in the lab: Chromium both; Firefox neither (in the lab's
-/// namespace it gathers no ICE candidates at all, so its resolver check and STUN are silent).
+/// What the browser can do in the lab. Both browsers can do both in `scripts/netns.sh`,
+/// whose veth pair gives Firefox the host address and default route it needs to gather ICE
+/// candidates (without them its resolver check and STUN are silent: [`Browser::SILENT_ICE`]).
+/// A test sets `truth.json?browser=` to the browser it scores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Browser {
     pub resolver_check: bool,
@@ -285,7 +287,9 @@ pub struct Browser {
 
 impl Browser {
     pub const CHROMIUM: Browser = Browser { resolver_check: true, stun: true };
-    pub const FIREFOX_IN_LAB: Browser = Browser { resolver_check: false, stun: false };
+    pub const FIREFOX_IN_LAB: Browser = Browser { resolver_check: true, stun: true };
+    /// A browser whose WebRTC reports nothing (no network to gather on, or a policy).
+    pub const SILENT_ICE: Browser = Browser { resolver_check: false, stun: false };
 }
 
 fn default_category() -> String {
@@ -641,6 +645,18 @@ mod tests {
         assert_ne!(s, Scenario::generate(500, 8, 0));
         assert_eq!(s.list().targets.len(), 500);
         List::parse(&serde_json::to_string(&s.list()).unwrap()).expect("the lab's list is a valid ajar list");
+    }
+
+    #[test]
+    fn a_browser_without_webrtc_signals_is_owed_only_what_it_can_tell() {
+        let s = Scenario::demo();
+        let expect = |name: &str, browser| s.host(name).unwrap().expected(true, false, browser);
+        assert_eq!(expect("reset.test", Browser::CHROMIUM), Verdict::Reset);
+        assert_eq!(expect("reset.test", Browser::SILENT_ICE), Verdict::Inconclusive);
+        assert_eq!(expect("moved.test", Browser::SILENT_ICE), Verdict::Inconclusive);
+        assert_eq!(expect("calls.test", Browser::SILENT_ICE), Verdict::Inconclusive);
+        assert_eq!(expect("dns-drop.test", Browser::SILENT_ICE), Verdict::Blackhole);
+        assert_eq!(expect("proxied.test", Browser::FIREFOX_IN_LAB), Verdict::Ok);
     }
 
     #[test]

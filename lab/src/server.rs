@@ -462,6 +462,7 @@ impl Lab {
                         // `?browser=firefox`: what Firefox can do in the lab (scenario::Browser).
                         let browser = match query_param(&req.path, "browser").as_deref() {
                             Some("firefox") => crate::scenario::Browser::FIREFOX_IN_LAB,
+                            Some("silent_ice") => crate::scenario::Browser::SILENT_ICE,
                             _ => crate::scenario::Browser::CHROMIUM,
                         };
                         json!({"url": self.scenario.url_of(h), "technique": h.technique.as_str(), "https": h.https,

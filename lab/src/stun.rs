@@ -34,11 +34,24 @@ pub fn binding_response(req: &[u8], from: SocketAddr) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// The public address a client on the namespace's own network (not loopback) is seen from,
+/// as behind a NAT: a server-reflexive candidate that is not one of its host candidates
+/// (browsers drop a reflexive candidate equal to a host one). A documentation address.
+const NAT_ADDR: std::net::Ipv4Addr = std::net::Ipv4Addr::new(203, 0, 113, 7);
+
+fn behind_nat(from: SocketAddr) -> SocketAddr {
+    if from.ip().is_loopback() {
+        from
+    } else {
+        SocketAddr::new(NAT_ADDR.into(), from.port())
+    }
+}
+
 /// Answers Binding requests forever (`answer`), or reads and drops them.
 pub fn serve(socket: UdpSocket, answer: bool) {
     let mut buf = [0u8; 1500];
     while let Ok((n, from)) = socket.recv_from(&mut buf) {
-        if let (true, Some(resp)) = (answer, binding_response(&buf[..n], from)) {
+        if let (true, Some(resp)) = (answer, binding_response(&buf[..n], behind_nat(from))) {
             let _ = socket.send_to(&resp, from);
         }
     }
@@ -59,5 +72,7 @@ mod tests {
         let port = u16::from_be_bytes([resp[26], resp[27]]) ^ 0x2112;
         assert_eq!(port, 5000);
         assert!(binding_response(b"junk", "127.0.0.1:1".parse().unwrap()).is_none());
+        assert_eq!(behind_nat("10.99.0.1:7".parse().unwrap()), "203.0.113.7:7".parse().unwrap());
+        assert_eq!(behind_nat("127.0.0.1:7".parse().unwrap()), "127.0.0.1:7".parse().unwrap());
     }
 }

@@ -64,10 +64,10 @@ pub async fn gather(url: &str, timeout_ms: u32) -> Option<Gathered> {
             // Chromium also reports a lookup error for its IPv6 socket when a name has
             // only IPv4 addresses: only an IPv4 socket's failure means "does not resolve".
             let ipv6_socket = e.address().is_some_and(|a| a.contains(':'));
-            // Firefox reports a name that does not resolve as 701 with no text and no
-            // local address (a STUN timeout, which also has no text there, comes long
-            // after the resolve probe's own timeout).
-            let firefox_lookup = text.is_empty() && e.address().is_none();
+            // Firefox reports a name that does not resolve as 701 with no text (and its
+            // host address, or none when it has no network): a STUN timeout, which also has
+            // no text there, comes long after the resolve probe's own timeout.
+            let firefox_lookup = text.is_empty();
             if e.error_code() == 701 && (text.contains("lookup") || firefox_lookup) && !ipv6_socket {
                 st.borrow_mut().lookup_failed = true;
                 let _ = fin.call0(&JsValue::NULL);

@@ -26,13 +26,41 @@ export function labDomains(labArgs = []) {
   return execFileSync(bin, ['firefox-domains', ...labArgs]).toString().trim();
 }
 
-/** Starts Firefox; returns a small page API: goto, run (a function's source, in the page), screenshot, close. */
-export async function launchFirefox(domains, { lang = 'en', extraPrefs = {} } = {}) {
+/** A throwaway profile trusting the lab CA (its own NSS database); returns its directories. */
+export function makeProfile() {
   const dir = mkdtempSync(join(tmpdir(), 'ajar-firefox-'));
   const profile = join(dir, 'profile');
   mkdirSync(profile);
   execFileSync('certutil', ['-d', `sql:${profile}`, '-N', '--empty-password']);
   execFileSync('certutil', ['-d', `sql:${profile}`, '-A', '-t', 'C,,', '-n', 'ajar-lab-ca', '-i', CA]);
+  return { dir, profile };
+}
+
+/** The preferences of a test Firefox: lab names only, the system resolver for the rest, quiet. */
+export function labPrefs(domains, lang = 'en') {
+  return {
+    'network.dns.localDomains': domains,
+    'network.dns.disableIPv6': true,
+    'network.trr.mode': 5,
+    'network.proxy.type': 0,
+    'intl.accept_languages': lang,
+    // WebRTC on the namespace's own network: host addresses shown, loopback allowed.
+    'media.peerconnection.ice.loopback': true,
+    'media.peerconnection.ice.obfuscate_host_addresses': false,
+    // Nothing in the background.
+    'network.captive-portal-service.enabled': false,
+    'network.connectivity-service.enabled': false,
+    'app.update.enabled': false,
+    'browser.safebrowsing.malware.enabled': false,
+    'browser.safebrowsing.phishing.enabled': false,
+    'datareporting.policy.dataSubmissionEnabled': false,
+    'toolkit.telemetry.enabled': false,
+  };
+}
+
+/** Starts Firefox; returns a small page API: goto, run (a function's source, in the page), screenshot, close. */
+export async function launchFirefox(domains, { lang = 'en', extraPrefs = {} } = {}) {
+  const { dir, profile } = makeProfile();
   const port = await freePort();
   const driver = spawn(GECKODRIVER, ['--host', '127.0.0.1', '--port', String(port)], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let driverLog = '';
@@ -49,25 +77,7 @@ export async function launchFirefox(domains, { lang = 'en', extraPrefs = {} } = 
     if (i > 100) throw new Error(`geckodriver did not start: ${driverLog}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  const prefs = {
-    'network.dns.localDomains': domains,
-    'network.dns.disableIPv6': true,
-    'network.trr.mode': 5,
-    'network.proxy.type': 0,
-    'intl.accept_languages': lang,
-    // WebRTC on a loopback-only network: loopback candidates, no host address hiding.
-    'media.peerconnection.ice.loopback': true,
-    'media.peerconnection.ice.obfuscate_host_addresses': false,
-    // Nothing in the background.
-    'network.captive-portal-service.enabled': false,
-    'network.connectivity-service.enabled': false,
-    'app.update.enabled': false,
-    'browser.safebrowsing.malware.enabled': false,
-    'browser.safebrowsing.phishing.enabled': false,
-    'datareporting.policy.dataSubmissionEnabled': false,
-    'toolkit.telemetry.enabled': false,
-    ...extraPrefs,
-  };
+  const prefs = { ...labPrefs(domains, lang), ...extraPrefs };
   const session = await call('POST', '/session', {
     capabilities: { alwaysMatch: { browserName: 'firefox', acceptInsecureCerts: false,
       'moz:firefoxOptions': { binary: FIREFOX, args: ['-headless', '-profile', profile], prefs } } },
@@ -92,6 +102,8 @@ export async function launchFirefox(domains, { lang = 'en', extraPrefs = {} } = 
       }
     },
     setSize: (width, height) => call('POST', `${s}/window/rect`, { width, height }),
+    /** Scripts and `run` act in the page's `index`th frame from now on; `null`: the top page. */
+    frame: (index) => (index === null ? call('POST', `${s}/frame`, { id: null }) : call('POST', `${s}/frame`, { id: index })),
     async screenshot(path) { writeFileSync(path, Buffer.from(await call('GET', `${s}/screenshot`), 'base64')); },
     async close() {
       await call('DELETE', s).catch(() => {});
