@@ -435,8 +435,11 @@ fn infer_ice(ev: &Evidence, ctx: &RunContext) -> Finding {
             Finding::new(Verdict::Down, 0.9, vec![Clue::IceFailed, Clue::ControlsFailed])
         }
         Some(false) => {
-            if matches!(ev.doh(), DohView::NoSuchName | DohView::NoAddress) {
-                return Finding::new(Verdict::Down, 0.9, vec![Clue::IceFailed, Clue::DohNoSuchName]);
+            let doh = ev.doh();
+            if matches!(doh, DohView::NoSuchName | DohView::NoAddress) {
+                let mut clues = vec![Clue::IceFailed];
+                clues.extend(doh.clues());
+                return Finding::new(Verdict::Down, 0.9, clues);
             }
             // A browser or network that lets no STUN through (a privacy setting, a policy, a
             // firewall for all UDP) fails every server alike: only a STUN control that

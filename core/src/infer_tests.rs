@@ -242,6 +242,11 @@ fn stun_server_unreachable_is_blocked_protocol() {
     let f = infer(&t, &ev(vec![Unsupported { probe: ProbeKind::Ice }]), &ctx());
     assert_eq!(f.verdict, Verdict::Inconclusive);
     assert_eq!(f.clues, vec![Clue::SkippedUnsupported]);
+    // A server whose name exists without addresses is down, and said so (not "no such name").
+    let f = infer(&t, &ev(vec![IceFailed { ms: 5000 }, DohNoAddress]), &stun_ok);
+    assert_eq!((f.verdict, f.clues), (Verdict::Down, vec![Clue::IceFailed, Clue::DohNoAddress]));
+    let f = infer(&t, &ev(vec![IceFailed { ms: 5000 }, DohNoSuchName]), &stun_ok);
+    assert_eq!((f.verdict, f.clues), (Verdict::Down, vec![Clue::IceFailed, Clue::DohNoSuchName]));
 }
 
 #[test]
