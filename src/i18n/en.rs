@@ -142,7 +142,7 @@ pub fn text(key: K) -> &'static str {
         K::Explain(v) => match v {
             V::Ok => "The site loaded; where a known image could be checked, it was genuine and arrived at normal speed.",
             V::Dns => "The request failed at once, your resolver does not know the name, yet resolvers outside your network do: the name was removed from the DNS you use.",
-            V::Blackhole => "The request got no answer at all until ajar gave up, while control sites worked: packets to the site's address are dropped. When many sites in one network fail together, the network's addresses are blocked.",
+            V::Blackhole => "The request got no answer at all until ajar gave up, while control sites worked and the site answers from outside: the site's traffic is dropped, most often the packets to its address (a dropped lookup of its name looks the same from a page). When many sites in one network fail together, the network's addresses are blocked.",
             V::Reset => "The request failed at once although your resolver knows the name: the connection was refused or reset, often by equipment inspecting traffic.",
             V::Tls => "The secure handshake was broken (only visible on hosts ajar runs).",
             V::Blockpage => "Something answered, but a known image of the site did not decode: another server (a block page) answers in its place.",
@@ -154,7 +154,7 @@ pub fn text(key: K) -> &'static str {
         K::Verdict(v) => match v {
             V::Ok => "reachable",
             V::Dns => "does not resolve",
-            V::Blackhole => "address blocked",
+            V::Blackhole => "no answer (dropped)",
             V::Reset => "connection reset",
             V::Tls => "TLS interference",
             V::Blockpage => "block page",
