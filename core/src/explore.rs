@@ -94,6 +94,10 @@ pub fn series(hourly: &Aggregates) -> Vec<Series> {
                 (mark.hour, mark.since, mark.technique) = (hour, w.since.clone(), w.technique.clone());
             }
         }
+        // A range blocked by one technique is also a wave of that technique: said once.
+        let ranges: Vec<String> =
+            marks.values().filter(|m| m.kind == WaveKind::AddressRange).map(|m| m.technique.clone()).collect();
+        marks.retain(|_, m| m.kind != WaveKind::Technique || !ranges.contains(&m.technique));
         s.waves = marks.into_values().collect();
         s.waves.sort_by_key(|m| m.hour);
     }

@@ -112,8 +112,8 @@ pub struct Demo {
     pub body: Value,
 }
 
-/// The demo's reports, in time order; those of the campaign's networks in its last two days
-/// carry `campaign` (when given) and measure the campaign's sites only.
+/// The demo's reports, in time order; in the campaign's networks in its last two days more
+/// reports come that carry `campaign` (when given) and measure the campaign's sites only.
 pub fn reports(cfg: &DemoConfig, campaign: Option<&str>) -> Vec<Demo> {
     let hours = cfg.days.max(1) * 24;
     let mut rng = Rng(cfg.seed ^ (cfg.now_hour as u64).wrapping_mul(0x2545_f491_4f6c_dd1d));
@@ -126,11 +126,14 @@ pub fn reports(cfg: &DemoConfig, campaign: Option<&str>) -> Vec<Demo> {
             } else {
                 cfg.per_hour.saturating_sub(1) + (rng.next() % 3) as u32
             };
-            for _ in 0..n {
-                let in_campaign = campaign.is_some()
-                    && (64496..=64498).contains(&net.asn)
-                    && t + 48 >= hours
-                    && rng.unit() < 0.5;
+            // The campaign's visitors come on top of the others, in its networks, in its last two days.
+            let extra = if campaign.is_some() && (64496..=64498).contains(&net.asn) && t + 48 >= hours {
+                (cfg.per_hour / 2).max(3) + (rng.next() % 2) as u32
+            } else {
+                0
+            };
+            for k in 0..n + extra {
+                let in_campaign = k >= n;
                 let results: Vec<Value> = SITES
                     .iter()
                     .filter(|(host, _, _)| !in_campaign || CAMPAIGN_SITES.contains(host))

@@ -79,6 +79,14 @@ impl Lang {
         h.replace('T', " ").replace(":00:00Z", ":00 UTC")
     }
 
+    /// A day on a chart's axis: "Nov 28", "28.11".
+    pub fn day(self, month: usize, day: u32) -> String {
+        match self {
+            Lang::En => format!("{} {day}", en::MONTHS.get(month.wrapping_sub(1)).unwrap_or(&"")),
+            Lang::Ru => format!("{day:02}.{month:02}"),
+        }
+    }
+
     pub fn verdict(self, v: Verdict) -> &'static str {
         self.t(K::Verdict(v))
     }
@@ -105,6 +113,24 @@ impl Lang {
 /// Every other string of the interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum K {
+    OverviewTitle,
+    OverviewIntro,
+    ShowSeries,
+    ConfirmedIn,
+    Legend,
+    ChartTable,
+    SeriesTitle,
+    SeriesIntro,
+    AllNetworks,
+    SeriesAria,
+    FirstBlocked,
+    WaveDns,
+    WaveRange,
+    WaveTechnique,
+    HourUtc,
+    DemoData,
+    NoSeries,
+    CellsTitle,
     ExplorerCanariesTitle,
     CanaryCheck,
     CanaryArrived,

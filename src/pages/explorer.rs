@@ -1,9 +1,14 @@
 //! The explorer: what many visitors measured, per site, country, network and day, from the
-//! collector's aggregates; a campaign's page when reached by its link.
+//! collector's aggregates; a campaign's page when reached by its link. At the top the charts
+//! (`explorer_charts`): the overview of the whole window, then the chosen site's blocked share
+//! hour by hour in each network; below them every published cell of the chosen window.
 
 use crate::i18n::{Lang, K};
 use crate::net::fetch_ok;
 use crate::pages::explorer_canaries::ExplorerCanaries;
+use crate::pages::explorer_charts::{legend, Overview, SeriesChart, VerdictPatterns};
+use ajar_core::aggregate::Aggregates;
+use ajar_core::explore::{hour_bucket, overview, series, span};
 use ajar_core::verdict::Verdict;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -16,37 +21,6 @@ pub struct Props {
     pub collector: String,
     pub campaign: Option<String>,
     pub on_run_campaign: Callback<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-struct Cell {
-    country: String,
-    asn: u32,
-    url: String,
-    bucket: String,
-    counts: BTreeMap<String, u32>,
-    reports: u32,
-    blocked_share: f64,
-    anomaly: bool,
-    confirmed: bool,
-    technique: Option<String>,
-    first_blocked_hour: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-struct Wave {
-    country: String,
-    asn: u32,
-    technique: String,
-    targets: Vec<String>,
-    since: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
-struct Aggregates {
-    cells: Vec<Cell>,
-    withheld: usize,
-    waves: Vec<Wave>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -67,7 +41,7 @@ struct Filter {
 
 impl Default for Filter {
     fn default() -> Self {
-        Filter { country: String::new(), asn: String::new(), url: String::new(), window: "day".into() }
+        Filter { country: String::new(), asn: String::new(), url: String::new(), window: "all".into() }
     }
 }
 
@@ -82,19 +56,38 @@ fn verdict_word(lang: Lang, v: &str) -> String {
     Verdict::parse(v).map(|v| lang.verdict(v).to_string()).unwrap_or_else(|| v.to_string())
 }
 
+/// The aggregates at `url`.
+async fn get(url: String) -> Load<Aggregates> {
+    match fetch_ok(&url, None).await {
+        Ok(t) => serde_json::from_str(&t).map_or_else(|e| Load::Failed(e.to_string()), Load::Ready),
+        Err(e) => Load::Failed(e.to_string()),
+    }
+}
+
+/// Whether any cell comes from a network reserved for documentation (RFC 5398): the lab's
+/// generated demo data (`ajar-lab demo-reports`), never real measurements.
+fn has_demo_data(agg: &Aggregates) -> bool {
+    agg.cells.iter().any(|c| (64496..=64511).contains(&c.asn))
+}
+
 #[function_component(Explorer)]
 pub fn explorer(props: &Props) -> Html {
     let lang = props.lang;
     let data = use_state(|| Load::<Aggregates>::Loading);
+    let whole = use_state(|| Load::<Aggregates>::Loading);
+    let hourly = use_state(|| Load::<Aggregates>::Loading);
+    let site = use_state(|| Option::<String>::None);
+    let network = use_state(String::new);
     let campaign = use_state(|| Option::<Campaign>::None);
     let filter = use_state(Filter::default);
     let (country_ref, asn_ref, site_ref, window_ref) = (use_node_ref(), use_node_ref(), use_node_ref(), use_node_ref());
     {
         let (data, campaign, base, id, f) =
             (data.clone(), campaign.clone(), props.collector.clone(), props.campaign.clone(), (*filter).clone());
+        let (whole, hourly) = (whole.clone(), hourly.clone());
         use_effect_with((props.campaign.clone(), (*filter).clone()), move |_| {
             wasm_bindgen_futures::spawn_local(async move {
-                let mut q = format!("window={}", f.window);
+                let mut q = String::new();
                 if let Some(id) = &id {
                     q.push_str(&format!("&campaign={id}"));
                     if let Ok(t) = fetch_ok(&format!("{base}/v1/campaigns/{id}"), None).await {
@@ -107,12 +100,11 @@ pub fn explorer(props: &Props) -> Html {
                         q.push_str(&format!("&{key}={}", enc(value)));
                     }
                 }
-                match fetch_ok(&format!("{base}/v1/aggregates?{q}"), None).await {
-                    Ok(t) => {
-                        data.set(serde_json::from_str(&t).map_or_else(|e| Load::Failed(e.to_string()), Load::Ready))
-                    }
-                    Err(e) => data.set(Load::Failed(e.to_string())),
-                }
+                data.set(get(format!("{base}/v1/aggregates?window={}{q}", f.window)).await);
+                whole.set(get(format!("{base}/v1/aggregates?window=all{q}")).await);
+                // The time series: hours of the last 14 days.
+                let since = hour_bucket((js_sys::Date::now() / 3_600_000.0) as i64 - 14 * 24);
+                hourly.set(get(format!("{base}/v1/aggregates?window=hour&since={since}:00:00Z{q}")).await);
             });
         });
     }
@@ -123,7 +115,7 @@ pub fn explorer(props: &Props) -> Html {
             e.prevent_default();
             let value =
                 |r: &NodeRef| r.cast::<HtmlInputElement>().map(|i| i.value().trim().to_string()).unwrap_or_default();
-            let window = refs.3.cast::<HtmlSelectElement>().map(|s| s.value()).unwrap_or_else(|| "day".into());
+            let window = refs.3.cast::<HtmlSelectElement>().map(|s| s.value()).unwrap_or_else(|| "all".into());
             filter.set(Filter {
                 country: value(&refs.0).to_ascii_uppercase(),
                 asn: value(&refs.1).trim_start_matches(['A', 'S', 'a', 's']).to_string(),
@@ -162,6 +154,100 @@ pub fn explorer(props: &Props) -> Html {
         }
         _ => html! {},
     };
+    let demo = matches!(&*whole, Load::Ready(a) if has_demo_data(a));
+    let charts = match &*whole {
+        Load::Ready(all) if !all.cells.is_empty() => {
+            let rows = overview(all);
+            let picked = (*site)
+                .clone()
+                .filter(|s| rows.iter().any(|r| &r.url == s))
+                .or_else(|| rows.first().map(|r| r.url.clone()));
+            let on_pick = {
+                let site = site.clone();
+                Callback::from(move |u: String| site.set(Some(u)))
+            };
+            let over_time = match &*hourly {
+                Load::Loading => html! { <p role="status">{ lang.t(K::Loading) }</p> },
+                Load::Failed(e) => html! { <p role="alert">{ e }</p> },
+                Load::Ready(h) => {
+                    let all_series = series(h);
+                    let mut nets: Vec<(String, u32)> = all_series.iter().map(|s| (s.country.clone(), s.asn)).collect();
+                    nets.sort();
+                    nets.dedup();
+                    let mut shown: Vec<_> = all_series
+                        .iter()
+                        .filter(|s| picked.as_ref() == Some(&s.url))
+                        .filter(|s| network.is_empty() || *network == format!("{}/{}", s.country, s.asn))
+                        .collect();
+                    // Networks where the site was blocked first, earliest first.
+                    shown.sort_by_key(|s| {
+                        (s.first_blocked.is_none(), s.first_blocked.clone(), s.country.clone(), s.asn)
+                    });
+                    let mut used: Vec<Verdict> = vec![Verdict::Ok];
+                    for v in shown
+                        .iter()
+                        .flat_map(|s| s.points.iter().filter_map(|p| p.technique.as_deref().and_then(Verdict::parse)))
+                    {
+                        if !used.contains(&v) {
+                            used.push(v);
+                        }
+                    }
+                    let on_site = {
+                        let site = site.clone();
+                        Callback::from(move |e: Event| {
+                            site.set(Some(e.target_unchecked_into::<HtmlSelectElement>().value()))
+                        })
+                    };
+                    let on_network = {
+                        let network = network.clone();
+                        Callback::from(move |e: Event| {
+                            network.set(e.target_unchecked_into::<HtmlSelectElement>().value())
+                        })
+                    };
+                    html! {
+                        <>
+                            <div class="series-pick">
+                                <label for="series-site">{ lang.t(K::Site) }</label>
+                                <select id="series-site" onchange={on_site}>
+                                    { for rows.iter().map(|r| html! {
+                                        <option value={r.url.clone()} selected={picked.as_ref() == Some(&r.url)}>{ crate::pages::results::site_name(&r.url) }</option>
+                                    }) }
+                                </select>
+                                <label for="series-network">{ lang.t(K::Network) }</label>
+                                <select id="series-network" onchange={on_network}>
+                                    <option value="" selected={network.is_empty()}>{ lang.t(K::AllNetworks) }</option>
+                                    { for nets.iter().map(|(c, a)| {
+                                        let v = format!("{c}/{a}");
+                                        html! { <option value={v.clone()} selected={*network == v}>{ format!("{c} · AS{a}") }</option> }
+                                    }) }
+                                </select>
+                            </div>
+                            if let (Some(sp), false) = (span(&all_series), shown.is_empty()) {
+                                <div class="series-grid">{ for shown.iter().enumerate().map(|(i, s)| html! {
+                                    <SeriesChart {lang} series={(*s).clone()} span={sp} idx={i} />
+                                }) }</div>
+                                { legend(lang, &used) }
+                            } else {
+                                <p>{ lang.t(K::NoSeries) }</p>
+                            }
+                        </>
+                    }
+                }
+            };
+            html! {
+                <>
+                    <VerdictPatterns />
+                    <Overview {lang} {rows} picked={picked.clone()} {on_pick} />
+                    <section class="over-time" aria-labelledby="series-title">
+                        <h3 id="series-title">{ lang.t(K::SeriesTitle) }</h3>
+                        <p class="chart-note">{ lang.t(K::SeriesIntro) }</p>
+                        { over_time }
+                    </section>
+                </>
+            }
+        }
+        _ => html! {},
+    };
     let body = match &*data {
         Load::Loading => html! { <p role="status">{ lang.t(K::Loading) }</p> },
         Load::Failed(e) => html! { <p role="alert">{ e }</p> },
@@ -181,7 +267,8 @@ pub fn explorer(props: &Props) -> Html {
             let max = totals.values().copied().max().unwrap_or(1).max(1);
             html! {
                 <>
-                    <h3>{ lang.t(K::VerdictTotals) }</h3>
+                    <h3>{ lang.t(K::CellsTitle) }</h3>
+                    <h4>{ lang.t(K::VerdictTotals) }</h4>
                     <ul class="bars" aria-label={lang.t(K::VerdictTotals)}>
                         { for totals.iter().map(|(v, n)| html! {
                             <li><span class="bar-label">{ verdict_word(lang, v) }</span>
@@ -190,7 +277,7 @@ pub fn explorer(props: &Props) -> Html {
                         }) }
                     </ul>
                     if !agg.waves.is_empty() {
-                        <h3>{ lang.t(K::WavesTitle) }</h3>
+                        <h4>{ lang.t(K::WavesTitle) }</h4>
                         <ul class="patterns">{ for agg.waves.iter().map(|w| html! {
                             <li>{ lang.t(K::WaveText).replace("{n}", &lang.sites(w.targets.len())).replace("{t}", &verdict_word(lang, &w.technique))
                                 .replace("{c}", &w.country).replace("{a}", &w.asn.to_string()).replace("{s}", &lang.hour(&w.since)) }</li>
@@ -234,6 +321,9 @@ pub fn explorer(props: &Props) -> Html {
             { campaign_html }
             <h2 id="explorer-title">{ lang.t(K::ExplorerTitle) }</h2>
             <p>{ lang.t(K::ExplorerIntro) }</p>
+            if demo {
+                <p class="demo-note" role="note"><strong>{ "⚠ " }</strong>{ lang.t(K::DemoData) }</p>
+            }
             <form class="filter" onsubmit={apply}>
                 <label for="filter-country">{ lang.t(K::FilterCountry) }</label>
                 <input id="filter-country" ref={country_ref} maxlength="2" size="4" value={filter.country.clone()} />
@@ -249,6 +339,7 @@ pub fn explorer(props: &Props) -> Html {
                 </select>
                 <button type="submit">{ lang.t(K::Apply) }</button>
             </form>
+            { charts }
             { body }
             <ExplorerCanaries {lang} collector={props.collector.clone()} query={canary_query} />
         </section>
