@@ -95,6 +95,17 @@ pub fn is_report_id(id: &str) -> bool {
     id.len() == 32 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
+/// Host names the machine running the control may answer itself, whatever a public DNS
+/// resolver says of them: `localhost` and its subdomains (RFC 6761: loopback), single-label
+/// names (a hosts file or search domain), and the local-use suffixes `.local` (mDNS),
+/// `.home.arpa` and `.internal`. A public control refuses them: its DoH lookup would check one
+/// address while the runtime's own resolver connects to another.
+pub fn is_local_name(host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let last = host.rsplit('.').next().unwrap_or_default();
+    !host.contains('.') || last == "localhost" || last == "local" || last == "internal" || host.ends_with(".home.arpa")
+}
+
 /// Addresses a public control must never fetch: private, loopback, link-local, CGNAT,
 /// unspecified, multicast, benchmarking, documentation and reserved ranges, unique-local and
 /// site-local IPv6, IETF protocol assignments (Teredo, ORCHID…), discard-only; and any IPv6
@@ -204,6 +215,20 @@ pub fn contains_address(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn local_names_are_told_apart() {
+        for local in
+            ["localhost", "LOCALHOST.", "a.localhost", "intranet", "printer.local", "x.home.arpa", "db.internal"]
+        {
+            assert!(is_local_name(local), "{local}");
+        }
+        for public in
+            ["example.org", "localhost.example.org", "local.example", "internal.example.com", "xn--e1afmkfd.test"]
+        {
+            assert!(!is_local_name(public), "{public}");
+        }
+    }
 
     #[test]
     fn hours_round_trip_and_reject_precision() {

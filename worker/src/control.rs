@@ -152,6 +152,9 @@ async fn observe(cfg: &Config, url: &str) -> Value {
         Ok(j) => j,
         Err(e) => return json!({"error": e}),
     };
+    if local_name(cfg, &host) {
+        return json!({"error": "a local name (localhost, single-label, .local, .internal, .home.arpa) is not checked"});
+    }
     let addresses = match &host {
         Host::Ipv4(ip) => vec![ip.to_string()],
         Host::Ipv6(ip) => vec![ip.to_string()],
@@ -281,9 +284,19 @@ async fn learn_image(cfg: &Config, page: &worker::Url, body: &str) -> Value {
     best.map_or(Value::Null, |(_, v)| v)
 }
 
+/// A name this machine may answer itself (`ajar_core::privacy::is_local_name`), refused
+/// unless the deployment is the lab: the runtime's resolver, not the DoH lookup, would pick
+/// the address connected to.
+fn local_name(cfg: &Config, host: &Host<String>) -> bool {
+    !cfg.allow_private && matches!(host, Host::Domain(name) if ajar_core::privacy::is_local_name(name))
+}
+
 /// Whether `host` may be fetched from here: it resolves, and to no private address unless
 /// the deployment is the lab.
 async fn allowed(cfg: &Config, host: &Host<String>) -> bool {
+    if local_name(cfg, host) {
+        return false;
+    }
     let addresses = match host {
         Host::Ipv4(ip) => vec![ip.to_string()],
         Host::Ipv6(ip) => vec![ip.to_string()],
