@@ -259,7 +259,12 @@ impl Plan {
                     self.states[i].pending = first;
                     i
                 }
-                None if self.running.is_empty() && !matches!(self.resolver_check, ResolverCheck::Running(_)) => {
+                // While verdicts are held for the outside view, it may still add probes (the
+                // known image it finds on a site whose page has answered): not done yet.
+                None if self.running.is_empty()
+                    && !self.hold
+                    && !matches!(self.resolver_check, ResolverCheck::Running(_)) =>
+                {
                     return Step::Done
                 }
                 None => return Step::Wait,

@@ -335,3 +335,22 @@ fn the_image_learned_outside_is_loaded_even_after_the_page_answered() {
     assert_eq!(verdicts, vec![Verdict::Blockpage, Verdict::Ok]);
     assert_eq!(plan.next(12), Step::Done);
 }
+
+#[test]
+fn a_held_plan_is_not_done_while_the_outside_view_may_add_an_image() {
+    let mut plan = Plan::new(PlanConfig::default(), vec![], vec![t("https://a.test/")]);
+    plan.set_hold(true);
+    pass_resolver_check(&mut plan);
+    let Step::Run(a) = plan.next(0) else { panic!() };
+    plan.record(a.id, Observation::FetchOk { ms: 5 }, 5);
+    // Every probe has run, but the outside view has not answered: the workers must wait.
+    assert_eq!(plan.next(6), Step::Wait);
+    let image = ImageSpec { url: "https://a.test/og.png".into(), width: 16, height: 16, bytes: Some(20_000) };
+    plan.set_outside_image("https://a.test/", image);
+    plan.set_hold(false);
+    let Step::Run(img) = plan.next(7) else { panic!("the image found outside is loaded") };
+    assert_eq!(img.kind, ProbeKind::Image);
+    plan.record(img.id, Observation::ImageError { ms: 3 }, 10);
+    assert_eq!(plan.next(10), Step::Done);
+    assert_eq!(plan.take_findings()[0].1.verdict, Verdict::Blockpage);
+}
