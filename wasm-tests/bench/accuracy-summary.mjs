@@ -29,13 +29,19 @@ function pooled(mode) {
       if (exp === 'down') { downs += n; if (blocked(got)) downBlocked += n; }
     }
   }
+  const recall = (v) => {
+    const row = confusion[v] || {};
+    const n = Object.values(row).reduce((a, x) => a + x, 0);
+    return { targets: n, recall: n ? round((row[v] || 0) / n) : null };
+  };
   return {
     seeds: seeds.map((s) => s.seed), targets,
     accuracy: round(right / targets),
+    recall: { blockpage: recall('blockpage'), throttled: recall('throttled') },
     false_positive_rate: round(fp / Math.max(reachable, 1)),
     down_called_blocked: round(downBlocked / Math.max(downs, 1)),
     per_seed: seeds.filter((s) => s[mode] && !s[mode].skipped).map((s) => ({ seed: s.seed, accuracy: s[mode].accuracy,
-      false_positive_rate: s[mode].false_positive_rate, down_called_blocked: s[mode].down_called_blocked, seconds: s[mode].seconds })),
+      false_positive_rate: s[mode].false_positive_rate, down_called_blocked: s[mode].down_called_blocked, recall: s[mode].recall, seconds: s[mode].seconds })),
     confusion,
   };
 }
@@ -49,5 +55,6 @@ const out = {
   ...(previous.canary ? { canary: previous.canary, canary_attribution_accuracy: previous.canary_attribution_accuracy } : {}),
 };
 writeFileSync(`${dir}/accuracy.json`, JSON.stringify(out, null, 1));
-const brief = (m) => ({ accuracy: m.accuracy, false_positive_rate: m.false_positive_rate, down_called_blocked: m.down_called_blocked });
+const brief = (m) => ({ accuracy: m.accuracy, false_positive_rate: m.false_positive_rate, down_called_blocked: m.down_called_blocked,
+  recall_blockpage: m.recall?.blockpage.recall, recall_throttled: m.recall?.throttled.recall });
 console.log(JSON.stringify({ production: brief(out.production), with_hints: brief(out.with_hints), firefox_production: brief(out.firefox_production) }));

@@ -26,6 +26,16 @@ const rules = execFileSync(process.env.AJAR_LAB_BIN, ['rules', ...labArgs]).toSt
 const blocked = (v) => !['ok', 'down', 'inconclusive'].includes(v);
 const round = (x) => Math.round(x * 10000) / 10000;
 
+/** Of the targets whose honest verdict is a block page / throttling, the share called so. */
+export function recall(confusion) {
+  const of = (v) => {
+    const row = confusion[v] || {};
+    const n = Object.values(row).reduce((a, x) => a + x, 0);
+    return { targets: n, recall: n ? round((row[v] || 0) / n) : null };
+  };
+  return { blockpage: of('blockpage'), throttled: of('throttled') };
+}
+
 /** Scores one run against the truth. */
 export function score(results, truth) {
   const failedFirst = (ev) => ['failed_fast', 'timed_out', 'socket_failed', 'ice_failed'].includes(ev[0]?.clue);
@@ -54,6 +64,7 @@ export function score(results, truth) {
   return {
     targets: n,
     accuracy: round(right / n),
+    recall: recall(confusion),
     false_positive_rate: round(fp / Math.max(reachable, 1)),
     binary_accuracy: round(ajarBinaryRight / n),
     down_called_blocked: round(downFlagged / Math.max(downs, 1)),
@@ -125,6 +136,7 @@ await chrome.close();
 out.firefox_production = await firefoxProduction();
 mkdirSync('target/bench', { recursive: true });
 writeFileSync(`target/bench/accuracy-${seed}.json`, JSON.stringify(out, null, 1));
-const brief = (m) => ({ accuracy: m.accuracy, false_positive_rate: m.false_positive_rate, down_called_blocked: m.down_called_blocked, seconds: m.seconds });
+const brief = (m) => ({ accuracy: m.accuracy, false_positive_rate: m.false_positive_rate, down_called_blocked: m.down_called_blocked,
+  recall_blockpage: m.recall?.blockpage.recall, recall_throttled: m.recall?.throttled.recall, seconds: m.seconds });
 console.log(JSON.stringify({ seed: out.seed, production: brief(out.production), with_hints: brief(out.with_hints),
   firefox_production: out.firefox_production.skipped ? out.firefox_production : brief(out.firefox_production) }));

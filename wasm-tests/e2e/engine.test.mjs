@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, waitDone } from './browser.mjs';
-import { APP, LAB, SCREENSHOTS, appUrl, labJson, labRules } from './helpers.mjs';
+import { APP, COLLECTOR, LAB, SCREENSHOTS, appUrl, labJson, labRules } from './helpers.mjs';
 
 let chrome;
 before(async () => { chrome = await launch(labRules()); });
@@ -49,6 +49,47 @@ test('as it ships: https page, a CSV list, nothing but the list, consent clicked
   // Plain-HTTP targets say they were measured over https.
   const plain = result.results.find((r) => r.url === 'http://ok.test/');
   assert.ok(plain.evidence.some((e) => e.clue === 'upgraded_to_https'), JSON.stringify(plain));
+  // The image the outside view found on each site shows what a CSV list cannot: a block page
+  // (behind a certificate the browser trusts) in place of the page and its images, and a
+  // throttled site (128 kbit/s) far slower than the control's image.
+  const of = (url) => result.results.find((r) => r.url === url);
+  const clues = (url) => of(url).evidence.map((e) => e.clue);
+  for (const url of ['http://geo.test/', 'https://secure-geo.test/']) {
+    assert.equal(of(url).verdict, 'blockpage', JSON.stringify(of(url)));
+    assert.ok(clues(url).includes('image_not_an_image'), JSON.stringify(of(url)));
+  }
+  assert.equal(of('http://slow.test/').verdict, 'throttled', JSON.stringify(of('http://slow.test/')));
+  assert.ok(clues('http://slow.test/').includes('slower_than_control'));
+  // A healthy server 300 ms away: its image genuine and its speed judged, not throttled.
+  assert.equal(of('https://far.test/').verdict, 'ok', JSON.stringify(of('https://far.test/')));
+  assert.ok(clues('https://far.test/').includes('image_genuine'), JSON.stringify(of('https://far.test/')));
+  assert.ok(!clues('https://far.test/').includes('speed_not_measured'), JSON.stringify(of('https://far.test/')));
+  // A site with only a favicon: content checked, speed not (a favicon measures no rate).
+  assert.equal(of('http://slow-icon.test/').verdict, 'ok');
+  assert.ok(clues('http://slow-icon.test/').includes('speed_not_measured'), JSON.stringify(of('http://slow-icon.test/')));
   await page.screenshot({ path: `${SCREENSHOTS}results-production-desktop.png`, fullPage: true });
   await page.close();
+});
+
+test('the control learns a site\'s known image from outside and keeps it in the edge cache', async () => {
+  const ask = async (urls) => {
+    const r = await fetch(`${COLLECTOR}/v1/control`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ urls }) });
+    assert.equal(r.status, 200);
+    return r.json();
+  };
+  // A port of its own: an origin no other test asked about (the cache is per site).
+  const big = 'http://news.test:18470/', icon = 'http://slow-icon.test:18470/';
+  const first = await ask([big, icon]);
+  const image = first[big].image;
+  assert.ok(image && image.url === 'http://news.test:18470/og.png', JSON.stringify(first[big]));
+  assert.equal(image.format, 'png');
+  assert.ok(image.width > 0 && image.height > 0 && image.bytes >= 16384 && image.bytes <= 262144, JSON.stringify(image));
+  // Only a favicon: the largest image it has, too small to measure a rate.
+  assert.ok(first[icon].image && first[icon].image.bytes < 16384, JSON.stringify(first[icon]));
+  const again = await ask([big]);
+  assert.equal(again[big].image_cache, 'hit');
+  assert.deepEqual(again[big].image, image);
+  // A site down everywhere has no image to learn.
+  const down = await ask(['http://down.test:18470/']);
+  assert.equal(down['http://down.test:18470/'].image, undefined);
 });
