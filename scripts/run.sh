@@ -10,7 +10,9 @@ trap stop_all EXIT INT TERM
 start_lab
 # A lab on loopback: the printed ?autorun=1 link may run without a click (UNATTENDED_RUNS,
 # docs/automation.md); a public deployment leaves it unset.
+# The lab's controls, not the default real sites (the lab reaches nothing outside loopback).
 start_collector "$ROOT/worker/.wrangler/state" "${PORT:-8787}" --var UNATTENDED_RUNS:1 \
+  --var CONTROLS:stun:stun-control.test:3478,https://control.test/ \
   --var "EMBED_FRAME_ANCESTORS:http://partner.test:8470 https://partner.test"
 URL="http://127.0.0.1:${PORT:-8787}/"
 LAB_RUN="${URL}?list=http://lab.test:8470/list.json&controls=http://lab.test:8470/controls.json&doh=http://doh.test:8470/dns-query&outside=http://lab.test:8470/outside&canaries=http://lab.test:8470/canary.json&timeout=3000&autorun=1"

@@ -114,16 +114,23 @@ impl Run {
     /// that still fails leaves its targets without an outside view, which their verdicts say.
     async fn fetch_outside(&self, source: &OutsideSource, list_id: &str) {
         let url = source.url.as_str();
-        // Each URL once (a list may name one twice, or a socket's page beside the page).
-        // The web controls' pages too: the outside view finds their known images, whose
-        // rate a throttled target is compared with.
-        let mut wanted: Vec<String> = {
+        // The web controls' pages first, in batches of their own (they are in the
+        // deployment's scope, not the list's): the outside view finds their known images,
+        // whose rate a throttled target is compared with. The collector itself is not asked
+        // about itself.
+        let own = url.split('/').take(3).collect::<Vec<_>>().join("/") + "/";
+        let (controls, mut wanted): (Vec<String>, Vec<String>) = {
             let plan = self.plan.borrow();
-            plan.control_outside_urls().into_iter().chain(plan.outside_urls().into_iter().flatten()).collect()
+            let controls = plan.control_outside_urls().into_iter().filter(|u| !u.starts_with(&own)).collect();
+            (controls, plan.outside_urls().into_iter().flatten().collect())
         };
+        // Each URL once (a list may name one twice, or a socket's page beside the page).
         wanted.sort();
         wanted.dedup();
-        for chunk in wanted.chunks(ajar_core::observation::OUTSIDE_BATCH) {
+        let batches = controls
+            .chunks(ajar_core::observation::OUTSIDE_BATCH)
+            .chain(wanted.chunks(ajar_core::observation::OUTSIDE_BATCH));
+        for chunk in batches {
             let urls = chunk.iter().map(String::as_str).collect();
             let query = OutsideQuery { urls, list: list_id, campaign: source.campaign.as_deref() };
             let body = serde_json::to_string(&query).unwrap_or_default();

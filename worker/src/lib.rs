@@ -318,6 +318,10 @@ async fn post_control(req: &mut Request, ctx: &RouteContext<()>) -> Outcome {
         let secure: Vec<String> =
             allowed.iter().filter_map(|u| ajar_core::url::TargetUrl::parse(u).ok()?.secure_equivalent(u)).collect();
         allowed.extend(secure);
+        // The deployment's own controls: the app asks for their known images too.
+        let settings = settings(ctx);
+        let controls = settings.get("controls").and_then(|c| c.as_array()).into_iter().flatten();
+        allowed.extend(controls.filter_map(|u| u.as_str()).map(String::from));
         if let Some(u) = urls.iter().find(|u| !allowed.contains(u)) {
             return Err(ApiError::BadQuery(format!("urls: {u} is not in the named list or campaign")));
         }
