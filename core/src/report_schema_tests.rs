@@ -44,6 +44,7 @@ fn all_clues() -> Vec<Clue> {
         Clue::ImageNotAnImage,
         Clue::ImageTimedOut { ms: 1 },
         Clue::ContentNotChecked,
+        Clue::SpeedNotMeasured,
         Clue::SlowerThanControl { ratio: 2.0 },
         Clue::SocketOpened,
         Clue::SocketFailed,
