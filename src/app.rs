@@ -77,7 +77,7 @@ async fn load_list(choice: &ListChoice, collector: &str) -> Result<(String, List
     List::parse(&text).map(|l| (id, l)).map_err(|e| describe(&e))
 }
 
-async fn load_controls(params: &Params) -> List {
+async fn load_controls(params: &Params, campaign: Option<&str>) -> List {
     if let Some(url) = &params.controls {
         if let Ok(text) = fetch_ok(url, None).await {
             if let Ok(list) = List::parse(&text) {
@@ -89,8 +89,16 @@ async fn load_controls(params: &Params) -> List {
     // (read from the page's origin, like every deployment setting).
     let mut targets =
         vec![Target { url: format!("{}/", params.collector_base()), category: "CTRL".into(), image: None }];
-    let settings = deployment_settings().await;
-    for url in settings.get("controls").items().iter().filter_map(|u| u.as_str()) {
+    // A campaign's own controls replace the deployment's (sites not blocked where its
+    // visitors are).
+    let descriptor = match campaign {
+        Some(id) => crate::campaign::load(&params.collector_base(), id).await.map(|(d, _)| d).ok(),
+        None => None,
+    };
+    let own = descriptor.as_ref().map(|d| d.get("controls").items()).filter(|c| !c.is_empty());
+    let settings = if own.is_some() { ajar_core::json::Json::Null } else { deployment_settings().await };
+    let urls = own.unwrap_or_else(|| settings.get("controls").items());
+    for url in urls.iter().filter_map(|u| u.as_str()) {
         if ajar_core::url::TargetUrl::parse(url).is_ok() {
             targets.push(Target { url: url.to_string(), category: "CTRL".into(), image: None });
         }
@@ -162,7 +170,7 @@ pub fn app() -> Html {
                 if list.targets.is_empty() {
                     return dispatcher.dispatch(Action::Failed(ListError::Empty.to_string()));
                 }
-                let controls = load_controls(&params).await;
+                let controls = load_controls(&params, campaign.as_deref()).await;
                 let rows = list
                     .targets
                     .iter()

@@ -37,7 +37,15 @@ pub struct Descriptor {
     /// Provider canaries this campaign measures (replacing the collector's defaults).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub canary_providers: Vec<ProviderCanary>,
+    /// Control targets for this campaign's runs (replacing the deployment's `CONTROLS`):
+    /// sites not blocked where its visitors are, on different networks (http(s), or a
+    /// `stun:` server as the STUN control); at most [`MAX_CONTROLS`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub controls: Vec<String>,
 }
+
+/// At most this many controls per campaign.
+pub const MAX_CONTROLS: usize = 8;
 
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum CampaignError {
@@ -143,6 +151,16 @@ impl Descriptor {
             bytes: crate::canary::DEFAULT_BYTES,
         };
         probe.for_campaign(self).validate()?;
+        let control_ok = |u: &String| {
+            u.len() <= 2048
+                && TargetUrl::parse(u).is_ok_and(|t| t.scheme.is_web() || matches!(t.scheme, crate::url::Scheme::Stun))
+        };
+        if self.controls.len() > MAX_CONTROLS || !self.controls.iter().all(control_ok) {
+            return Err(CampaignError::Field {
+                field: "controls".into(),
+                problem: format!("at most {MAX_CONTROLS} http(s) or stun: URLs"),
+            });
+        }
         Ok(())
     }
 
@@ -172,6 +190,7 @@ mod tests {
             expires_hour: "2026-12-01T00:00:00Z".into(),
             canary_triggers: vec!["twimg.com".into()],
             canary_providers: vec![],
+            controls: vec!["https://www.example.com/".into(), "stun:stun.example.net:3478".into()],
         }
     }
 
@@ -192,6 +211,8 @@ mod tests {
         assert_eq!(bad(|d| d.expires_hour = "2026-10-01T00:00:00Z".into()), "starts_hour");
         assert_eq!(bad(|d| d.expires_hour = "2028-12-01T00:00:00Z".into()), "starts_hour");
         assert_eq!(bad(|d| d.canary_triggers = vec!["not a name".into()]), "canary_triggers");
+        assert_eq!(bad(|d| d.controls = vec!["ftp://x.org/".into()]), "controls");
+        assert_eq!(bad(|d| d.controls = vec!["https://x.org/".into(); 9]), "controls");
         assert_eq!(
             bad(|d| d.canary_providers = vec![ProviderCanary { name: "x".into(), url: "ftp://x".into() }]),
             "canary_providers"

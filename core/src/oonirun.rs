@@ -272,6 +272,7 @@ pub fn import(body: &[u8], now_ms: u64) -> Result<Imported, OoniRunError> {
         expires_hour: coarse_hour(end),
         canary_triggers: vec![],
         canary_providers: vec![],
+        controls: vec![],
     };
     descriptor.validate()?;
     Ok(Imported { descriptor, unsupported })
@@ -312,6 +313,7 @@ pub fn export(d: &Descriptor, now_ms: u64) -> Exported {
         ("embed_skip_countries", d.embed_skip_countries.is_empty()),
         ("canary_triggers", d.canary_triggers.is_empty()),
         ("canary_providers", d.canary_providers.is_empty()),
+        ("controls", d.controls.is_empty()),
     ] {
         if !empty {
             not_expressed.push(name.into());

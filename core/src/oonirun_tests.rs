@@ -160,6 +160,7 @@ fn campaign() -> Descriptor {
         expires_hour: "2027-01-01T00:00:00Z".into(),
         canary_triggers: vec![],
         canary_providers: vec![],
+        controls: vec![],
     }
 }
 

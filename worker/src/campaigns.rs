@@ -80,7 +80,8 @@ pub async fn get(db: &D1Database, id: &str, now_ms: u64) -> Result<Value, ApiErr
 /// The inline target URLs of campaign `id` (empty for a campaign with a list URL).
 pub async fn target_urls(db: &D1Database, id: &str) -> Result<Vec<String>, ApiError> {
     let (d, _) = load(db, id).await?;
-    Ok(d.targets.unwrap_or_default().into_iter().map(|t| t.url).collect())
+    // Its own controls too: the app asks for their known images.
+    Ok(d.targets.unwrap_or_default().into_iter().map(|t| t.url).chain(d.controls).collect())
 }
 
 /// The campaign `id` if it takes reports now.
