@@ -93,3 +93,17 @@ test('the control learns a site\'s known image from outside and keeps it in the 
   const down = await ask(['http://down.test:18470/']);
   assert.equal(down['http://down.test:18470/'].image, undefined);
 });
+
+test('a deployment\'s own controls are in its control\'s scope, beside its lists', { skip: !process.env.AJAR_PUBLIC_COLLECTOR }, async () => {
+  // The public deployment (no lab settings): its default CONTROLS, several web sites on
+  // different networks beside the STUN control.
+  const PUBLIC = process.env.AJAR_PUBLIC_COLLECTOR;
+  const { controls } = await (await fetch(`${PUBLIC}/v1/settings`)).json();
+  const web = controls.filter((u) => u.startsWith('https://'));
+  assert.ok(web.length >= 3 && controls.some((u) => u.startsWith('stun:')), JSON.stringify(controls));
+  const ask = (urls) => fetch(`${PUBLIC}/v1/control`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ urls, list: 'ru' }) });
+  const inScope = await ask(web);
+  assert.equal(inScope.status, 200, await inScope.text());
+  const outOfScope = await ask(['https://not-a-control.example/']);
+  assert.equal(outOfScope.status, 400);
+});
