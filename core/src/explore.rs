@@ -121,6 +121,8 @@ pub struct SiteRow {
     pub blocked: u32,
     /// Networks (country, ASN) where the site is confirmed blocked, with the technique.
     pub confirmed: Vec<(String, u32, String)>,
+    /// Networks where its blocked share is an anomaly but not (yet) confirmed.
+    pub anomalous: Vec<(String, u32, String)>,
     /// Networks with published data.
     pub networks: usize,
 }
@@ -149,6 +151,7 @@ pub fn overview(all: &Aggregates) -> Vec<SiteRow> {
                     reports: 0,
                     blocked: 0,
                     confirmed: Vec::new(),
+                    anomalous: Vec::new(),
                     networks: 0,
                 },
             )
@@ -161,8 +164,11 @@ pub fn overview(all: &Aggregates) -> Vec<SiteRow> {
         row.reports += c.reports;
         row.blocked += c.blocked;
         row.networks += 1;
+        let net = (c.country.clone(), c.asn, c.technique.clone().unwrap_or_default());
         if c.confirmed {
-            row.confirmed.push((c.country.clone(), c.asn, c.technique.clone().unwrap_or_default()));
+            row.confirmed.push(net);
+        } else if c.anomaly {
+            row.anomalous.push(net);
         }
     }
     let mut out: Vec<SiteRow> = rows
@@ -316,6 +322,9 @@ mod tests {
             row(64499, "https://a.test/", "all", "ok", 40),
             row(64496, "https://z.test/", "all", "ok", 40),
             row(64496, "https://z.test/", "all", "inconclusive", 2),
+            // An anomaly, not confirmed: blocked in a third of its reports.
+            row(64498, "https://z.test/", "all", "blackhole", 4),
+            row(64498, "https://z.test/", "all", "ok", 8),
             row(64499, "https://z.test/", "all", "ok", 38),
             // Withheld (two reports): not in the overview.
             row(64497, "https://z.test/", "all", "blackhole", 2),
@@ -328,7 +337,9 @@ mod tests {
         assert_eq!(rows[0].blocked_share(), 30.0 / 80.0);
         assert_eq!(rows[0].confirmed, vec![("RU".to_string(), 64496, "dns".to_string())]);
         assert_eq!(rows[0].networks, 2);
-        assert_eq!(rows[1].counts, vec![(Verdict::Ok, 78), (Verdict::Inconclusive, 2)]);
+        assert_eq!(rows[1].counts, vec![(Verdict::Ok, 86), (Verdict::Blackhole, 4), (Verdict::Inconclusive, 2)]);
         assert!(rows[1].confirmed.is_empty());
+        assert_eq!(rows[1].anomalous, vec![("RU".to_string(), 64498, "blackhole".to_string())]);
+        assert!(rows[0].anomalous.is_empty());
     }
 }

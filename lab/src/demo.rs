@@ -272,9 +272,10 @@ pub fn seed(addr: &str, cfg: &DemoConfig, threads: usize) -> anyhow::Result<Seed
                                     }
                                     break;
                                 }
-                                429 | 503 if tries < 20 => {
+                                // Over a rate limit, or a batch cut short: again, a little later.
+                                429 | 503 if tries < 40 => {
                                     tries += 1;
-                                    std::thread::sleep(Duration::from_millis(250 * tries));
+                                    std::thread::sleep(Duration::from_millis((250 * tries).min(3000)));
                                 }
                                 _ => anyhow::bail!("report {i}: {status} {answer}"),
                             }

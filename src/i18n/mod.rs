@@ -131,6 +131,7 @@ pub enum K {
     DemoData,
     NoSeries,
     CellsTitle,
+    AnomalyIn,
     ExplorerCanariesTitle,
     CanaryCheck,
     CanaryArrived,

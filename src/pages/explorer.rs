@@ -100,8 +100,15 @@ pub fn explorer(props: &Props) -> Html {
                         q.push_str(&format!("&{key}={}", enc(value)));
                     }
                 }
-                data.set(get(format!("{base}/v1/aggregates?window={}{q}", f.window)).await);
-                whole.set(get(format!("{base}/v1/aggregates?window=all{q}")).await);
+                // The whole window feeds the overview, and the table too when it is the one chosen
+                // (each read of every result counts against the collector's read limit).
+                let all = get(format!("{base}/v1/aggregates?window=all{q}")).await;
+                if f.window == "all" {
+                    data.set(all.clone());
+                } else {
+                    data.set(get(format!("{base}/v1/aggregates?window={}{q}", f.window)).await);
+                }
+                whole.set(all);
                 // The time series: hours of the last 14 days.
                 let since = hour_bucket((js_sys::Date::now() / 3_600_000.0) as i64 - 14 * 24);
                 hourly.set(get(format!("{base}/v1/aggregates?window=hour&since={since}:00:00Z{q}")).await);
@@ -164,7 +171,15 @@ pub fn explorer(props: &Props) -> Html {
                 .or_else(|| rows.first().map(|r| r.url.clone()));
             let on_pick = {
                 let site = site.clone();
-                Callback::from(move |u: String| site.set(Some(u)))
+                Callback::from(move |u: String| {
+                    site.set(Some(u));
+                    // Over time is below the overview: bring it into view.
+                    if let Some(e) =
+                        web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("series-title"))
+                    {
+                        e.scroll_into_view();
+                    }
+                })
             };
             let over_time = match &*hourly {
                 Load::Loading => html! { <p role="status">{ lang.t(K::Loading) }</p> },

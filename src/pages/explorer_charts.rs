@@ -107,6 +107,14 @@ fn summary(lang: Lang, row: &SiteRow) -> String {
         .join(" · ")
 }
 
+/// "RU AS64496 (does not resolve), …".
+fn networks(lang: Lang, nets: &[(String, u32, String)]) -> String {
+    nets.iter()
+        .map(|(c, a, t)| format!("{c} AS{a} ({})", Verdict::parse(t).map_or(t.as_str(), |v| lang.verdict(v))))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[derive(Properties, PartialEq)]
 pub struct OverviewProps {
     pub lang: Lang,
@@ -149,10 +157,10 @@ pub fn overview(props: &OverviewProps) -> Html {
                             }) }
                         </svg>
                         if !row.confirmed.is_empty() {
-                            <p class="confirmed-in">{ "✕ " }{ lang.t(K::ConfirmedIn) }{ " " }{
-                                row.confirmed.iter().map(|(c, a, t)| format!("{c} AS{a} ({})", Verdict::parse(t).map_or(t.as_str(), |v| lang.verdict(v))))
-                                    .collect::<Vec<_>>().join(", ")
-                            }</p>
+                            <p class="confirmed-in">{ "✕ " }{ lang.t(K::ConfirmedIn) }{ " " }{ networks(lang, &row.confirmed) }</p>
+                        }
+                        if !row.anomalous.is_empty() {
+                            <p class="anomaly-in">{ "! " }{ lang.t(K::AnomalyIn) }{ " " }{ networks(lang, &row.anomalous) }</p>
                         }
                     </li>
                 }
@@ -270,15 +278,16 @@ pub fn series_chart(props: &SeriesProps) -> Html {
     } else {
         (lo..=hi).filter(|h| h.rem_euclid(6) == 0).map(|h| (h, format!("{:02}:00", h.rem_euclid(24)))).collect()
     };
-    // Beside its line, on the side where it fits (about 6 units a character at 11 units).
+    // Beside its line, on the side where it fits (Cyrillic at 11 units: about 6.6 a character);
+    // too long for either side: from the left edge.
     let label = |at: f64, row: f64, text: String, class: &'static str| {
-        let width = text.chars().count() as f64 * 6.0;
+        let width = text.chars().count() as f64 * 6.6;
         let (anchor, tx) = if at + 3.0 + width <= W {
             ("start", at + 3.0)
         } else if at - 3.0 - width >= 0.0 {
             ("end", at - 3.0)
         } else {
-            ("end", W - 1.0)
+            ("start", 1.0)
         };
         html! { <text class={class} x={format!("{tx:.1}")} y={format!("{row:.0}")} text-anchor={anchor}>{ text }</text> }
     };

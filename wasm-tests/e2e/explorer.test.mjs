@@ -104,6 +104,9 @@ test('explorer: overview, time series with marks, tables behind the charts; EN a
       const share = (u) => { const cs = all.cells.filter((c) => c.url === u); return cs.reduce((a, c) => a + c.blocked, 0) / cs.reduce((a, c) => a + c.reports, 0); };
       assert.ok(rows.every((r, i) => i === 0 || share(rows[i - 1].url) >= share(r.url) - 1e-9));
       assert.equal(await page.locator('#overview-table tbody tr').count(), sites.length);
+      // Where blocking is only an anomaly over the whole window (the range blocked for its last third), it says so.
+      assert.match(await page.locator('.site-bars li[data-url="https://cdn2.test/"] .anomaly-in').innerText(), /AS64497/);
+      await page.screenshot({ path: `${SCREENSHOTS}explorer-top-${lang}-${name}.png` });
 
       // The DNS removal: nxdomain.test in every network, marked in AS64496.
       await page.selectOption('#series-site', 'https://nxdomain.test/');
@@ -131,7 +134,6 @@ test('explorer: overview, time series with marks, tables behind the charts; EN a
       assert.deepEqual(ru1.waves, [['dns_removal', waveSince(hourly, 64496, 'https://nxdomain.test/', 'dns_removal').slice(0, 13)]]);
       assert.equal(figures.find((f) => f.net === 'DE/64499').first, null, 'the baseline is never blocked');
       if (name === 'phone') await noHorizontalScroll(page);
-      await page.screenshot({ path: `${SCREENSHOTS}explorer-top-${lang}-${name}.png` });
       await page.locator('.overview').screenshot({ path: `${SCREENSHOTS}explorer-overview-${lang}-${name}.png` });
       await page.locator('.over-time').screenshot({ path: `${SCREENSHOTS}explorer-series-${lang}-${name}.png` });
 
