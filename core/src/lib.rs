@@ -13,7 +13,6 @@ pub mod category;
 pub mod config;
 pub mod country;
 pub mod csv;
-pub mod digest;
 pub mod doh;
 pub mod explore;
 pub mod image_header;

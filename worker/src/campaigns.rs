@@ -2,7 +2,6 @@
 
 use crate::error::ApiError;
 use ajar_core::campaign::Descriptor;
-use ajar_core::digest::sha256_hex;
 use ajar_core::privacy::coarse_hour;
 use serde_json::{json, Value};
 use worker::D1Database;
@@ -105,4 +104,10 @@ pub async fn update(db: &D1Database, id: &str, token: &str, body: &[u8], now_ms:
         .run()
         .await?;
     Ok(json!({"id": id, "updated": true}))
+}
+
+/// SHA-256 of `data`, as lowercase hex (what the campaigns table stores of an owner token).
+fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
 }
