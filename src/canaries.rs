@@ -95,32 +95,8 @@ pub async fn run(config: &CanaryConfig, plan: &PlanConfig, on_result: impl Fn(&C
         let (t, resolved) = fetch_checked(&CanaryConfig::provider_url(&p.url, &tok), &p.url, timeout, plan).await;
         canary::judge_provider(&p.name, &t, resolved, ok, &tok)
     });
-    for r in futures_join(checks.collect()).await {
+    for r in futures_util::future::join_all(checks).await {
         keep(r);
     }
     out
-}
-
-/// Awaits every future (they run concurrently on the browser's event loop).
-async fn futures_join<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
-    let mut pinned: Vec<_> = futures.into_iter().map(Box::pin).collect();
-    let mut done: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (f, slot) in pinned.iter_mut().zip(done.iter_mut()) {
-            if slot.is_none() {
-                match f.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => *slot = Some(v),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    done.into_iter().flatten().collect()
 }
