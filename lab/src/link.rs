@@ -110,6 +110,18 @@ impl Link {
         &self.stream
     }
 
+    /// A lossier path to this connection's host (a distant server): `share` of its segments
+    /// lost, if more than the path's own.
+    pub fn add_loss(&mut self, share: f64) {
+        if share <= self.profile.loss {
+            return;
+        }
+        self.profile.loss = share;
+        if self.line.is_none() {
+            self.line = spawn_line(&self.stream);
+        }
+    }
+
     fn lost(&mut self) -> bool {
         if self.profile.loss <= 0.0 {
             return false;

@@ -221,7 +221,21 @@ pub struct Host {
     pub label: Option<String>,
 }
 
+/// A host this far away (`latency_ms`) also loses this share of its segments.
+pub const DISTANT_MS: u32 = 300;
+pub const DISTANT_LOSS: f64 = 0.02;
+
 impl Host {
+    /// The share of segments lost on the way to it: 2 % for a distant server (300 ms or more
+    /// added), none otherwise (the path's own loss applies to every host).
+    pub fn loss(&self) -> f64 {
+        if self.latency_ms >= DISTANT_MS {
+            DISTANT_LOSS
+        } else {
+            0.0
+        }
+    }
+
     fn secure(&self) -> bool {
         self.https || self.technique.https_only()
     }

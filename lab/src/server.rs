@@ -184,6 +184,7 @@ impl Lab {
             let host = self.scenario.host(&req.host);
             if let Some(h) = host.filter(|_| !std::mem::replace(&mut distant, true)) {
                 stream.link().add_rtt(h.latency_ms);
+                stream.link().add_loss(h.loss());
             }
             let provider = self.scenario.canary.provider_state(&req.host);
             let keep = match host {
@@ -508,6 +509,7 @@ impl Lab {
         let sni = peek_sni(stream.tcp());
         if let Some(h) = self.scenario.host(&sni) {
             stream.add_rtt(h.latency_ms);
+            stream.add_loss(h.loss());
         }
         if let Some((_, upstream)) = self.fronts.iter().find(|(name, _)| *name == sni) {
             if let Ok(config) = self.tls.get(&sni, Cert::Valid) {
