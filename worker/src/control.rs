@@ -270,8 +270,11 @@ async fn learn_image(cfg: &Config, page: &worker::Url, body: &str) -> Value {
     }
     candidates.dedup();
     let mut best: Option<(u32, Value)> = None;
+    // Hosts already looked up and allowed: the page's own (observe checked it), then each
+    // image host once (a lookup is two subrequests).
+    let mut checked: Vec<String> = page.host_str().map(String::from).into_iter().collect();
     for url in candidates.into_iter().take(IMAGE_TRIES) {
-        let Some((bytes, v)) = fetch_image(cfg, url).await else {
+        let Some((bytes, v)) = fetch_image(cfg, url, &mut checked).await else {
             continue;
         };
         if bytes >= ajar_core::image_header::RATE_BYTES {
@@ -311,12 +314,16 @@ async fn allowed(cfg: &Config, host: &Host<String>) -> bool {
 /// One image, its redirects followed (each checked as the first URL was): its size in bytes
 /// and what the answer says of it, if it is an image whose header gives one size, not larger
 /// than [`MAX_IMAGE_BYTES`], that a browser may load from another site.
-async fn fetch_image(cfg: &Config, first: worker::Url) -> Option<(u32, Value)> {
+async fn fetch_image(cfg: &Config, first: worker::Url, checked: &mut Vec<String>) -> Option<(u32, Value)> {
     let mut url = first;
     for _ in 0..=IMAGE_REDIRECTS {
         let (parsed, host) = judged(url.as_str()).ok()?;
-        if !allowed(cfg, &host).await {
-            return None;
+        let name = parsed.host_str().unwrap_or_default().to_string();
+        if !checked.contains(&name) {
+            if !allowed(cfg, &host).await {
+                return None;
+            }
+            checked.push(name);
         }
         let (fetch_url, host_header) = match &cfg.connect {
             Some(gateway) => {
