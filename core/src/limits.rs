@@ -44,6 +44,23 @@ impl Limiter {
         *n <= limit
     }
 
+    /// Takes up to `want` of what is left of `client`'s `limit` in its current minute: how
+    /// many were granted (0 once it is used up; a refusal counts nothing) and when that minute
+    /// ends. For callers that hand out counts in leases (the collector's isolates).
+    pub fn take(&mut self, client: &str, limit: u32, want: u32, now_ms: u64) -> (u32, u64) {
+        if self.counts.len() > SWEEP_AT {
+            self.counts.retain(|_, (start, _)| now_ms.saturating_sub(*start) < WINDOW_MS);
+        }
+        let bucket = self.bucket(client);
+        let (start, n) = self.counts.entry(bucket).or_insert((now_ms, 0));
+        if now_ms.saturating_sub(*start) >= WINDOW_MS {
+            (*start, *n) = (now_ms, 0);
+        }
+        let granted = want.min(limit.saturating_sub(*n));
+        *n = n.saturating_add(granted);
+        (granted, start.saturating_add(WINDOW_MS))
+    }
+
     pub fn tracked(&self) -> usize {
         self.counts.len()
     }
@@ -61,6 +78,20 @@ mod tests {
         assert!(l.allow("198.51.100.2", 60, 30_100), "another client is not slowed");
         assert!(!l.allow("198.51.100.1", 60, 89_999), "still the same minute for the first");
         assert!(l.allow("198.51.100.1", 60, 90_001), "a new minute");
+    }
+
+    #[test]
+    fn leases_never_add_up_to_more_than_the_limit() {
+        let mut l = Limiter::new(7);
+        let mut total = 0;
+        for i in 0..20 {
+            let (got, until) = l.take("2001:db8::/64", 60, 16, 1_000 + i);
+            assert_eq!(until, 1_000 + WINDOW_MS);
+            total += got;
+        }
+        assert_eq!(total, 60, "16 + 16 + 16 + 12, then nothing");
+        assert_eq!(l.take("2001:db8::/64", 60, 16, 1_000 + WINDOW_MS), (16, 1_000 + 2 * WINDOW_MS), "a new minute");
+        assert_eq!(l.take("other", 10, 16, 5_000).0, 10, "never more than the limit at once");
     }
 
     #[test]

@@ -4,6 +4,12 @@
 //! memory only, under a keyed hash (`ajar_core::limits`) whose key is random per object and
 //! never leaves it; a count is forgotten a minute after its window began.
 //!
+//! Most requests make no round trip to an object: an isolate takes a client's count in
+//! **leases** (up to a quarter of the limit, at most 16 at a time) and spends them locally; the
+//! object never grants more than the limit in a minute, so leases held by many isolates still
+//! add up to at most the limit (a lease unspent when its minute ends is lost: that can only make
+//! a limit stricter). A key found used up is refused locally until its minute ends.
+//!
 //! A client is its IPv4 address, or its IPv6 /64 (the next address in the same /64 is the
 //! same client): from `cf-connecting-ip`, which Cloudflare sets on every request from the
 //! internet (and `wrangler dev` from the socket). A request without it did not come through
@@ -13,14 +19,69 @@
 use crate::error::ApiError;
 use ajar_core::limits::Limiter as Counts;
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::net::IpAddr;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
 /// Shards of the keys: each a Durable Object of its own.
 const SHARDS: u64 = 16;
+/// The most an isolate takes of a count at once.
+const MAX_LEASE: u32 = 16;
+/// Beyond this many leases held, expired ones are swept.
+const SWEEP_AT: usize = 4096;
 
-/// The Durable Object that counts: `GET /?k=<key>&n=<limit>` answers 204 within the limit,
-/// 429 past it.
+/// What this isolate holds of a key's count: spendable `left` until `until_ms`; `used_up`:
+/// the object granted nothing (refused here until then).
+struct Lease {
+    left: u32,
+    until_ms: u64,
+    used_up: bool,
+}
+
+thread_local! {
+    /// Leases by a keyed hash of their key (the hashing key random per isolate).
+    static LEASES: RefCell<(u64, HashMap<u64, Lease>)> = RefCell::new((random_key(), HashMap::new()));
+}
+
+/// FNV-1a of `key` under this isolate's random key.
+fn lease_id(secret: u64, key: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ secret;
+    for b in secret.to_le_bytes().iter().chain(key.as_bytes()) {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// Spends one of this isolate's lease on `key`: `Some(true)` spent, `Some(false)` used up
+/// this minute, `None` no lease left (ask the object).
+fn spend(key: &str, now_ms: u64) -> Option<bool> {
+    LEASES.with(|l| {
+        let mut l = l.borrow_mut();
+        let id = lease_id(l.0, key);
+        let lease = l.1.get_mut(&id).filter(|lease| lease.until_ms > now_ms)?;
+        if lease.used_up {
+            return Some(false);
+        }
+        let left = lease.left.checked_sub(1)?;
+        lease.left = left;
+        Some(true)
+    })
+}
+
+fn keep(key: &str, lease: Lease, now_ms: u64) {
+    LEASES.with(|l| {
+        let mut l = l.borrow_mut();
+        let id = lease_id(l.0, key);
+        if l.1.len() > SWEEP_AT {
+            l.1.retain(|_, lease| lease.until_ms > now_ms);
+        }
+        l.1.insert(id, lease);
+    })
+}
+
+/// The Durable Object that counts: `GET /?k=<key>&n=<limit>&w=<want>` grants up to `want` of
+/// what is left of the key's limit this minute: `<granted> <minute's end, ms>`.
 #[durable_object(fetch)]
 pub struct Limiter {
     counts: RefCell<Counts>,
@@ -33,11 +94,12 @@ impl DurableObject for Limiter {
 
     async fn fetch(&self, req: Request) -> Result<Response> {
         let url = req.url()?;
-        let (mut key, mut limit) = (None, None);
+        let (mut key, mut limit, mut want) = (None, None, 1);
         for (k, v) in url.query_pairs() {
             match k.as_ref() {
                 "k" => key = Some(v.into_owned()),
                 "n" => limit = v.parse::<u32>().ok(),
+                "w" => want = v.parse::<u32>().unwrap_or(1).clamp(1, MAX_LEASE),
                 _ => {}
             }
         }
@@ -45,8 +107,8 @@ impl DurableObject for Limiter {
             return Response::error("k and n", 400);
         };
         let now = worker::Date::now().as_millis();
-        let ok = self.counts.borrow_mut().allow(&key, limit, now);
-        Ok(Response::empty()?.with_status(if ok { 204 } else { 429 }))
+        let (granted, until) = self.counts.borrow_mut().take(&key, limit, want, now);
+        Response::ok(format!("{granted} {until}"))
     }
 }
 
@@ -90,18 +152,29 @@ fn shard(key: &str) -> u64 {
 /// that cannot be reached fails closed for this request (503: the client retries).
 pub async fn allow(env: &Env, scope: &str, who: &str, limit: u32) -> std::result::Result<bool, ApiError> {
     let key = format!("{scope}\u{0}{who}");
+    let now = worker::Date::now().as_millis();
+    if let Some(spent) = spend(&key, now) {
+        return Ok(spent);
+    }
+    let want = (limit / 4).clamp(1, MAX_LEASE);
     let unavailable = |e: worker::Error| ApiError::Storage(format!("rate limiter: {e}"));
     let stub = env
         .durable_object("LIMITER")
         .and_then(|ns| ns.id_from_name(&format!("limits-{}", shard(&key)))?.get_stub())
         .map_err(unavailable)?;
-    let url = format!("https://limiter/?k={}&n={limit}", String::from(js_sys::encode_uri_component(&key)));
-    let resp = stub.fetch_with_str(&url).await.map_err(unavailable)?;
-    match resp.status_code() {
-        204 => Ok(true),
-        429 => Ok(false),
-        s => Err(ApiError::Storage(format!("rate limiter: status {s}"))),
+    let url = format!("https://limiter/?k={}&n={limit}&w={want}", String::from(js_sys::encode_uri_component(&key)));
+    let mut resp = stub.fetch_with_str(&url).await.map_err(unavailable)?;
+    if resp.status_code() != 200 {
+        return Err(ApiError::Storage(format!("rate limiter: status {}", resp.status_code())));
     }
+    let text = resp.text().await.map_err(unavailable)?;
+    let mut parts = text.split(' ').map(|p| p.parse::<u64>().ok());
+    let (Some(Some(granted)), Some(Some(until_ms))) = (parts.next(), parts.next()) else {
+        return Err(ApiError::Storage("rate limiter: unreadable answer".into()));
+    };
+    let granted = u32::try_from(granted).unwrap_or(0);
+    keep(&key, Lease { left: granted.saturating_sub(1), until_ms, used_up: granted == 0 }, now);
+    Ok(granted > 0)
 }
 
 /// [`allow`], as the error a handler returns past the limit.
