@@ -61,7 +61,7 @@ impl Params {
         if let Some(v) = num("budget") {
             config.budget_ms = u64::from(v) * 1000;
         }
-        Params {
+        let mut params = Params {
             list: get("list"),
             autorun: get("autorun").is_some_and(|v| v == "1" || v == "true"),
             controls: get("controls"),
@@ -72,7 +72,10 @@ impl Params {
             campaign: get("campaign").filter(|c| c.bytes().all(|b| b.is_ascii_hexdigit())),
             config,
             canaries: get("canaries"),
-        }
+        };
+        // The content-blocker check, on the deployment that serves the app (the collector).
+        params.config.bait_url = Some(ajar_core::config::bait_url(&params.collector_base()));
+        params
     }
 
     /// The canary configuration's URL: the collector's (for this campaign), unless given; None if off.

@@ -29,6 +29,9 @@ pub struct PlanConfig {
     pub doh_resolvers: Vec<String>,
     /// Port used when asking the local resolver about a name through a STUN URL.
     pub resolve_port: u16,
+    /// A URL shaped like an advert that the deployment answers ([`bait_url`]): fetched first; a
+    /// content blocker refuses it, and its refusals are then not taken for the network's.
+    pub bait_url: Option<String>,
     /// The page runs from an https origin: the browser refuses plain `http://` and `ws://`
     /// from it (mixed content), so their https / wss equivalents are measured instead.
     pub page_secure: bool,
@@ -49,9 +52,17 @@ impl Default for PlanConfig {
             budget_ms: 10 * 60 * 1000,
             doh_resolvers: vec!["https://cloudflare-dns.com/dns-query".into(), "https://dns.google/resolve".into()],
             resolve_port: 3478,
+            bait_url: None,
             page_secure: false,
         }
     }
+}
+
+/// The content-blocker bait on a deployment at `origin` (the collector answers it with a
+/// one-pixel GIF): path and query words that common filter lists (EasyList's generic rules)
+/// block wherever they appear.
+pub fn bait_url(origin: &str) -> String {
+    format!("{}/ads/banner.gif?ajar=1&ad_type=banner&adclient=ajar&ad_zones=1", origin.trim_end_matches('/'))
 }
 
 impl PlanConfig {

@@ -39,6 +39,9 @@ pub struct RunContext {
     /// blocked only if one that always answers did.
     pub ice_controls_total: u32,
     pub ice_controls_ok: u32,
+    /// A content blocker refused the plan's bait: a fast failure or an image that does not
+    /// load may be its refusal, not the network's.
+    pub content_blocker: bool,
 }
 
 impl Default for RunContext {
@@ -50,6 +53,7 @@ impl Default for RunContext {
             resolver_reports_failures: true,
             ice_controls_total: 0,
             ice_controls_ok: 0,
+            content_blocker: false,
         }
     }
 }
@@ -253,6 +257,10 @@ fn reachable(target: &Target, ev: &Evidence, ctx: &RunContext, ms: u32) -> Findi
             }
             Finding::new(Verdict::Ok, 0.97, clues)
         }
+        Some(Observation::ImageError { .. }) if ctx.content_blocker => {
+            clues.extend([Clue::ImageNotAnImage, Clue::ContentBlocker]);
+            Finding::new(Verdict::Inconclusive, 0.45, clues)
+        }
         Some(Observation::ImageError { .. }) => {
             clues.push(Clue::ImageNotAnImage);
             let confidence = if ev.outside.is_some_and(|o| o.reachable) { 0.92 } else { 0.85 };
@@ -373,8 +381,11 @@ fn failed(ev: &Evidence, ctx: &RunContext, first: Clue, fast: bool) -> Finding {
             clues.push(Clue::ResolvesLocally);
             // A fast TypeError is also a certificate invalid for everyone, a content
             // blocker, a cross-origin policy: only a site that answers from outside makes
-            // it the network's doing.
-            if reached_outside {
+            // it the network's doing, and only where no content blocker refuses requests.
+            if reached_outside && ctx.content_blocker {
+                clues.push(Clue::ContentBlocker);
+                Finding::new(Verdict::Inconclusive, 0.45, clues)
+            } else if reached_outside {
                 Finding::new(Verdict::Reset, sure(0.93), clues)
             } else {
                 Finding::new(Verdict::Inconclusive, 0.45, clues)

@@ -89,6 +89,8 @@ pub struct Plan {
     hold: bool,
     /// The check of the browser's resolver signal (see [`RESOLVER_CHECK_HOST`]).
     resolver_check: ResolverCheck,
+    /// The check for a content blocker (see [`BAIT_TARGET`]): `Done(true)` if it refused the bait.
+    bait_check: ResolverCheck,
     /// Timeouts and probes in flight, learned from the run's answers.
     pace: Pace,
 }
@@ -98,6 +100,11 @@ pub struct Plan {
 /// once; a browser that says nothing for it cannot be taken as "resolves" when it says
 /// nothing for a target either.
 pub const RESOLVER_CHECK_HOST: &str = "resolver-check.invalid";
+
+/// The plan's content-blocker check (`PlanConfig::bait_url`): a request to the collector
+/// shaped like an advert. A content blocker refuses it before the network; a fast failure is
+/// then no proof that the network refused a target.
+pub const BAIT_TARGET: usize = usize::MAX - 1;
 /// [`ProbeTask::target`] of the resolver check, which is no target.
 pub const RESOLVER_CHECK_TARGET: usize = usize::MAX;
 
@@ -130,6 +137,7 @@ impl Plan {
             out_of_budget: false,
             hold: false,
             resolver_check: ResolverCheck::NotStarted,
+            bait_check: ResolverCheck::NotStarted,
             pace,
         }
     }
@@ -144,7 +152,9 @@ impl Plan {
         &self.states[index].evidence
     }
     pub fn in_flight(&self) -> usize {
-        self.running.len() + usize::from(matches!(self.resolver_check, ResolverCheck::Running(_)))
+        self.running.len()
+            + usize::from(matches!(self.resolver_check, ResolverCheck::Running(_)))
+            + usize::from(matches!(self.bait_check, ResolverCheck::Running(_)))
     }
     /// Holds verdicts back (probes still run) until evidence that concerns every target,
     /// such as the outside view, has arrived.
@@ -249,6 +259,16 @@ impl Plan {
                 timeout_ms,
             });
         }
+        if self.bait_check == ResolverCheck::NotStarted && !self.out_of_budget && self.needs_resolver_check() {
+            if let Some(url) = self.config.bait_url.clone() {
+                let id = self.next_id;
+                self.next_id += 1;
+                self.bait_check = ResolverCheck::Running(id);
+                self.pace.started(id, now_ms);
+                let timeout_ms = self.config.fetch_timeout_ms;
+                return Step::Run(ProbeTask { id, target: BAIT_TARGET, kind: ProbeKind::Fetch, url, timeout_ms });
+            }
+        }
         // Finish started targets before starting new ones (controls are queued first).
         let index = match self.ready.pop_front() {
             Some(i) => i,
@@ -263,7 +283,8 @@ impl Plan {
                 // known image it finds on a site whose page has answered): not done yet.
                 None if self.running.is_empty()
                     && !self.hold
-                    && !matches!(self.resolver_check, ResolverCheck::Running(_)) =>
+                    && !matches!(self.resolver_check, ResolverCheck::Running(_))
+                    && !matches!(self.bait_check, ResolverCheck::Running(_)) =>
                 {
                     return Step::Done
                 }
@@ -303,6 +324,10 @@ impl Plan {
             self.resolver_check = ResolverCheck::Done(matches!(observation, Observation::DoesNotResolve { .. }));
             return;
         }
+        if self.bait_check == ResolverCheck::Running(id) {
+            self.bait_check = ResolverCheck::Done(matches!(observation, Observation::FetchError { .. }));
+            return;
+        }
         let Some(at) = self.running.iter().position(|r| r.0 == id) else {
             return;
         };
@@ -332,6 +357,7 @@ impl Plan {
     fn controls_running(&self) -> bool {
         self.states[..self.controls].iter().any(|s| !s.finished)
             || matches!(self.resolver_check, ResolverCheck::Running(_))
+            || matches!(self.bait_check, ResolverCheck::Running(_))
     }
 
     /// Only web targets ever ask the local resolver.
@@ -344,6 +370,7 @@ impl Plan {
         let mut ctx = RunContext {
             // Not asked (no web target, out of budget): nothing to distrust.
             resolver_reports_failures: !matches!(self.resolver_check, ResolverCheck::Done(false)),
+            content_blocker: self.bait_check == ResolverCheck::Done(true),
             ..RunContext::default()
         };
         let mut rates: Vec<f32> = Vec::new();

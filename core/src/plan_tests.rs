@@ -306,6 +306,48 @@ fn a_browser_silent_about_a_name_that_exists_nowhere_is_not_trusted_about_target
 }
 
 #[test]
+fn a_content_blocker_that_refuses_the_bait_makes_fast_failures_inconclusive() {
+    let judge = |bait: Observation| {
+        let config =
+            PlanConfig { bait_url: Some(crate::config::bait_url("https://ajar.test/")), ..PlanConfig::default() };
+        let mut plan = Plan::new(config, vec![], vec![t("https://gone.test/")]);
+        let mut asked_bait = None;
+        loop {
+            match plan.next(0) {
+                Step::Run(task) => {
+                    let obs = match (task.target, task.kind) {
+                        (RESOLVER_CHECK_TARGET, _) => Observation::DoesNotResolve { ms: 3 },
+                        (BAIT_TARGET, _) => {
+                            asked_bait = Some(task.url.clone());
+                            bait.clone()
+                        }
+                        (_, ProbeKind::Fetch) => Observation::FetchError { ms: 5 },
+                        (_, ProbeKind::Doh) => Observation::DohAddresses { addresses: vec!["10.0.0.1".into()] },
+                        _ => Observation::Resolves { ms: 30 },
+                    };
+                    plan.record(task.id, obs, 10);
+                }
+                Step::Wait => unreachable!("one probe at a time here"),
+                Step::Done => break,
+            }
+        }
+        let bait_url = asked_bait.expect("the bait is fetched");
+        assert_eq!(bait_url, "https://ajar.test/ads/banner.gif?ajar=1&ad_type=banner&adclient=ajar&ad_zones=1");
+        plan.set_outside(
+            "https://gone.test/",
+            OutsideView { resolves: true, reachable: true, cross_origin_blocked: false, server_error: false },
+        );
+        plan.take_findings().remove(0).1
+    };
+    let refused = judge(Observation::FetchError { ms: 1 });
+    assert_eq!(refused.verdict, Verdict::Inconclusive, "the blocker may have refused it");
+    assert!(refused.clues.contains(&Clue::ContentBlocker));
+    let answered = judge(Observation::FetchOk { ms: 4 });
+    assert_eq!(answered.verdict, Verdict::Reset);
+    assert!(!answered.clues.contains(&Clue::ContentBlocker));
+}
+
+#[test]
 fn the_image_learned_outside_is_loaded_even_after_the_page_answered() {
     let mut plan = Plan::new(PlanConfig::default(), vec![], vec![t("http://a.test/"), t("https://b.test/")]);
     plan.set_hold(true);

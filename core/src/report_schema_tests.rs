@@ -39,6 +39,7 @@ fn all_clues() -> Vec<Clue> {
         Clue::NotResolvedLocally,
         Clue::ResolveUnsupported,
         Clue::ResolverSilent,
+        Clue::ContentBlocker,
         Clue::ImageGenuine,
         Clue::ImageWrongSize { width: 1, height: 1 },
         Clue::ImageNotAnImage,

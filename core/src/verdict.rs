@@ -98,6 +98,9 @@ pub enum Clue {
     /// The browser did not report even a name that exists nowhere as not resolving: its
     /// resolver cannot be asked here, so DNS removal and a reset cannot be told apart.
     ResolverSilent,
+    /// A content blocker in this browser refused ajar's bait (a request shaped like an
+    /// advert): a request that fails at once may be its refusal, not the network's.
+    ContentBlocker,
     ImageGenuine,
     ImageWrongSize {
         width: u32,

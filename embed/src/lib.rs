@@ -131,6 +131,7 @@ async fn run(options: &str) -> Result<Summary, String> {
     if let Some(doh) = &o.doh {
         config.set_doh_resolvers(doh);
     }
+    config.bait_url = Some(ajar_core::config::bait_url(&base));
     let (done, finished) = finished_signal();
     let sink: Rc<dyn Fn(Event)> = Rc::new(move |e| {
         if let Event::Finished { entries, patterns, .. } = e {

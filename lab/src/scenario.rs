@@ -244,6 +244,18 @@ impl Host {
     /// table with the reasons): from an https page or not, with a known image per target
     /// (the lab's JSON list) or without (a CSV list, as real lists are).
     pub fn expected(&self, page_secure: bool, images: bool, browser: Browser) -> Verdict {
+        let verdict = self.expected_without_blocker(page_secure, images, browser);
+        // A content blocker (it refused the plan's bait) may be what refused a request that
+        // failed at once or an image that did not load: those are not the network's doing.
+        let refusable = matches!(verdict, Verdict::Reset | Verdict::Blockpage) || self.name == TRACKER_HOST;
+        if browser.content_blocker && refusable {
+            Verdict::Inconclusive
+        } else {
+            verdict
+        }
+    }
+
+    fn expected_without_blocker(&self, page_secure: bool, images: bool, browser: Browser) -> Verdict {
         use Technique as T;
         // From an https page a plain target is measured over https (mixed content).
         let upgraded = page_secure && !self.secure();
@@ -297,13 +309,18 @@ impl Host {
 pub struct Browser {
     pub resolver_check: bool,
     pub stun: bool,
+    /// A content blocker runs in it (`wasm-tests/e2e/blocker/`: it blocks ajar's bait and
+    /// [`TRACKER_HOST`], as filter lists block advert URLs and tracker domains).
+    pub content_blocker: bool,
 }
 
 impl Browser {
-    pub const CHROMIUM: Browser = Browser { resolver_check: true, stun: true };
-    pub const FIREFOX_IN_LAB: Browser = Browser { resolver_check: true, stun: true };
+    pub const CHROMIUM: Browser = Browser { resolver_check: true, stun: true, content_blocker: false };
+    pub const FIREFOX_IN_LAB: Browser = Browser { resolver_check: true, stun: true, content_blocker: false };
     /// A browser whose WebRTC reports nothing (no network to gather on, or a policy).
-    pub const SILENT_ICE: Browser = Browser { resolver_check: false, stun: false };
+    pub const SILENT_ICE: Browser = Browser { resolver_check: false, stun: false, content_blocker: false };
+    /// Chromium with the lab's content blocker extension.
+    pub const CHROMIUM_WITH_BLOCKER: Browser = Browser { content_blocker: true, ..Browser::CHROMIUM };
 }
 
 fn default_category() -> String {
@@ -323,6 +340,8 @@ pub struct Scenario {
     pub link: crate::link::LinkProfile,
 }
 
+/// A working site that the lab's content blocker blocks (a tracker on filter lists).
+pub const TRACKER_HOST: &str = "tracker.test";
 /// The lab's control host: always answers, serves the same image at full speed.
 pub const CONTROL_HOST: &str = "control.test";
 /// The lab's DNS-over-HTTPS resolver (JSON API).
@@ -391,6 +410,7 @@ impl Scenario {
             h("dns-blockpage.test", Technique::DnsBlockpage, "HUMR"),
             // An IDN name removed from DNS: DoH and the resolver check must ask its Punycode form.
             Host { label: Some("пример.test".into()), ..h("xn--e1afmkfd.test", Technique::DnsRemoval, "NEWS") },
+            h(TRACKER_HOST, Technique::Ok, "MISC"),
             h("dns-drop.test", Technique::DnsDrop, "HUMR"),
             https(h("secure-dns-drop.test", Technique::DnsDrop, "HUMR")),
             h("moved.test", Technique::RedirectBlocked, "NEWS"),
@@ -671,6 +691,12 @@ mod tests {
         assert_eq!(expect("calls.test", Browser::SILENT_ICE), Verdict::Inconclusive);
         assert_eq!(expect("dns-drop.test", Browser::SILENT_ICE), Verdict::Blackhole);
         assert_eq!(expect("proxied.test", Browser::FIREFOX_IN_LAB), Verdict::Ok);
+        let blocker = Browser::CHROMIUM_WITH_BLOCKER;
+        assert_eq!(expect("reset.test", blocker), Verdict::Inconclusive);
+        assert_eq!(expect(TRACKER_HOST, blocker), Verdict::Inconclusive);
+        assert_eq!(expect(TRACKER_HOST, Browser::CHROMIUM), Verdict::Ok);
+        assert_eq!(expect("nxdomain.test", blocker), Verdict::Dns);
+        assert_eq!(expect("blackhole.test", blocker), Verdict::Blackhole);
     }
 
     #[test]

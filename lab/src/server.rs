@@ -464,6 +464,7 @@ impl Lab {
                         let browser = match query_param(&req.path, "browser").as_deref() {
                             Some("firefox") => crate::scenario::Browser::FIREFOX_IN_LAB,
                             Some("silent_ice") => crate::scenario::Browser::SILENT_ICE,
+                            Some("chromium_blocker") => crate::scenario::Browser::CHROMIUM_WITH_BLOCKER,
                             _ => crate::scenario::Browser::CHROMIUM,
                         };
                         json!({"url": self.scenario.url_of(h), "technique": h.technique.as_str(), "https": h.https,

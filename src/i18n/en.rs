@@ -211,6 +211,9 @@ pub fn clue(c: &Clue) -> &'static str {
         Clue::ResolverSilent => {
             "your browser did not say whether your resolver knows names (not even for one that exists nowhere): DNS removal or a reset cannot be told apart"
         }
+        Clue::ContentBlocker => {
+            "a content blocker in this browser refuses requests (it refused ajar's test request shaped like an advert): a request that fails at once may be its doing, not the network's. Pause it for this page to measure"
+        }
         Clue::ImageGenuine => "a known image on the site is genuine",
         Clue::ImageWrongSize { .. } => "a known image on the site has the wrong size",
         Clue::ImageNotAnImage => "a known image on the site is not an image: something else answers",

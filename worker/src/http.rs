@@ -71,6 +71,16 @@ fn export(page: Page) -> Result<Response> {
     Ok(Response::ok(page.body)?.with_headers(h))
 }
 
+/// The content-blocker bait (`ajar_core::config::bait_url`): a one-pixel GIF any page may
+/// load. A browser whose content blocker refuses it has its fast failures judged with care.
+pub fn bait() -> Result<Response> {
+    const GIF: &[u8] = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff\x21\xf9\x04\x01\x00\x00\x00\x00\x2c\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02\x44\x01\x00\x3b";
+    let h = headers()?;
+    h.set("Content-Type", "image/gif")?;
+    h.set("Cross-Origin-Resource-Policy", "cross-origin")?;
+    Ok(Response::from_bytes(GIF.to_vec())?.with_headers(h))
+}
+
 /// Turns a handler's outcome into a response, errors mapped in one place.
 pub fn answer(outcome: std::result::Result<Reply, ApiError>) -> Result<Response> {
     match outcome {

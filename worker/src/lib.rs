@@ -34,6 +34,8 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         .get("/v1/ping", |_, _| http::answer(Ok(Reply::Empty)))
         .post("/v1/ping", |_, _| http::answer(Ok(Reply::Empty)))
         .get("/v1/whoami", |req, _| http::answer(Ok(Reply::Json(whoami(&req), 200))))
+        .get("/ads/banner.gif", |_, _| http::bait())
+        .head("/ads/banner.gif", |_, _| http::bait())
         .get("/v1/settings", |_, ctx| http::answer(Ok(Reply::Json(settings(&ctx), 200))))
         .post_async("/v1/reports", |mut req, ctx| async move { http::answer(post_report(&mut req, &ctx).await) })
         .get_async("/v1/reports/:id", |_, ctx| async move { http::answer(get_report(&ctx).await) })
