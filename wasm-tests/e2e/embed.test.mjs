@@ -4,24 +4,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch } from './browser.mjs';
-import { COLLECTOR, SCREENSHOTS, labRules } from './helpers.mjs';
+import { COLLECTOR, SCREENSHOTS, labRules, partnerCampaign, partnerUrl } from './helpers.mjs';
 
 let chrome, campaignId;
-const hourOffset = (h) => new Date((Math.floor(Date.now() / 3600000) + h) * 3600000).toISOString().replace('.000Z', 'Z');
 
 before(async () => {
   chrome = await launch(labRules());
-  const res = await fetch(`${COLLECTOR}/v1/campaigns`, {
-    method: 'POST', headers: { 'content-type': 'application/json', 'cf-connecting-ip': '192.0.2.77' },
-    body: JSON.stringify({ name: 'Partner embed', description: 'Readers of The Daily Example', countries: [],
-      targets: [{ url: 'http://ok.test:8470/', category: 'NEWS' }, { url: 'http://nxdomain.test:8470/', category: 'COMT' }],
-      starts_hour: hourOffset(-1), expires_hour: hourOffset(48) }),
-  });
-  campaignId = (await res.json()).id;
+  campaignId = await partnerCampaign();
 });
 after(async () => { await chrome?.close(); });
 
-const partner = (extra = {}) => `http://partner.test:8470/?${new URLSearchParams({ collector: COLLECTOR, campaign: campaignId, ...extra })}`;
+const partner = (extra = {}) => partnerUrl(campaignId, extra);
 
 async function freshPage(init) {
   const context = await chrome.browser.newContext();

@@ -34,6 +34,23 @@ export function appUrl(list, extra = {}) {
   return `${APP}/?${q}`;
 }
 
+/** A campaign for a partner's embed (the lab's ok.test and its DNS-removed nxdomain.test),
+ * open from an hour ago for two days; returns its id. */
+export async function partnerCampaign(name = 'Partner embed') {
+  const hour = (h) => new Date((Math.floor(Date.now() / 3600000) + h) * 3600000).toISOString().replace('.000Z', 'Z');
+  const res = await fetch(`${COLLECTOR}/v1/campaigns`, {
+    method: 'POST', headers: { 'content-type': 'application/json', 'cf-connecting-ip': '192.0.2.77' },
+    body: JSON.stringify({ name, description: 'Readers of The Daily Example', countries: [],
+      targets: [{ url: 'http://ok.test:8470/', category: 'NEWS' }, { url: 'http://nxdomain.test:8470/', category: 'COMT' }],
+      starts_hour: hour(-1), expires_hour: hour(48) }),
+  });
+  return (await res.json()).id;
+}
+
+/** The lab's partner news site carrying the embed of `campaign`, with `extra` parameters. */
+export const partnerUrl = (campaign, extra = {}) =>
+  `http://partner.test:8470/?${new URLSearchParams({ collector: COLLECTOR, campaign, ...extra })}`;
+
 /** Fetches lab ground truth through Chromium's view of names (node cannot resolve *.test). */
 export async function labJson(page, path) {
   return page.evaluate(async (u) => (await fetch(u)).json(), `${LAB}${path}`);
