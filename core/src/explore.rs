@@ -306,6 +306,19 @@ mod tests {
             kinds,
             vec![(WaveKind::DnsRemoval, "2026-11-20T10:00:00Z"), (WaveKind::AddressRange, "2026-11-20T11:00:00Z")]
         );
+        // The range's technique wave (three blackholed targets) is the range wave: marked once.
+        let mut blackholed = hourly();
+        for w in blackholed.waves.iter_mut() {
+            w.technique = "blackhole".into();
+            w.kind = WaveKind::Technique;
+        }
+        add_range_waves(&mut blackholed, &prefixes, &RULES);
+        for w in blackholed.waves.iter_mut().filter(|w| w.kind == WaveKind::AddressRange) {
+            w.technique = "blackhole".into();
+        }
+        let marks: Vec<WaveKind> =
+            series(&blackholed).iter().find(|s| s.asn == 64496).unwrap().waves.iter().map(|m| m.kind).collect();
+        assert_eq!(marks, vec![WaveKind::AddressRange]);
         let a_de = all.iter().find(|s| s.url == "https://a.test/" && s.asn == 64499).unwrap();
         assert_eq!(a_de.points.len(), 7, "the hour with two reports is withheld: a gap");
         assert_eq!(a_de.first_blocked, None);
