@@ -198,6 +198,7 @@ test('Firefox: the explorer draws the same charts', { skip: !firefox && 'no fire
     assert.deepEqual(Object.fromEntries(bars), Object.fromEntries([...want].map(([k, v]) => [k, v.bars])));
     const wide = await ff.run(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(wide <= 0, `${wide}px too wide`);
+    await ff.run(() => document.querySelector('.over-time').scrollIntoView());
     await ff.screenshot(`${SCREENSHOTS}firefox-explorer-ru-phone.png`);
   } finally {
     await ff.close();
