@@ -7,7 +7,7 @@ use crate::probe::{self, timer};
 use ajar_core::config::PlanConfig;
 use ajar_core::json::Json;
 use ajar_core::list::List;
-use ajar_core::observation::{Observation, OutsideQuery, OutsideView};
+use ajar_core::observation::{Observation, OutsideQuery, OutsideView, OUTSIDE_BATCH};
 use ajar_core::patterns::{self, Measured, Pattern};
 use ajar_core::plan::{Plan, Step};
 use ajar_core::report::{ProbeSummary, ResultEntry};
@@ -25,6 +25,8 @@ pub struct OutsideSource {
 
 /// A failed outside-view batch is asked again once after this pause.
 const OUTSIDE_RETRY_MS: u32 = 1_000;
+/// Outside-view batches asked at once (each of `OUTSIDE_BATCH` targets).
+const OUTSIDE_PARALLEL: usize = 4;
 /// A worker the plan holds back looks again after this long.
 const WAIT_MS: u32 = 20;
 
@@ -127,32 +129,41 @@ impl Run {
         // Each URL once (a list may name one twice, or a socket's page beside the page).
         wanted.sort();
         wanted.dedup();
-        let batches = controls
-            .chunks(ajar_core::observation::OUTSIDE_BATCH)
-            .chain(wanted.chunks(ajar_core::observation::OUTSIDE_BATCH));
-        for chunk in batches {
-            let urls = chunk.iter().map(String::as_str).collect();
-            let query = OutsideQuery { urls, list: list_id, campaign: source.campaign.as_deref() };
-            let body = serde_json::to_string(&query).unwrap_or_default();
-            let mut answer = fetch_ok(url, Some(&body)).await;
-            if answer.is_err() && !self.stop.get() {
-                timer::sleep(OUTSIDE_RETRY_MS).await;
-                answer = fetch_ok(url, Some(&body)).await;
+        // The controls' batches first (their images are the rate throttling is judged
+        // against), then the list's, a few at a time: one after another, a 1,000-target list
+        // waits for 50 answers of the collector in a row before any verdict shows.
+        let campaign = source.campaign.as_deref();
+        for list in [&controls, &wanted] {
+            let batches: Vec<&[String]> = list.chunks(OUTSIDE_BATCH).collect();
+            for group in batches.chunks(OUTSIDE_PARALLEL) {
+                futures_util::future::join_all(group.iter().map(|c| self.ask_outside(url, c, list_id, campaign))).await;
             }
-            let Ok(text) = answer else {
-                continue;
-            };
-            // Entries with an "error" (refused, resolver failure) are not views: skipped.
-            let views = Json::parse(&text).unwrap_or(Json::Null);
-            let mut plan = self.plan.borrow_mut();
-            for (u, v) in views.members() {
-                if let Some(view) = OutsideView::from_json(v) {
-                    plan.set_outside(u, view);
-                }
-                // The site's known image as found from outside: the browser loads it too.
-                if let Some(image) = OutsideView::image_from_json(v) {
-                    plan.set_outside_image(u, image);
-                }
+        }
+    }
+
+    /// One batch of the outside view, retried once after a pause; its answers into the plan.
+    async fn ask_outside(&self, url: &str, chunk: &[String], list_id: &str, campaign: Option<&str>) {
+        let urls = chunk.iter().map(String::as_str).collect();
+        let query = OutsideQuery { urls, list: list_id, campaign };
+        let body = serde_json::to_string(&query).unwrap_or_default();
+        let mut answer = fetch_ok(url, Some(&body)).await;
+        if answer.is_err() && !self.stop.get() {
+            timer::sleep(OUTSIDE_RETRY_MS).await;
+            answer = fetch_ok(url, Some(&body)).await;
+        }
+        let Ok(text) = answer else {
+            return;
+        };
+        // Entries with an "error" (refused, resolver failure) are not views: skipped.
+        let views = Json::parse(&text).unwrap_or(Json::Null);
+        let mut plan = self.plan.borrow_mut();
+        for (u, v) in views.members() {
+            if let Some(view) = OutsideView::from_json(v) {
+                plan.set_outside(u, view);
+            }
+            // The site's known image as found from outside: the browser loads it too.
+            if let Some(image) = OutsideView::image_from_json(v) {
+                plan.set_outside_image(u, image);
             }
         }
     }

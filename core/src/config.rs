@@ -14,8 +14,8 @@ pub struct PlanConfig {
     pub concurrency: u32,
     /// The most probes in flight the pace may reach; equal to `concurrency` for a fixed number.
     pub max_concurrency: u32,
-    /// Fetch and socket timeouts follow the slow tail of the run's answers (`pace.rs`); the
-    /// configured ones hold until answers come in. Off: the configured timeouts, always.
+    /// The fetch timeout follows the slow tail of the run's answers (`pace.rs`); the
+    /// configured one holds until answers come in. Off: the configured timeout, always.
     pub adaptive_timeouts: bool,
     pub fetch_timeout_ms: u32,
     pub image_timeout_ms: u32,

@@ -173,8 +173,9 @@ pub fn infer(target: &Target, ev: &Evidence, ctx: &RunContext) -> Finding {
     }
 }
 
+/// The outcome of the target's last fetch (a fetch that hung is asked once more).
 fn fetch(ev: &Evidence) -> Option<Observation> {
-    ev.find(|o| match o {
+    ev.observations.iter().rev().find_map(|o| match o {
         Observation::FetchOk { .. } | Observation::FetchError { .. } | Observation::FetchTimeout { .. } => {
             Some(o.clone())
         }
@@ -214,7 +215,18 @@ fn infer_fetched(target: &Target, ev: &Evidence, ctx: &RunContext) -> Finding {
         Some(Observation::FetchOk { ms }) if ev.outside.is_some_and(|o| o.server_error) => {
             Finding::new(Verdict::Down, 0.8, vec![Clue::Loaded { ms }, Clue::OutsideServerError])
         }
-        Some(Observation::FetchOk { ms }) => reachable(target, ev, ctx, ms),
+        Some(Observation::FetchOk { ms }) => {
+            let mut finding = reachable(target, ev, ctx, ms);
+            // It hung once and answered when asked again: said, not held against it.
+            let hung = ev.find(|o| match o {
+                Observation::FetchTimeout { ms } => Some(*ms),
+                _ => None,
+            });
+            if let Some(hung) = hung {
+                finding.clues.insert(0, Clue::TimedOut { ms: hung });
+            }
+            finding
+        }
         Some(Observation::FetchError { ms }) => failed(ev, ctx, Clue::FailedFast { ms }, true),
         Some(Observation::FetchTimeout { ms }) => failed(ev, ctx, Clue::TimedOut { ms }, false),
         Some(_) => Finding::new(Verdict::Inconclusive, 0.0, vec![Clue::NotMeasured]),

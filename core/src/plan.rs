@@ -71,6 +71,8 @@ struct TargetState {
     fetch_url: Option<String>,
     /// A second outside resolver has been asked (after NXDOMAIN or a failure).
     asked_second_resolver: bool,
+    /// Its fetch hung: asked once more when the list's other first probes are done.
+    confirm_due: bool,
 }
 
 pub struct Plan {
@@ -80,6 +82,8 @@ pub struct Plan {
     states: Vec<TargetState>,
     unstarted: VecDeque<usize>,
     ready: VecDeque<usize>,
+    /// Targets whose fetch hung, to be asked once more at the end (see [`Plan::record`]).
+    deferred: VecDeque<usize>,
     /// Probes in flight: (id, target index, probe); a handful, so a list.
     running: Vec<(u32, usize, Pending)>,
     next_id: u32,
@@ -131,6 +135,7 @@ impl Plan {
             controls: n_controls,
             states,
             ready: VecDeque::new(),
+            deferred: VecDeque::new(),
             running: Vec::new(),
             next_id: 0,
             started_ms: None,
@@ -237,9 +242,11 @@ impl Plan {
             }
             for s in &mut self.states {
                 s.pending.clear();
+                s.confirm_due = false;
                 s.finished |= s.running == 0;
             }
             self.ready.clear();
+            self.deferred.clear();
         }
         if self.in_flight() >= self.pace.allowed(now_ms) {
             return Step::Wait;
@@ -277,6 +284,14 @@ impl Plan {
                     let first = self.first_probes(i);
                     self.states[i].started = true;
                     self.states[i].pending = first;
+                    i
+                }
+                // Every target has had its first look: the hung ones are asked again, now
+                // that the link is not busy with the rest of the list.
+                None if !self.deferred.is_empty() => {
+                    let i = self.deferred.pop_front().unwrap_or_default();
+                    self.states[i].confirm_due = false;
+                    self.states[i].pending.push_back(Pending::Probe(ProbeKind::Fetch));
                     i
                 }
                 // While verdicts are held for the outside view, it may still add probes (the
@@ -335,9 +350,17 @@ impl Plan {
         let follow = if self.out_of_budget { VecDeque::new() } else { self.follow_ups(index, probe, &observation) };
         let first = index % self.resolver_count();
         let second = follow.iter().any(|p| matches!(p, Pending::Doh { resolver, .. } if *resolver != first));
+        let is_control = index < self.controls;
         let state = &mut self.states[index];
         state.asked_second_resolver |= second;
         state.running -= 1;
+        // A fetch that hung is asked once more at the end of the list (the pace's timeout is
+        // short, and a busy link may have been the cause): `blackhole` needs both to hang.
+        let hung = |o: &Observation| matches!(o, Observation::FetchTimeout { .. });
+        if hung(&observation) && !is_control && !self.out_of_budget && !state.evidence.observations.iter().any(hung) {
+            state.confirm_due = true;
+            self.deferred.push_back(index);
+        }
         state.evidence.observations.push(observation);
         let had_pending = !state.pending.is_empty();
         state.pending.extend(follow);
@@ -349,7 +372,7 @@ impl Plan {
 
     fn settle(&mut self, index: usize) {
         let s = &mut self.states[index];
-        if s.started && s.running == 0 && s.pending.is_empty() {
+        if s.started && s.running == 0 && s.pending.is_empty() && !s.confirm_due {
             s.finished = true;
         }
     }
@@ -440,7 +463,9 @@ impl Plan {
             ProbeKind::Doh => c.doh_timeout_ms,
             ProbeKind::Resolve => c.resolve_timeout_ms,
             ProbeKind::Image => c.image_timeout_ms,
-            ProbeKind::WebSocket => self.pace.timeout(c.socket_timeout_ms),
+            // Not paced: a browser opens one WebSocket at a time per address (RFC 6455
+            // §4.1), so a socket's wait includes the handshakes queued before it.
+            ProbeKind::WebSocket => c.socket_timeout_ms,
             ProbeKind::Ice => c.ice_timeout_ms,
         }
     }
@@ -503,7 +528,12 @@ impl Plan {
             (Pending::Probe(ProbeKind::Fetch), FetchError { .. }) => {
                 next.extend([self.first_doh(index), Pending::Probe(ProbeKind::Resolve)])
             }
-            (Pending::Probe(ProbeKind::Fetch), FetchTimeout { .. }) => next.push_back(self.first_doh(index)),
+            // Outside DNS once, after the first hang (the second look asks nothing more).
+            (Pending::Probe(ProbeKind::Fetch), FetchTimeout { .. })
+                if !state.evidence.observations.iter().any(|o| matches!(o, FetchTimeout { .. })) =>
+            {
+                next.push_back(self.first_doh(index))
+            }
             (Pending::Probe(ProbeKind::WebSocket), SocketFailed { .. } | SocketTimeout { .. }) => {
                 next.push_back(Pending::Probe(ProbeKind::Fetch))
             }

@@ -95,6 +95,24 @@ fn blackholed_sites_cost_a_multiple_of_the_slow_tail_and_hold_no_places() {
 }
 
 #[test]
+fn a_site_that_hung_once_and_answers_when_asked_again_is_not_a_blackhole() {
+    let targets = vec![t("https://slow.test/"), t("https://b.test/")];
+    let mut plan = Plan::new(PlanConfig::default(), vec![], targets);
+    let (log, _, _) = drive(&mut plan, |task| match task.kind {
+        // The first look at slow.test came while the link was busy; the second answers.
+        ProbeKind::Fetch if task.url.contains("slow") && task.id < 3 => (Observation::FetchTimeout { ms: 8000 }, 8000),
+        ProbeKind::Fetch => (Observation::FetchOk { ms: 200 }, 200),
+        _ => (Observation::DohAddresses { addresses: vec!["10.0.0.1".into()] }, 50),
+    });
+    let urls: Vec<&str> = log.iter().filter(|l| l.kind == ProbeKind::Fetch).map(|l| l.url.as_str()).collect();
+    assert_eq!(urls, ["https://slow.test/", "https://b.test/", "https://slow.test/"], "asked again last");
+    let mut f = plan.take_findings();
+    f.sort_by_key(|(i, _)| *i);
+    assert_eq!(f[0].1.verdict, Verdict::Ok);
+    assert_eq!(f[0].1.clues[0], Clue::TimedOut { ms: 8000 }, "the hang is said");
+}
+
+#[test]
 fn requested_concurrency_is_bounded() {
     let config = PlanConfig { concurrency: 500, ..PlanConfig::default() };
     let targets: Vec<Target> = (0..100).map(|i| t(&format!("https://t{i}.test/"))).collect();
@@ -193,6 +211,11 @@ fn held_verdicts_wait_for_the_outside_view() {
     plan.record(task.id, Observation::FetchTimeout { ms: 8000 }, 8000);
     let Step::Run(doh) = plan.next(8000) else { panic!() };
     plan.record(doh.id, Observation::DohAddresses { addresses: vec!["10.0.0.1".into()] }, 8010);
+    // A fetch that hung is asked once more when the rest of the list is done; no more DoH.
+    let Step::Run(again) = plan.next(8010) else { panic!() };
+    assert_eq!((again.kind, again.url.as_str()), (ProbeKind::Fetch, "https://a.test/"));
+    plan.record(again.id, Observation::FetchTimeout { ms: 8000 }, 16010);
+    assert!(matches!(plan.next(16010), Step::Wait), "held, nothing more to ask");
     assert!(plan.take_findings().is_empty(), "held");
     plan.set_outside(
         "https://a.test/",
