@@ -198,6 +198,8 @@ pub fn explorer(props: &Props) -> Html {
                     shown.sort_by_key(|s| {
                         (s.first_blocked.is_none(), s.first_blocked.clone(), s.country.clone(), s.asn)
                     });
+                    // At least a day on the axis: one hour of data is not one bar as wide as the chart.
+                    let axis = span(&all_series).map(|(lo, hi)| (lo.min(hi - 23), hi));
                     let mut used: Vec<Verdict> = vec![Verdict::Ok];
                     for v in shown
                         .iter()
@@ -237,7 +239,7 @@ pub fn explorer(props: &Props) -> Html {
                                     }) }
                                 </select>
                             </div>
-                            if let (Some(sp), false) = (span(&all_series), shown.is_empty()) {
+                            if let (Some(sp), false) = (axis, shown.is_empty()) {
                                 <div class="series-grid">{ for shown.iter().enumerate().map(|(i, s)| html! {
                                     <SeriesChart {lang} series={(*s).clone()} span={sp} idx={i} />
                                 }) }</div>
