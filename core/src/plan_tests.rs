@@ -89,9 +89,10 @@ fn blackholed_sites_cost_a_multiple_of_the_slow_tail_and_hold_no_places() {
     };
     let fixed = scan(PlanConfig { max_concurrency: 8, adaptive_timeouts: false, ..PlanConfig::default() });
     let paced = scan(PlanConfig::default());
-    // 100 timeouts of 8 s, 8 at a time, is 100 s at least; paced: ⌈100 / 32⌉ × 4 s and the rest.
-    assert!(fixed >= 100_000, "{fixed}");
-    assert!(paced <= 30_000, "{paced}");
+    // 100 timeouts of 8 s, each asked twice, 8 at a time, is 200 s at least; paced, the hangs
+    // (4 s, each asked twice) share the 32 places with the rest: about 32 s on this model.
+    assert!(fixed >= 200_000, "{fixed}");
+    assert!(paced <= 35_000 && paced * 6 < fixed, "paced {paced} fixed {fixed}");
 }
 
 #[test]

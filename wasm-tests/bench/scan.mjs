@@ -26,7 +26,10 @@ await chrome.close();
 const wrong = truth.filter((t) => run.results.find((r) => r.url === t.url)?.verdict !== t.expected).length;
 const slowPhone = process.env.AJAR_SCAN_PROFILE === 'slow_phone';
 const wrongList = truth.filter((t) => run.results.find((r) => r.url === t.url)?.verdict !== t.expected)
-  .map((t) => ({ url: t.url, expected: t.expected, got: run.results.find((r) => r.url === t.url)?.verdict }));
+  .map((t) => {
+    const got = run.results.find((r) => r.url === t.url);
+    return { url: t.url, expected: t.expected, got: got?.verdict, evidence: got?.evidence };
+  });
 const measured = {
   targets: run.results.length, seconds: Math.round(seconds * 100) / 100, blackholed_share: 0.1, defaults: true,
   max_probes_in_flight: run.max_in_flight, max_requests_open_at_lab: stats.max_in_flight, requests: stats.requests,
