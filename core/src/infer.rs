@@ -182,14 +182,22 @@ pub fn infer(target: &Target, ev: &Evidence, ctx: &RunContext) -> Finding {
     }
 }
 
-/// The outcome of the target's last fetch (a fetch that hung is asked once more).
+/// The outcome of the target's fetch. A fetch that hung is asked once more: an answer then
+/// counts; a fast failure then does not make it a reset (in Chromium the second request to a
+/// host whose first one was given up mid-handshake can fail at once): the hang stands.
 fn fetch(ev: &Evidence) -> Option<Observation> {
-    ev.observations.iter().rev().find_map(|o| match o {
+    let outcome = |o: &Observation| match o {
         Observation::FetchOk { .. } | Observation::FetchError { .. } | Observation::FetchTimeout { .. } => {
             Some(o.clone())
         }
         _ => None,
-    })
+    };
+    let first = ev.observations.iter().find_map(outcome);
+    let last = ev.observations.iter().rev().find_map(outcome);
+    match (first, last) {
+        (Some(hung @ Observation::FetchTimeout { .. }), Some(Observation::FetchError { .. })) => Some(hung),
+        (_, last) => last,
+    }
 }
 
 fn infer_web(target: &Target, ev: &Evidence, ctx: &RunContext) -> Finding {
@@ -250,7 +258,8 @@ fn reachable(target: &Target, ev: &Evidence, ctx: &RunContext, ms: u32) -> Findi
         clues.push(Clue::ContentNotChecked);
         return Finding::new(Verdict::Ok, 0.9, clues);
     };
-    let image = ev.find(|o| match o {
+    // The last look at the image (a slow one is loaded once more, alone, at the end).
+    let image = ev.observations.iter().rev().find_map(|o| match o {
         Observation::ImageDecoded { .. } | Observation::ImageError { .. } | Observation::ImageTimeout { .. } => {
             Some(o.clone())
         }

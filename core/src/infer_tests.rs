@@ -363,3 +363,15 @@ fn a_healthy_distant_server_is_never_throttled() {
     let f = infer(&web("https://far.test/"), &capped, &RunContext { control_throughput: Some(control), ..ctx() });
     assert_eq!(f.verdict, Verdict::Throttled);
 }
+
+#[test]
+fn a_hang_then_a_fast_failure_is_the_hang() {
+    let e = Evidence {
+        outside: reached(),
+        ..ev(vec![FetchTimeout { ms: 4000 }, addrs(), FetchError { ms: 300 }, Resolves { ms: 3 }])
+    };
+    assert_eq!(infer(&web("https://a.test/"), &e, &ctx()).verdict, Verdict::Blackhole);
+    let answered = Evidence { outside: reached(), ..ev(vec![FetchTimeout { ms: 4000 }, addrs(), FetchOk { ms: 300 }]) };
+    let f = infer(&web("https://a.test/"), &answered, &ctx());
+    assert_eq!((f.verdict, f.clues[0].clone()), (Verdict::Ok, Clue::TimedOut { ms: 4000 }));
+}

@@ -84,6 +84,9 @@ pub struct Plan {
     ready: VecDeque<usize>,
     /// Targets whose fetch hung, to be asked once more at the end (see [`Plan::record`]).
     deferred: VecDeque<usize>,
+    /// Targets whose known image came slowly enough to call them throttled: loaded once more
+    /// at the very end, alone (the list's other images may have shared the link with it).
+    deferred_images: VecDeque<usize>,
     /// Probes in flight: (id, target index, probe); a handful, so a list.
     running: Vec<(u32, usize, Pending)>,
     next_id: u32,
@@ -136,6 +139,7 @@ impl Plan {
             states,
             ready: VecDeque::new(),
             deferred: VecDeque::new(),
+            deferred_images: VecDeque::new(),
             running: Vec::new(),
             next_id: 0,
             started_ms: None,
@@ -247,6 +251,7 @@ impl Plan {
             }
             self.ready.clear();
             self.deferred.clear();
+            self.deferred_images.clear();
         }
         if self.in_flight() >= self.pace.allowed(now_ms) {
             return Step::Wait;
@@ -294,6 +299,14 @@ impl Plan {
                     self.states[i].pending.push_back(Pending::Probe(ProbeKind::Fetch));
                     i
                 }
+                // Last, each slow image once more, with nothing else on the link.
+                None if !self.deferred_images.is_empty() && self.in_flight() == 0 => {
+                    let i = self.deferred_images.pop_front().unwrap_or_default();
+                    self.states[i].confirm_due = false;
+                    self.states[i].pending.push_back(Pending::Probe(ProbeKind::Image));
+                    i
+                }
+                None if !self.deferred_images.is_empty() => return Step::Wait,
                 // While verdicts are held for the outside view, it may still add probes (the
                 // known image it finds on a site whose page has answered): not done yet.
                 None if self.running.is_empty()
@@ -361,6 +374,17 @@ impl Plan {
             state.confirm_due = true;
             self.deferred.push_back(index);
         }
+        let imaged = |o: &Observation| matches!(o, Observation::ImageDecoded { .. });
+        if imaged(&observation) && !is_control && !self.out_of_budget && !state.evidence.observations.iter().any(imaged)
+        {
+            let slow = self.looks_throttled(index, &observation);
+            let state = &mut self.states[index];
+            if slow {
+                state.confirm_due = true;
+                self.deferred_images.push_back(index);
+            }
+        }
+        let state = &mut self.states[index];
         state.evidence.observations.push(observation);
         let had_pending = !state.pending.is_empty();
         state.pending.extend(follow);
@@ -368,6 +392,25 @@ impl Plan {
             self.ready.push_back(index);
         }
         self.settle(index);
+    }
+
+    /// Would this image, measured now, make its target `throttled`?
+    fn looks_throttled(&self, index: usize, seen: &Observation) -> bool {
+        let Observation::ImageDecoded { ms, transfer_ms, .. } = seen else {
+            return false;
+        };
+        let first_byte = self.states[index].evidence.observations.iter().rev().find_map(|o| match o {
+            Observation::FetchOk { ms } => Some(*ms),
+            _ => None,
+        });
+        let bytes = self.image(index).and_then(|i| i.bytes).filter(|b| *b >= crate::image_header::RATE_BYTES);
+        match (bytes, first_byte, self.context().control_throughput) {
+            (Some(bytes), Some(first_byte), Some(control)) => {
+                let transfer = transfer_ms.unwrap_or_else(|| crate::infer::target_transfer_ms(*ms, first_byte));
+                crate::infer::throttled(bytes, transfer, first_byte, control).is_some()
+            }
+            _ => false,
+        }
     }
 
     fn settle(&mut self, index: usize) {

@@ -114,6 +114,34 @@ fn a_site_that_hung_once_and_answers_when_asked_again_is_not_a_blackhole() {
 }
 
 #[test]
+fn a_slow_image_is_loaded_once_more_alone_before_throttling_is_called() {
+    let spec = |u: &str| Some(ImageSpec { url: u.into(), width: 120, height: 90, bytes: Some(60_000) });
+    let judge = |second_ms: u32| {
+        let control = Target { image: spec("https://control.test/og.png"), ..t("https://control.test/") };
+        let site = Target { image: spec("https://s.test/og.png"), ..t("https://s.test/") };
+        let mut plan = Plan::new(PlanConfig::default(), vec![control], vec![site]);
+        let images = std::cell::Cell::new(0);
+        let (log, _, _) = drive(&mut plan, |task| match task.kind {
+            ProbeKind::Fetch => (Observation::FetchOk { ms: 50 }, 50),
+            ProbeKind::Image if task.url.contains("control") => {
+                (Observation::ImageDecoded { width: 120, height: 90, ms: 80, transfer_ms: None }, 80)
+            }
+            ProbeKind::Image => {
+                images.set(images.get() + 1);
+                // First shared with the rest of the list: slow; then alone.
+                let ms = if images.get() == 1 { 6_000 } else { second_ms };
+                (Observation::ImageDecoded { width: 120, height: 90, ms, transfer_ms: None }, u64::from(ms))
+            }
+            _ => (Observation::DohAddresses { addresses: vec!["10.0.0.1".into()] }, 50),
+        });
+        assert_eq!(log.iter().filter(|l| l.url == "https://s.test/og.png").count(), 2, "loaded twice");
+        plan.take_findings().remove(0).1.verdict
+    };
+    assert_eq!(judge(400), Verdict::Ok, "fast alone: the link was shared, not capped");
+    assert_eq!(judge(6_000), Verdict::Throttled, "slow alone too: capped");
+}
+
+#[test]
 fn requested_concurrency_is_bounded() {
     let config = PlanConfig { concurrency: 500, ..PlanConfig::default() };
     let targets: Vec<Target> = (0..100).map(|i| t(&format!("https://t{i}.test/"))).collect();
