@@ -32,30 +32,30 @@ impl Limiter {
 
     /// Counts one request of `client`; false once it is over `limit` in its current minute.
     pub fn allow(&mut self, client: &str, limit: u32, now_ms: u64) -> bool {
+        let (_, n) = self.minute(client, now_ms);
+        *n += 1;
+        *n <= limit
+    }
+
+    /// `client`'s current minute: when it started and what it has counted (a minute that has
+    /// ended starts afresh; old entries are swept once there are many).
+    fn minute(&mut self, client: &str, now_ms: u64) -> &mut (u64, u32) {
         if self.counts.len() > SWEEP_AT {
             self.counts.retain(|_, (start, _)| now_ms.saturating_sub(*start) < WINDOW_MS);
         }
         let bucket = self.bucket(client);
-        let (start, n) = self.counts.entry(bucket).or_insert((now_ms, 0));
-        if now_ms.saturating_sub(*start) >= WINDOW_MS {
-            (*start, *n) = (now_ms, 0);
+        let minute = self.counts.entry(bucket).or_insert((now_ms, 0));
+        if now_ms.saturating_sub(minute.0) >= WINDOW_MS {
+            *minute = (now_ms, 0);
         }
-        *n += 1;
-        *n <= limit
+        minute
     }
 
     /// Takes up to `want` of what is left of `client`'s `limit` in its current minute: how
     /// many were granted (0 once it is used up; a refusal counts nothing) and when that minute
     /// ends. For callers that hand out counts in leases (the collector's isolates).
     pub fn take(&mut self, client: &str, limit: u32, want: u32, now_ms: u64) -> (u32, u64) {
-        if self.counts.len() > SWEEP_AT {
-            self.counts.retain(|_, (start, _)| now_ms.saturating_sub(*start) < WINDOW_MS);
-        }
-        let bucket = self.bucket(client);
-        let (start, n) = self.counts.entry(bucket).or_insert((now_ms, 0));
-        if now_ms.saturating_sub(*start) >= WINDOW_MS {
-            (*start, *n) = (now_ms, 0);
-        }
+        let (start, n) = self.minute(client, now_ms);
         let granted = want.min(limit.saturating_sub(*n));
         *n = n.saturating_add(granted);
         (granted, start.saturating_add(WINDOW_MS))
