@@ -276,8 +276,7 @@ fn reachable(target: &Target, ev: &Evidence, ctx: &RunContext, ms: u32) -> Findi
                 // A favicon of a few hundred bytes measures the round trip, not the rate.
                 (Some(bytes), Some(_)) if bytes < RATE_BYTES => clues.push(Clue::SpeedNotMeasured),
                 (Some(bytes), Some(control)) => {
-                    let transfer = timed.unwrap_or_else(|| target_transfer_ms(img_ms, ms));
-                    if let Some(ratio) = throttled(bytes, transfer, ms, control) {
+                    if let Some(ratio) = image_throttled(bytes, img_ms, timed, ms, control) {
                         clues.push(Clue::SlowerThanControl { ratio });
                         let confidence = if ratio >= 2.0 * THROTTLE_RATIO { 0.95 } else { 0.8 };
                         return Finding::new(Verdict::Throttled, confidence, clues);
@@ -315,6 +314,14 @@ fn reachable(target: &Target, ev: &Evidence, ctx: &RunContext, ms: u32) -> Findi
             Finding::new(Verdict::Ok, 0.85, clues)
         }
     }
+}
+
+/// Is a target's known image of `bytes`, decoded in `load_ms` (its body in `timed` ms where
+/// Resource Timing says), throttled after a page fetch that answered in `first_byte_ms`? The
+/// ratio if so. The plan asks this too, to load a slow image once more before it counts.
+pub fn image_throttled(bytes: u32, load_ms: u32, timed: Option<u32>, first_byte_ms: u32, control: f32) -> Option<f32> {
+    let transfer = timed.unwrap_or_else(|| target_transfer_ms(load_ms, first_byte_ms));
+    throttled(bytes, transfer, first_byte_ms, control)
 }
 
 /// Is a known image of `bytes` that took `transfer` ms (its body alone, or its load less the

@@ -161,9 +161,13 @@ impl Plan {
         &self.states[index].evidence
     }
     pub fn in_flight(&self) -> usize {
-        self.running.len()
-            + usize::from(matches!(self.resolver_check, ResolverCheck::Running(_)))
-            + usize::from(matches!(self.bait_check, ResolverCheck::Running(_)))
+        self.running.len() + self.checks_running()
+    }
+
+    /// How many of the plan's own checks (the resolver's signal, the content blocker's bait)
+    /// are running.
+    fn checks_running(&self) -> usize {
+        [self.resolver_check, self.bait_check].iter().filter(|c| matches!(c, ResolverCheck::Running(_))).count()
     }
     /// Holds verdicts back (probes still run) until evidence that concerns every target,
     /// such as the outside view, has arrived.
@@ -256,30 +260,22 @@ impl Plan {
         if self.in_flight() >= self.pace.allowed(now_ms) {
             return Step::Wait;
         }
-        if self.resolver_check == ResolverCheck::NotStarted && !self.out_of_budget && self.needs_resolver_check() {
-            let id = self.next_id;
-            self.next_id += 1;
-            self.resolver_check = ResolverCheck::Running(id);
+        let checks_due = !self.out_of_budget && self.needs_resolver_check();
+        if checks_due && self.resolver_check == ResolverCheck::NotStarted {
             let url = format!("stun:{RESOLVER_CHECK_HOST}:{}", self.config.resolve_port);
             let timeout_ms = self.timeout(ProbeKind::Resolve);
-            self.pace.started(id, now_ms);
-            return Step::Run(ProbeTask {
-                id,
-                target: RESOLVER_CHECK_TARGET,
-                kind: ProbeKind::Resolve,
-                url,
-                timeout_ms,
-            });
+            let task = self.check_task(RESOLVER_CHECK_TARGET, ProbeKind::Resolve, url, timeout_ms, now_ms);
+            self.resolver_check = ResolverCheck::Running(task.id);
+            return Step::Run(task);
         }
-        if self.bait_check == ResolverCheck::NotStarted && !self.out_of_budget && self.needs_resolver_check() {
-            if let Some(url) = self.config.bait_url.clone() {
-                let id = self.next_id;
-                self.next_id += 1;
-                self.bait_check = ResolverCheck::Running(id);
-                self.pace.started(id, now_ms);
-                let timeout_ms = self.config.fetch_timeout_ms;
-                return Step::Run(ProbeTask { id, target: BAIT_TARGET, kind: ProbeKind::Fetch, url, timeout_ms });
-            }
+        if let Some(url) =
+            self.config.bait_url.clone().filter(|_| checks_due && self.bait_check == ResolverCheck::NotStarted)
+        {
+            // The configured timeout, not the pace's: nothing has answered yet.
+            let timeout_ms = self.config.fetch_timeout_ms;
+            let task = self.check_task(BAIT_TARGET, ProbeKind::Fetch, url, timeout_ms, now_ms);
+            self.bait_check = ResolverCheck::Running(task.id);
+            return Step::Run(task);
         }
         // Finish started targets before starting new ones (controls are queued first).
         let index = match self.ready.pop_front() {
@@ -309,13 +305,7 @@ impl Plan {
                 None if !self.deferred_images.is_empty() => return Step::Wait,
                 // While verdicts are held for the outside view, it may still add probes (the
                 // known image it finds on a site whose page has answered): not done yet.
-                None if self.running.is_empty()
-                    && !self.hold
-                    && !matches!(self.resolver_check, ResolverCheck::Running(_))
-                    && !matches!(self.bait_check, ResolverCheck::Running(_)) =>
-                {
-                    return Step::Done
-                }
+                None if self.running.is_empty() && !self.hold && self.checks_running() == 0 => return Step::Done,
                 None => return Step::Wait,
             },
         };
@@ -341,6 +331,14 @@ impl Plan {
         })
     }
 
+    /// A probe of one of the plan's own checks (`target` is no list target), counted by the pace.
+    fn check_task(&mut self, target: usize, kind: ProbeKind, url: String, timeout_ms: u32, now_ms: u64) -> ProbeTask {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.pace.started(id, now_ms);
+        ProbeTask { id, target, kind, url, timeout_ms }
+    }
+
     /// Feeds back what probe `id` saw. Unknown ids are ignored.
     pub fn record(&mut self, id: u32, observation: Observation, _now_ms: u64) {
         let answered = match observation {
@@ -363,28 +361,31 @@ impl Plan {
         let follow = if self.out_of_budget { VecDeque::new() } else { self.follow_ups(index, probe, &observation) };
         let first = index % self.resolver_count();
         let second = follow.iter().any(|p| matches!(p, Pending::Doh { resolver, .. } if *resolver != first));
-        let is_control = index < self.controls;
+        // A list target's first hang is asked about once more at the end of the list (the
+        // pace's timeout is short, and a busy link may have been the cause: `blackhole` needs
+        // both to hang), and its first image slow enough to call it throttled is loaded again
+        // alone.
+        let first_look = index >= self.controls
+            && !self.out_of_budget
+            && !self.states[index]
+                .evidence
+                .observations
+                .iter()
+                .any(|o| std::mem::discriminant(o) == std::mem::discriminant(&observation));
+        let again = match observation {
+            Observation::FetchTimeout { .. } if first_look => Some(&mut self.deferred),
+            Observation::ImageDecoded { .. } if first_look && self.looks_throttled(index, &observation) => {
+                Some(&mut self.deferred_images)
+            }
+            _ => None,
+        };
         let state = &mut self.states[index];
+        if let Some(queue) = again {
+            queue.push_back(index);
+            state.confirm_due = true;
+        }
         state.asked_second_resolver |= second;
         state.running -= 1;
-        // A fetch that hung is asked once more at the end of the list (the pace's timeout is
-        // short, and a busy link may have been the cause): `blackhole` needs both to hang.
-        let hung = |o: &Observation| matches!(o, Observation::FetchTimeout { .. });
-        if hung(&observation) && !is_control && !self.out_of_budget && !state.evidence.observations.iter().any(hung) {
-            state.confirm_due = true;
-            self.deferred.push_back(index);
-        }
-        let imaged = |o: &Observation| matches!(o, Observation::ImageDecoded { .. });
-        if imaged(&observation) && !is_control && !self.out_of_budget && !state.evidence.observations.iter().any(imaged)
-        {
-            let slow = self.looks_throttled(index, &observation);
-            let state = &mut self.states[index];
-            if slow {
-                state.confirm_due = true;
-                self.deferred_images.push_back(index);
-            }
-        }
-        let state = &mut self.states[index];
         state.evidence.observations.push(observation);
         let had_pending = !state.pending.is_empty();
         state.pending.extend(follow);
@@ -406,8 +407,7 @@ impl Plan {
         let bytes = self.image(index).and_then(|i| i.bytes).filter(|b| *b >= crate::image_header::RATE_BYTES);
         match (bytes, first_byte, self.context().control_throughput) {
             (Some(bytes), Some(first_byte), Some(control)) => {
-                let transfer = transfer_ms.unwrap_or_else(|| crate::infer::target_transfer_ms(*ms, first_byte));
-                crate::infer::throttled(bytes, transfer, first_byte, control).is_some()
+                crate::infer::image_throttled(bytes, *ms, *transfer_ms, first_byte, control).is_some()
             }
             _ => false,
         }
@@ -421,9 +421,7 @@ impl Plan {
     }
 
     fn controls_running(&self) -> bool {
-        self.states[..self.controls].iter().any(|s| !s.finished)
-            || matches!(self.resolver_check, ResolverCheck::Running(_))
-            || matches!(self.bait_check, ResolverCheck::Running(_))
+        self.states[..self.controls].iter().any(|s| !s.finished) || self.checks_running() > 0
     }
 
     /// Only web targets ever ask the local resolver.
