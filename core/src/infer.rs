@@ -182,22 +182,15 @@ pub fn infer(target: &Target, ev: &Evidence, ctx: &RunContext) -> Finding {
     }
 }
 
-/// The outcome of the target's fetch. A fetch that hung is asked once more: an answer then
-/// counts; a fast failure then does not make it a reset (in Chromium the second request to a
-/// host whose first one was given up mid-handshake can fail at once): the hang stands.
+/// The outcome of the target's last fetch (a fetch that hung is asked once more: what the
+/// second look saw counts, an answer or a failure).
 fn fetch(ev: &Evidence) -> Option<Observation> {
-    let outcome = |o: &Observation| match o {
+    ev.observations.iter().rev().find_map(|o| match o {
         Observation::FetchOk { .. } | Observation::FetchError { .. } | Observation::FetchTimeout { .. } => {
             Some(o.clone())
         }
         _ => None,
-    };
-    let first = ev.observations.iter().find_map(outcome);
-    let last = ev.observations.iter().rev().find_map(outcome);
-    match (first, last) {
-        (Some(hung @ Observation::FetchTimeout { .. }), Some(Observation::FetchError { .. })) => Some(hung),
-        (_, last) => last,
-    }
+    })
 }
 
 fn infer_web(target: &Target, ev: &Evidence, ctx: &RunContext) -> Finding {

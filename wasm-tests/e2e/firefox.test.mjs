@@ -84,6 +84,8 @@ test('Firefox: the iframe variant remembers a "no" under partitioned third-party
   await ff.frame(0);
   await ff.waitFor(() => window.ajarEmbed && window.ajarEmbed.state === 'asking');
   await ff.frame(null);
+  // The reserved box is further down the article: in view, as a reader scrolling to it sees it.
+  await ff.run(() => document.querySelector('iframe[title="ajar"]').scrollIntoView({ block: 'center' }));
   await ff.screenshot(`${SCREENSHOTS}firefox-embed-iframe-ru-phone.png`);
   await ff.frame(0);
   assert.equal(await ff.run(embedButton, 'button.n'), true);
