@@ -4,59 +4,72 @@ set -euo pipefail
 source "$(dirname "$0")/services.sh"
 cd "$ROOT"
 trap stop_all EXIT
+# AJAR_BENCH_ONLY="accuracy scan" runs just those sections (deploy app embed accuracy canaries
+# scan slow_phone collector); unset runs them all.
+want() { [[ -z "${AJAR_BENCH_ONLY:-}" || " $AJAR_BENCH_ONLY " == *" $1 "* ]]; }
 STATE=$(mktemp -d /tmp/ajar-d1-XXXXXX)
 # UNATTENDED_RUNS: the benchmarks' ?autorun=1 links run without a click (docs/automation.md).
 start_collector "$STATE" 8787 --var CONTROL_DOH:http://127.0.0.1:8470/dns-query \
   --var CONTROL_CONNECT:127.0.0.1:8470 --var CONTROL_ALLOW_PRIVATE:1 --var UNATTENDED_RUNS:1 \
   --var CONTROLS:stun:stun-control.test:3478,https://control.test/
 export AJAR_COLLECTOR=http://127.0.0.1:8787 AJAR_LAB_BIN="$ROOT/target/debug/ajar-lab"
-
-echo "== deploy: the Worker bundle of wrangler deploy --dry-run (offline), its gzip size against the free plan's 3 MB"
-node wasm-tests/bench/deploy.mjs
-
-echo "== app: wasm size and time to the first verdict"
-start_lab --web-ports
-node wasm-tests/bench/app.mjs
-stop_lab
-
-echo "== embed: sizes, longest task, load-event delay on the partner page"
-start_lab --web-ports
-node wasm-tests/bench/embed.mjs
-stop_lab
-
-echo "== accuracy: seeded random scenarios, every technique, as ajar ships and with the lab's hints"
-rm -f target/bench/accuracy-*.json
-for SEED in ${AJAR_BENCH_SEEDS:-42 7 1234}; do
-  # The lab's path on: 50 ms round trip and 1% loss on every connection (lab/src/link.rs).
-  ARGS=(--generate "${AJAR_BENCH_TARGETS:-400}" --seed "$SEED" --web-ports --rtt-ms 50 --loss 0.01)
+if want deploy; then
+  echo "== deploy: the Worker bundle of wrangler deploy --dry-run (offline), its gzip size against the free plan's 3 MB"
+  node wasm-tests/bench/deploy.mjs
+fi
+if want app; then
+  echo "== app: wasm size and time to the first verdict"
+  start_lab --web-ports
+  node wasm-tests/bench/app.mjs
+  stop_lab
+fi
+if want embed; then
+  echo "== embed: sizes, longest task, load-event delay on the partner page"
+  start_lab --web-ports
+  node wasm-tests/bench/embed.mjs
+  stop_lab
+fi
+if want accuracy; then
+  echo "== accuracy: seeded random scenarios, every technique, as ajar ships and with the lab's hints"
+  rm -f target/bench/accuracy-*.json
+  for SEED in ${AJAR_BENCH_SEEDS:-42 7 1234}; do
+    # The lab's path on: 50 ms round trip and 1% loss on every connection (lab/src/link.rs).
+    ARGS=(--generate "${AJAR_BENCH_TARGETS:-400}" --seed "$SEED" --web-ports --rtt-ms 50 --loss 0.01)
+    start_lab "${ARGS[@]}"
+    AJAR_LAB_ARGS=$(printf '%s\n' "${ARGS[@]}" | node -e 'console.log(JSON.stringify(require("fs").readFileSync(0,"utf8").trim().split("\n")))') \
+      node wasm-tests/bench/accuracy.mjs
+    stop_lab
+  done
+  node wasm-tests/bench/accuracy-summary.mjs
+fi
+if want canaries; then
+  echo "== canaries: attribution of canary failures, SNI throttle detection (adds to accuracy.json)"
+  ARGS=(--generate 100 --seed 42 --web-ports)
   start_lab "${ARGS[@]}"
   AJAR_LAB_ARGS=$(printf '%s\n' "${ARGS[@]}" | node -e 'console.log(JSON.stringify(require("fs").readFileSync(0,"utf8").trim().split("\n")))') \
-    node wasm-tests/bench/accuracy.mjs
+    node wasm-tests/bench/canaries.mjs
   stop_lab
-done
-node wasm-tests/bench/accuracy-summary.mjs
-echo "== canaries: attribution of canary failures, SNI throttle detection (adds to accuracy.json)"
-ARGS=(--generate 100 --seed 42 --web-ports)
-start_lab "${ARGS[@]}"
-AJAR_LAB_ARGS=$(printf '%s\n' "${ARGS[@]}" | node -e 'console.log(JSON.stringify(require("fs").readFileSync(0,"utf8").trim().split("\n")))') \
-  node wasm-tests/bench/canaries.mjs
-stop_lab
-
-echo "== scan: 1,000 targets, 50 ms RTT, 10% blackholed"
-ARGS=(--scan 1000 --blackholed-share 0.1 --latency-ms 50 --web-ports)
-start_lab "${ARGS[@]}"
-AJAR_LAB_ARGS=$(printf '%s\n' "${ARGS[@]}" | node -e 'console.log(JSON.stringify(require("fs").readFileSync(0,"utf8").trim().split("\n")))') \
-  node wasm-tests/bench/scan.mjs
-stop_lab
-echo "== scan, slow phone: 200 targets, 300 ms RTT, 1 Mbit/s shared, 1% loss, 10% blackholed"
-ARGS=(--scan 200 --blackholed-share 0.1 --latency-ms 0 --web-ports --rtt-ms 300 --rate-kbit 1000 --loss 0.01)
-start_lab "${ARGS[@]}"
-AJAR_LAB_ARGS=$(printf '%s\n' "${ARGS[@]}" | node -e 'console.log(JSON.stringify(require("fs").readFileSync(0,"utf8").trim().split("\n")))') \
-  AJAR_SCAN_PROFILE=slow_phone node wasm-tests/bench/scan.mjs
-stop_lab
-
-echo "== collector: 32 clients posting 50-result reports for 10 s, then the same load on a no-op route"
-stop_all
-STATE=$(mktemp -d /tmp/ajar-d1-XXXXXX)
-start_collector "$STATE" 8787 --var RATE_LIMIT_PER_MIN:100000000 --test-scheduled
-AJAR_D1_STATE="$STATE" node wasm-tests/bench/collector.mjs
+fi
+if want scan; then
+  echo "== scan: 1,000 targets, 50 ms RTT, 10% blackholed"
+  ARGS=(--scan 1000 --blackholed-share 0.1 --latency-ms 50 --web-ports)
+  start_lab "${ARGS[@]}"
+  AJAR_LAB_ARGS=$(printf '%s\n' "${ARGS[@]}" | node -e 'console.log(JSON.stringify(require("fs").readFileSync(0,"utf8").trim().split("\n")))') \
+    node wasm-tests/bench/scan.mjs
+  stop_lab
+fi
+if want slow_phone; then
+  echo "== scan, slow phone: 200 targets, 300 ms RTT, 1 Mbit/s shared, 1% loss, 10% blackholed"
+  ARGS=(--scan 200 --blackholed-share 0.1 --latency-ms 0 --web-ports --rtt-ms 300 --rate-kbit 1000 --loss 0.01)
+  start_lab "${ARGS[@]}"
+  AJAR_LAB_ARGS=$(printf '%s\n' "${ARGS[@]}" | node -e 'console.log(JSON.stringify(require("fs").readFileSync(0,"utf8").trim().split("\n")))') \
+    AJAR_SCAN_PROFILE=slow_phone node wasm-tests/bench/scan.mjs
+  stop_lab
+fi
+if want collector; then
+  echo "== collector: 32 clients posting 50-result reports for 10 s, then the same load on a no-op route"
+  stop_all
+  STATE=$(mktemp -d /tmp/ajar-d1-XXXXXX)
+  start_collector "$STATE" 8787 --var RATE_LIMIT_PER_MIN:100000000 --test-scheduled
+  AJAR_D1_STATE="$STATE" node wasm-tests/bench/collector.mjs
+fi
