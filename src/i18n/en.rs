@@ -125,7 +125,7 @@ pub fn text(key: K) -> &'static str {
         K::ConfHigh => "high",
         K::ConfMedium => "medium",
         K::ConfLow => "low",
-        K::ReportIdNote => "Keep this number to find your report in the published data. It is not linked to you or to any other visit.",
+        K::ReportIdNote => "Keep this number to find your report in the published data. A result is published once at least three reports from your network tested the same site, so that no one is shown alone. The number is not linked to you or to any other visit.",
         K::VerdictTotals => "Results per verdict, all reports",
         K::WindowDay => "by day",
         K::WindowHour => "by hour",

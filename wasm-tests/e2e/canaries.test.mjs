@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { launch, waitDone } from './browser.mjs';
-import { APP, COLLECTOR, LAB, SCREENSHOTS, appUrl, d1Files, d1Rows, labJson, labRules, report } from './helpers.mjs';
+import { APP, COLLECTOR, LAB, SCREENSHOTS, appUrl, d1Files, d1Rows, labJson, labRules, report, storedReport } from './helpers.mjs';
 
 let chrome;
 // Chromium delivers Reporting API (NEL) uploads about a minute late unless told otherwise.
@@ -79,7 +79,7 @@ test('the canary checks name DNS, TCP, TLS (SNI) and throttling as the lab does 
   await page.locator('#canaries').screenshot({ path: `${SCREENSHOTS}canaries-phone.png` });
   await page.click('#send');
   const id = await page.locator('#report-id').textContent({ timeout: 15000 });
-  const stored = await (await fetch(`${COLLECTOR}/v1/reports/${id}`)).json();
+  const stored = storedReport(id);
   assert.equal(stored.id, id);
   assert.equal(stored.results.find((r) => r.url.includes('sni.test')).verdict, 'tls');
   await page.close();

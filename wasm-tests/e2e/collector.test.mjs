@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { COLLECTOR, d1Files, d1Rows, report } from './helpers.mjs';
+import { COLLECTOR, d1Files, d1Rows, report, storedReport } from './helpers.mjs';
 
 const VISITOR_IP = '203.0.113.77';
 const VISITOR_UA = 'Mozilla/5.0 (X11; Linux x86_64) ajar-e2e-unique-agent/9.9';
@@ -26,7 +26,7 @@ test('a report is stored once, with country and ASN from cf, and read back', asy
   const again = await post(r);
   assert.equal(again.status, 200);
   assert.equal(again.body.duplicate, true);
-  const stored = await (await fetch(`${COLLECTOR}/v1/reports/${r.id}`)).json();
+  const stored = storedReport(r.id);
   assert.equal(stored.country, 'US');
   assert.equal(stored.asn, 395747);
   assert.equal(stored.results.length, 2);
@@ -40,7 +40,7 @@ test('concurrent retries of one report store it once', async () => {
   assert.ok(answers.every((a) => a.status === 201 || a.status === 200), JSON.stringify(answers.map((a) => a.status)));
   // Exactly one of them stored it, even when several land in the same write.
   assert.equal(answers.filter((a) => a.body.stored).length, 1, JSON.stringify(answers.map((a) => a.body)));
-  const stored = await (await fetch(`${COLLECTOR}/v1/reports/${r.id}`)).json();
+  const stored = storedReport(r.id);
   assert.equal(stored.results.length, 2);
 });
 
@@ -58,7 +58,7 @@ test('reports arriving together are written together, each answered for itself',
   assert.equal(answers.filter((a) => a.status === 200 && a.body.duplicate).length, 1);
   reports.forEach((r, i) => assert.equal(answers[i].body.id, r.id));
   for (const i of [0, 5, 47]) {
-    const stored = await (await fetch(`${COLLECTOR}/v1/reports/${reports[i].id}`)).json();
+    const stored = storedReport(reports[i].id);
     assert.equal(stored.results[0].url, `https://together${i}.example.org/`);
   }
 });
@@ -239,7 +239,7 @@ test('a replay changes nothing: same id, other content, no new rows', { skip: !p
   const again = await post(replay, { 'cf-connecting-ip': '192.0.2.33' });
   assert.equal(again.status, 200);
   assert.equal(again.body.duplicate, true);
-  const stored = await (await fetch(`${COLLECTOR}/v1/reports/${first.id}`)).json();
+  const stored = storedReport(first.id);
   assert.equal(stored.results.length, first.results.length);
   assert.equal((await post(replay, { 'cf-connecting-ip': '192.0.2.34' })).status, 200);
   assert.deepEqual(rowsOf(first.id), { reports: 1, results: first.results.length, canaries: 1 });
@@ -329,4 +329,46 @@ test('the app\'s CSP allows no inline script (the app starts from a file)', asyn
   assert.ok(scriptSrc && !scriptSrc.includes('unsafe-inline'), csp);
   const html = await res.text();
   assert.doesNotMatch(html, /<script(?![^>]*\ssrc=)[^>]*>/, 'no inline script in the page');
+});
+
+test('one publication rule: a result is served by id, export and aggregates only once three reports share its cell', async () => {
+  // A URL no other report has; the report's other result (telegram.org) is in a cell that
+  // this suite's earlier reports have already published.
+  const url = `https://rare-${randomBytes(6).toString('hex')}.example.org/`;
+  const withRare = () => {
+    const r = report();
+    r.results[0] = { ...r.results[0], url, prefixes: [] };
+    return r;
+  };
+  const served = async (id) => (await fetch(`${COLLECTOR}/v1/reports/${id}`)).json();
+  const exported = async (format) => (await (await fetch(`${COLLECTOR}/v1/export?format=${format}&limit=5000`)).text());
+  const cells = async () => (await (await fetch(`${COLLECTOR}/v1/aggregates?url=${encodeURIComponent(url)}`)).json());
+
+  const first = withRare();
+  assert.equal((await post(first, { 'cf-connecting-ip': nextIp() })).status, 201);
+  let byId = await served(first.id);
+  assert.deepEqual(byId.results.map((r) => r.url), ['https://telegram.org/'], 'the rare result is withheld');
+  assert.equal(byId.withheld, 1);
+  for (const format of ['jsonl', 'csv', 'ooni']) assert.ok(!(await exported(format)).includes(url), format);
+  let agg = await cells();
+  assert.equal(agg.cells.length, 0);
+  assert.ok(agg.withheld >= 1);
+
+  // A report of which nothing is published says nothing of its network or hour either.
+  const alone = report({ results: [{ url: `${url}alone`, category: 'NEWS', verdict: 'ok', confidence: 0.9, clues: [], probes: [], prefixes: [] }] });
+  assert.equal((await post(alone, { 'cf-connecting-ip': nextIp() })).status, 201);
+  assert.deepEqual(await served(alone.id), { id: alone.id, results: [], withheld: 1 });
+
+  // Two more reports from the same network: the cell holds three, and every endpoint serves it.
+  for (let i = 0; i < 2; i++) assert.equal((await post(withRare(), { 'cf-connecting-ip': nextIp() })).status, 201);
+  byId = await served(first.id);
+  assert.deepEqual(byId.results.map((r) => r.url), [url, 'https://telegram.org/']);
+  assert.equal(byId.withheld, 0);
+  assert.equal(byId.country, 'US');
+  const lines = (await exported('jsonl')).split('\n').filter((l) => l.includes(url));
+  assert.equal(lines.length, 3);
+  assert.ok((await exported('csv')).includes(url));
+  agg = await cells();
+  assert.equal(agg.cells.length, 1);
+  assert.equal(agg.cells[0].reports, 3);
 });

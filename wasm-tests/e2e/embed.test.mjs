@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch } from './browser.mjs';
-import { COLLECTOR, SCREENSHOTS, labRules, partnerCampaign, partnerUrl } from './helpers.mjs';
+import { COLLECTOR, SCREENSHOTS, labRules, partnerCampaign, partnerUrl, storedReport } from './helpers.mjs';
 
 let chrome, campaignId;
 
@@ -67,7 +67,7 @@ test('"yes": the host page is unharmed and the report arrives with the campaign'
   assert.deepEqual(ns.result.verdicts.map((v) => v.verdict), ['ok', 'dns']);
   const id = ns.result.sent.stored;
   assert.match(id, /^[0-9a-f]{32}$/);
-  const stored = await (await fetch(`${COLLECTOR}/v1/reports/${id}`)).json();
+  const stored = storedReport(id);
   assert.equal(stored.campaign, campaignId);
   assert.equal(stored.list, 'campaign');
   assert.equal(stored.software, 'ajar-embed/0.1.0', 'the collector tells embed reports apart (embed_skip_countries)');
@@ -113,7 +113,7 @@ test('iframe variant: the embed runs in the collector\'s origin inside a reserve
   await handle.waitForFunction(() => window.ajarEmbed && ['done', 'error'].includes(window.ajarEmbed.state), null, { timeout: 60000 });
   const ns = await handle.evaluate(() => window.ajarEmbed);
   assert.equal(ns.state, 'done', JSON.stringify(ns));
-  const stored = await (await fetch(`${COLLECTOR}/v1/reports/${ns.result.sent.stored}`)).json();
+  const stored = storedReport(ns.result.sent.stored);
   assert.equal(stored.campaign, campaignId);
   assert.equal(await page.evaluate(() => window.ajarEmbed), undefined, 'nothing in the partner\'s own window');
   assert.equal((await page.evaluate(() => window.__perf)).cls, 0);

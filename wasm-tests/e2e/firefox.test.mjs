@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { APP, COLLECTOR, LAB, SCREENSHOTS, partnerCampaign, partnerUrl } from './helpers.mjs';
+import { APP, COLLECTOR, LAB, SCREENSHOTS, partnerCampaign, partnerUrl, storedReport } from './helpers.mjs';
 import { FIREFOX, GECKODRIVER, launchFirefox, labDomains } from './firefox.mjs';
 
 const present = existsSync(FIREFOX) && existsSync(GECKODRIVER);
@@ -69,7 +69,7 @@ test('Firefox: the embed on a partner page measures after a yes and its report a
   assert.equal(await ff.run(embedButton, 'button.y'), true);
   const ns = await ff.waitFor(() => window.ajarEmbed && ['done', 'error'].includes(window.ajarEmbed.state) && window.ajarEmbed, 90000);
   assert.equal(ns.state, 'done', JSON.stringify(ns));
-  const stored = await (await fetch(`${COLLECTOR}/v1/reports/${ns.result.sent.stored}`)).json();
+  const stored = storedReport(ns.result.sent.stored);
   // Firefox reports the removed name as not resolving (ICE error 701): the same verdicts as Chromium.
   assert.deepEqual(ns.result.verdicts.map((v) => v.verdict), ['ok', 'dns'], JSON.stringify(stored.results));
   assert.equal(stored.campaign, campaign);

@@ -97,3 +97,17 @@ export function d1Files() {
   walk(join(process.env.AJAR_D1_STATE, 'v3', 'd1'));
   return files.map((path) => ({ path, text: readFileSync(path).toString('latin1') }));
 }
+
+/** A report as the collector stored it, every result of it, read from its local D1
+ * (`AJAR_D1_STATE`): `GET /v1/reports/:id` serves only published results (docs/report.md). */
+export function storedReport(given) {
+  const id = String(given).trim();
+  if (!/^[0-9a-f]{32}$/.test(id)) throw new Error(`not a report id: ${id}`);
+  const [row] = d1Rows(`SELECT json_object('id', id, 'created_hour', created_hour, 'received_hour', received_hour,
+    'country', country, 'asn', asn, 'software', software, 'browser', browser, 'list', list, 'campaign', campaign,
+    'result_count', result_count, 'patterns', json(coalesce(patterns, '[]')),
+    'results', (SELECT json_group_array(json_object('url', url, 'category', category, 'verdict', verdict,
+      'confidence', confidence, 'clues', json(clues), 'probes', json(probes), 'prefixes', json(prefixes)))
+      FROM (SELECT * FROM results WHERE report_id = r.id ORDER BY idx))) AS report FROM reports r WHERE r.id = '${id}'`);
+  return row ? JSON.parse(row.report) : null;
+}

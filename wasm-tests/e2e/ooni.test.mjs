@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launch, waitDone } from './browser.mjs';
-import { COLLECTOR, LAB, appUrl, d1Rows, labRules, report } from './helpers.mjs';
+import { COLLECTOR, LAB, appUrl, d1Rows, labRules, report, storedReport } from './helpers.mjs';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 let chrome;
@@ -66,6 +66,13 @@ function retryBusy(fn) {
   }
 }
 
+/** A report posted through the API from `ip`: its status and answer. */
+async function post(body, ip) {
+  const res = await fetch(`${COLLECTOR}/v1/reports`, { method: 'POST', body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json', 'cf-connecting-ip': ip } });
+  return { status: res.status, body: await res.json().catch(() => null) };
+}
+
 const timed = (r) => r.probes.some((p) => p.probe === 'fetch' && ['ok', 'error', 'timeout'].includes(p.outcome) && p.ms !== undefined);
 
 test('an app run, sent: every web result with a timed fetch is one browser_web line; WebSocket and STUN are left out', async () => {
@@ -77,7 +84,13 @@ test('an app run, sent: every web result with a timed fetch is one browser_web l
   await page.click('#send');
   const id = (await page.locator('#report-id').textContent({ timeout: 15000 })).trim();
   await page.close();
-  const stored = await (await fetch(`${COLLECTOR}/v1/reports/${id}`)).json();
+  const stored = storedReport(id);
+  // The export publishes a cell (country, ASN, URL) once three reports share it (docs/report.md):
+  // two more visitors of this network ran the same list.
+  for (let copy = 0; copy < 2; copy++) {
+    const again = report({ browser: stored.browser, software: stored.software, list: stored.list, results: stored.results });
+    assert.equal((await post(again, `198.51.100.${30 + copy}`)).status, 201);
+  }
   const web = stored.results.filter((r) => /^https?:\/\//.test(r.url));
   assert.ok(stored.results.some((r) => !/^https?:\/\//.test(r.url)), 'the run has WebSocket or STUN targets');
   const mine = (await exportAll()).map((l) => JSON.parse(l)).filter((m) => m.x_report_id === id);
@@ -108,15 +121,19 @@ test('reports from Tor (T1) and an unknown country (XX) are exported as ZZ', asy
           probes: [{ probe: 'web_socket', outcome: 'failed', ms: 12 }], prefixes: [] },
       ],
     });
-    const res = await fetch(`${COLLECTOR}/v1/reports`, { method: 'POST', body: JSON.stringify(r),
-      headers: { 'content-type': 'application/json', 'cf-connecting-ip': `198.51.100.${40 + i}` } });
-    assert.equal(res.status, 201, await res.text());
+    // Three reports from the network, so that its cells are published (docs/report.md).
+    const copies = [r, { ...r, id: report().id }, { ...r, id: report().id }];
+    for (const [k, c] of copies.entries()) {
+      const res = await post(c, `198.51.100.${40 + 3 * i + k}`);
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      assert.equal((await fetch(`${COLLECTOR}/v1/reports/${c.id}`)).status, 200);
+    }
     ids.push(r.id);
     // Expanded by the minute cron (reads never write; `results` is a view of expanded and
     // pending results), then the network Cloudflare would have named (wrangler dev's cf is fixed).
-    assert.equal((await fetch(`${COLLECTOR}/v1/reports/${r.id}`)).status, 200);
     assert.equal((await fetch(`${COLLECTOR}/__scheduled?cron=*+*+*+*+*`)).status, 200);
-    retryBusy(() => d1Rows(`UPDATE results_expanded SET country = '${cc}', asn = ${64500 + i} WHERE report_id = '${r.id}'`));
+    const list = copies.map((c) => `'${c.id}'`).join(', ');
+    retryBusy(() => d1Rows(`UPDATE results_expanded SET country = '${cc}', asn = ${64500 + i} WHERE report_id IN (${list})`));
   }
   const lines = (await exportAll()).map((l) => JSON.parse(l)).filter((m) => ids.includes(m.x_report_id));
   assert.equal(lines.length, 6, 'two web results per report; the WebSocket ones are left out');

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, waitDone } from './browser.mjs';
-import { COLLECTOR, LAB, SCREENSHOTS, appUrl, labRules } from './helpers.mjs';
+import { COLLECTOR, LAB, SCREENSHOTS, appUrl, labRules, storedReport } from './helpers.mjs';
 
 let chrome;
 before(async () => { chrome = await launch(labRules()); });
@@ -34,7 +34,7 @@ test('two hosts: measured, shown, reported, stored', async () => {
   assert.match(id, /^[0-9a-f]{32}$/);
   await page.screenshot({ path: `${SCREENSHOTS}walk.png`, fullPage: true });
 
-  const stored = await (await fetch(`${COLLECTOR}/v1/reports/${id}`)).json();
+  const stored = storedReport(id);
   assert.equal(stored.id, id);
   assert.equal(stored.country, 'US', 'country from the cf object of wrangler dev');
   assert.equal(stored.asn, 395747);

@@ -72,6 +72,8 @@ pub async fn page(db: &D1Database, q: &Query) -> Result<Page, ApiError> {
     };
     let columns = "results.report_id AS report_id, idx, url, category, verdict, confidence, clues, prefixes, \
                    results.country AS country, results.asn AS asn, results.created_hour AS created_hour, results.campaign AS campaign";
+    // Only published results (crate::publish), in every format.
+    let published = crate::publish::is_published("results");
     let mut sql = if format == Format::Ooni {
         // A browser_web measurement is a timed fetch of a web input: WebSocket and STUN/TURN
         // results, and results without a timed fetch, are left out of this format
@@ -79,13 +81,13 @@ pub async fn page(db: &D1Database, q: &Query) -> Result<Page, ApiError> {
         format!(
             "SELECT {columns}, probes, reports.software AS software, reports.browser AS browser \
              FROM results JOIN reports ON reports.id = results.report_id \
-             WHERE (results.report_id > ?1 OR (results.report_id = ?1 AND idx > ?2)) \
+             WHERE (results.report_id > ?1 OR (results.report_id = ?1 AND idx > ?2)) AND {published} \
              AND (url LIKE 'http://%' OR url LIKE 'https://%') \
              AND EXISTS (SELECT 1 FROM json_each(results.probes) p WHERE p.value ->> '$.probe' = 'fetch' \
                          AND p.value ->> '$.outcome' IN ('ok', 'error', 'timeout') AND p.value ->> '$.ms' IS NOT NULL)"
         )
     } else {
-        format!("SELECT {columns} FROM results WHERE (report_id > ?1 OR (report_id = ?1 AND idx > ?2))")
+        format!("SELECT {columns} FROM results WHERE (report_id > ?1 OR (report_id = ?1 AND idx > ?2)) AND {published}")
     };
     let mut binds = vec![JsValue::from_str(&after_id), JsValue::from_f64(after_idx as f64)];
     for (column, value) in [("campaign", &q.campaign), ("country", &q.country)] {

@@ -13,6 +13,7 @@ mod error;
 mod export;
 mod http;
 mod limits;
+mod publish;
 mod random;
 mod store;
 

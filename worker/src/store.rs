@@ -117,7 +117,9 @@ pub async fn expand(db: &D1Database) -> Result<u32, ApiError> {
     }
 }
 
-/// A stored report as the collector keeps it (network facts from `cf`, no visitor data).
+/// A report as published (crate::publish): its published results, how many are withheld, and
+/// (only when at least one result is published) its network, hour, software, browser, list,
+/// campaign and the patterns, naming only published targets. `NotFound` for an unknown id.
 pub async fn get(db: &D1Database, id: &str) -> Result<Value, ApiError> {
     let head = db
         .prepare("SELECT id, created_hour, received_hour, country, asn, software, browser, list, campaign, result_count, patterns FROM reports WHERE id = ?1")
@@ -125,22 +127,41 @@ pub async fn get(db: &D1Database, id: &str) -> Result<Value, ApiError> {
         .first::<Value>(None)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let rows: Vec<Value> = db
-        .prepare("SELECT url, category, verdict, confidence, clues, probes, prefixes FROM results WHERE report_id = ?1 ORDER BY idx")
-        .bind(&[s(id)])?
-        .all()
-        .await?
-        .results()?;
+    let sql = format!(
+        "SELECT url, category, verdict, confidence, clues, probes, prefixes, {} AS published \
+         FROM results WHERE report_id = ?1 ORDER BY idx",
+        crate::publish::is_published("results")
+    );
+    let rows: Vec<Value> = db.prepare(sql).bind(&[s(id)])?.all().await?.results()?;
     let parse = |v: &Value| v.as_str().and_then(|t| serde_json::from_str::<Value>(t).ok()).unwrap_or(Value::Null);
-    let results: Vec<Value> = rows
+    let (published, withheld): (Vec<&Value>, Vec<&Value>) = rows.iter().partition(|r| r["published"].as_f64().is_some_and(|v| v >= 1.0));
+    let results: Vec<Value> = published
         .iter()
         .map(|r| {
             json!({"url": r["url"], "category": r["category"], "verdict": r["verdict"], "confidence": r["confidence"],
                    "clues": parse(&r["clues"]), "probes": parse(&r["probes"]), "prefixes": parse(&r["prefixes"])})
         })
         .collect();
+    if results.is_empty() {
+        return Ok(json!({"id": head["id"], "results": [], "withheld": withheld.len()}));
+    }
+    let shown: Vec<&Value> = published.iter().map(|r| &r["url"]).collect();
+    let patterns: Vec<Value> = match parse(&head["patterns"]) {
+        Value::Array(all) => all
+            .into_iter()
+            .filter_map(|mut p| {
+                let targets: Vec<Value> = p["targets"].as_array()?.iter().filter(|t| shown.contains(t)).cloned().collect();
+                (!targets.is_empty()).then(|| {
+                    p["targets"] = Value::Array(targets);
+                    p
+                })
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     let mut out = head;
-    out["patterns"] = parse(&out["patterns"]);
+    out["patterns"] = Value::Array(patterns);
     out["results"] = Value::Array(results);
+    out["withheld"] = json!(withheld.len());
     Ok(out)
 }
