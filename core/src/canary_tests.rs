@@ -1,4 +1,5 @@
 use super::*;
+use crate::verdict::Verdict;
 
 const TOKEN: &str = "0123456789abcdef0123456789abcdef";
 
