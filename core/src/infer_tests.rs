@@ -1,5 +1,7 @@
 use super::*;
-use crate::list::ImageSpec;
+use crate::list::{ImageSpec, Target};
+use crate::observation::{Observation, OutsideView, ProbeKind};
+use crate::verdict::{Clue, Verdict};
 
 fn web(url: &str) -> Target {
     Target { url: url.into(), category: "NEWS".into(), image: None }
