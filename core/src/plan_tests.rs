@@ -1,5 +1,7 @@
 use super::*;
-use crate::list::ImageSpec;
+use crate::list::{ImageSpec, Target};
+use crate::observation::{Observation, OutsideView, ProbeKind};
+use crate::verdict::{Clue, Verdict};
 
 /// Runs the plan's resolver check first, as a browser that reports names that do not resolve.
 fn pass_resolver_check(plan: &mut Plan) {

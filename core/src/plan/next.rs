@@ -1,0 +1,86 @@
+//! Choosing what runs next ([`Plan::next`]): the budget, the pace's limit on probes in
+//! flight, the plan's checks, then started targets before new ones, and last the second
+//! looks at hangs and slow images.
+
+use super::{Pending, Plan, ProbeTask, Step};
+use crate::observation::ProbeKind;
+
+impl Plan {
+    pub fn next(&mut self, now_ms: u64) -> Step {
+        let start = *self.started_ms.get_or_insert(now_ms);
+        if !self.out_of_budget && now_ms.saturating_sub(start) > self.config.budget_ms {
+            self.out_of_budget = true;
+            for i in std::mem::take(&mut self.unstarted) {
+                self.states[i].finished = true;
+            }
+            for s in &mut self.states {
+                s.pending.clear();
+                s.confirm_due = false;
+                s.finished |= s.running == 0;
+            }
+            self.ready.clear();
+            self.deferred.clear();
+            self.deferred_images.clear();
+        }
+        if self.in_flight() >= self.pace.allowed(now_ms) {
+            return Step::Wait;
+        }
+        if let Some(task) = self.next_check(now_ms) {
+            return Step::Run(task);
+        }
+        // Finish started targets before starting new ones (controls are queued first).
+        let index = match self.ready.pop_front() {
+            Some(i) => i,
+            None => match self.unstarted.pop_front() {
+                Some(i) => {
+                    let first = self.first_probes(i);
+                    self.states[i].started = true;
+                    self.states[i].pending = first;
+                    i
+                }
+                // Every target has had its first look: the hung ones are asked again, now
+                // that the link is not busy with the rest of the list.
+                None if !self.deferred.is_empty() => {
+                    // Not empty (the guard): the default is never taken.
+                    let i = self.deferred.pop_front().unwrap_or_default();
+                    self.states[i].confirm_due = false;
+                    self.states[i].pending.push_back(Pending::Probe(ProbeKind::Fetch));
+                    i
+                }
+                // Last, each slow image once more, with nothing else on the link.
+                None if !self.deferred_images.is_empty() && self.in_flight() == 0 => {
+                    // Not empty (the guard): the default is never taken.
+                    let i = self.deferred_images.pop_front().unwrap_or_default();
+                    self.states[i].confirm_due = false;
+                    self.states[i].pending.push_back(Pending::Probe(ProbeKind::Image));
+                    i
+                }
+                None if !self.deferred_images.is_empty() => return Step::Wait,
+                // While verdicts are held for the outside view, it may still add probes (the
+                // known image it finds on a site whose page has answered): not done yet.
+                None if self.running.is_empty() && !self.hold && self.checks_running() == 0 => return Step::Done,
+                None => return Step::Wait,
+            },
+        };
+        let Some(probe) = self.states[index].pending.pop_front() else {
+            self.settle(index);
+            return self.next(now_ms);
+        };
+        let kind = probe.kind();
+        if !self.states[index].pending.is_empty() {
+            self.ready.push_front(index);
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        self.states[index].running += 1;
+        self.running.push((id, index, probe));
+        self.pace.started(id, now_ms);
+        Step::Run(ProbeTask {
+            id,
+            target: index,
+            kind,
+            url: self.probe_url(index, probe),
+            timeout_ms: self.timeout(kind),
+        })
+    }
+}

@@ -1,0 +1,86 @@
+//! Taking a probe's answer back ([`Plan::record`]): into the target's evidence, with the
+//! follow-ups it calls for, and a first hang or a first slow image queued to be looked at
+//! again at the end of the list.
+
+use super::{Pending, Plan};
+use crate::observation::Observation;
+use std::collections::VecDeque;
+
+impl Plan {
+    /// Feeds back what probe `id` saw. Unknown ids are ignored.
+    pub fn record(&mut self, id: u32, observation: Observation, _now_ms: u64) {
+        let answered = match observation {
+            Observation::FetchOk { ms } => Some(ms),
+            _ => None,
+        };
+        self.pace.finished(id, answered);
+        if self.record_check(id, &observation) {
+            return;
+        }
+        let Some(at) = self.running.iter().position(|r| r.0 == id) else {
+            return;
+        };
+        let (_, index, probe) = self.running.swap_remove(at);
+        let follow = if self.out_of_budget { VecDeque::new() } else { self.follow_ups(index, probe, &observation) };
+        let first = index % self.resolver_count();
+        let second = follow.iter().any(|p| matches!(p, Pending::Doh { resolver, .. } if *resolver != first));
+        // A list target's first hang is asked about once more at the end of the list (the
+        // pace's timeout is short, and a busy link may have been the cause: `blackhole` needs
+        // both to hang), and its first image slow enough to call it throttled is loaded again
+        // alone.
+        let first_look = index >= self.controls
+            && !self.out_of_budget
+            && !self.states[index]
+                .evidence
+                .observations
+                .iter()
+                .any(|o| std::mem::discriminant(o) == std::mem::discriminant(&observation));
+        let again = match observation {
+            Observation::FetchTimeout { .. } if first_look => Some(&mut self.deferred),
+            Observation::ImageDecoded { .. } if first_look && self.looks_throttled(index, &observation) => {
+                Some(&mut self.deferred_images)
+            }
+            _ => None,
+        };
+        let state = &mut self.states[index];
+        if let Some(queue) = again {
+            queue.push_back(index);
+            state.confirm_due = true;
+        }
+        state.asked_second_resolver |= second;
+        state.running -= 1;
+        state.evidence.observations.push(observation);
+        let had_pending = !state.pending.is_empty();
+        state.pending.extend(follow);
+        if !state.pending.is_empty() && !had_pending {
+            self.ready.push_back(index);
+        }
+        self.settle(index);
+    }
+
+    /// Would this image, measured now, make its target `throttled`?
+    fn looks_throttled(&self, index: usize, seen: &Observation) -> bool {
+        let Observation::ImageDecoded { ms, transfer_ms, .. } = seen else {
+            return false;
+        };
+        let first_byte = self.states[index].evidence.observations.iter().rev().find_map(|o| match o {
+            Observation::FetchOk { ms } => Some(*ms),
+            _ => None,
+        });
+        let bytes = self.image(index).and_then(|i| i.bytes).filter(|b| *b >= crate::image_header::RATE_BYTES);
+        match (bytes, first_byte, self.context().control_throughput) {
+            (Some(bytes), Some(first_byte), Some(control)) => {
+                crate::infer::image_throttled(bytes, *ms, *transfer_ms, first_byte, control).is_some()
+            }
+            _ => false,
+        }
+    }
+
+    /// Marks target `index` finished once nothing of it is queued, running or due again.
+    pub(super) fn settle(&mut self, index: usize) {
+        let s = &mut self.states[index];
+        if s.started && s.running == 0 && s.pending.is_empty() && !s.confirm_due {
+            s.finished = true;
+        }
+    }
+}
