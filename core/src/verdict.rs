@@ -160,7 +160,9 @@ pub enum Clue {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     pub verdict: Verdict,
-    /// 0..=1: how often a verdict this sure is right (calibrated in the lab).
+    /// 0..=1: how sure ajar is of the verdict, set by hand for each rule (see `infer`),
+    /// not fitted to measurements; the lab's accuracy benchmark reports the share of
+    /// verdicts at 0.9 or more that are right (`calibration` in its output).
     pub confidence: f32,
     pub clues: Vec<Clue>,
 }
