@@ -55,7 +55,8 @@ impl Plan {
             Pending::Probe(ProbeKind::Doh) => self.probe_url(index, self.first_doh(index)),
             Pending::Doh { resolver, aaaa } => {
                 // In range whenever a resolver is configured (`PlanConfig::set_doh_resolvers`
-                // never leaves none); with none, the query goes to no resolver and fails.
+                // never leaves none); with none, the query is a bare `?name=…`, whose answer
+                // is no DoH JSON: a failed lookup.
                 let resolver = self.config.doh_resolvers.get(resolver).cloned().unwrap_or_default();
                 let sep = if resolver.contains('?') { '&' } else { '?' };
                 let kind = if aaaa { "AAAA" } else { "A" };
