@@ -53,7 +53,7 @@ export function score(results, truth) {
     const key = `${t.technique}${t.https ? '/https' : ''}`;
     const pt = (perTechnique[key] ??= { targets: 0, right: 0 });
     pt.targets++;
-    if (got === t.expected) { right++; pt.right++; } else wrong.push({ url: t.url, technique: t.technique, expected: t.expected, got });
+    if (got === t.expected) { right++; pt.right++; } else wrong.push({ url: t.url, technique: t.technique, expected: t.expected, got, evidence: r?.evidence });
     if (blocked(got) === blocked(t.expected)) ajarBinaryRight++;
     if ((naive === 'anomaly') === blocked(t.expected)) naiveBinaryRight++;
     if (!blocked(t.expected) && t.expected !== 'down') { reachable++; if (blocked(got)) fp++; if (naive === 'anomaly') naiveFp++; }

@@ -18,7 +18,14 @@ const t0 = Date.now();
 // The CSV list, as real lists are; autorun (the bench's collector allows unattended runs).
 await page.goto(`${APP}/?${new URLSearchParams({ list: `${LAB}/list.csv`, autorun: '1', canaries: 'off' })}`);
 await labJson(page, '/stats?reset=1');
+// Verdicts shown over time (every 2 s): where a slow run spends its time.
+const timeline = [];
+const poll = setInterval(() => {
+  page.evaluate(() => document.querySelectorAll('#results tr[data-verdict]:not([data-verdict=""])').length)
+    .then((n) => timeline.push([Math.round((Date.now() - t0) / 100) / 10, n])).catch(() => {});
+}, 2000);
 const run = await waitDone(page, 600000);
+clearInterval(poll);
 const seconds = (Date.now() - t0) / 1000;
 const stats = await labJson(page, '/stats');
 const truth = await labJson(page, '/truth.json?page=https&images=0');
@@ -33,7 +40,7 @@ const wrongList = truth.filter((t) => run.results.find((r) => r.url === t.url)?.
 const measured = {
   targets: run.results.length, seconds: Math.round(seconds * 100) / 100, blackholed_share: 0.1, defaults: true,
   max_probes_in_flight: run.max_in_flight, max_requests_open_at_lab: stats.max_in_flight, requests: stats.requests,
-  wrong_verdicts: wrong, wrong: wrongList.slice(0, 20),
+  wrong_verdicts: wrong, wrong: wrongList.slice(0, 20), timeline,
 };
 mkdirSync('target/bench', { recursive: true });
 const file = 'target/bench/scan.json';
