@@ -90,6 +90,24 @@ fn timeout_while_controls_work_is_blackhole_when_it_answers_from_outside() {
 }
 
 #[test]
+fn after_a_hang_a_failure_too_fast_for_a_round_trip_leaves_the_hang_standing() {
+    // The fastest control page took 160 ms: nothing fails for the network in under 40.
+    let c = RunContext { no_round_trip_ms: Some(40), ..ctx() };
+    let mut e =
+        ev(vec![FetchTimeout { ms: 6000 }, addrs(), Resolves { ms: 5 }, FetchError { ms: 900 }, FetchError { ms: 2 }]);
+    e.outside = reached();
+    let f = infer(&web("https://a.test/"), &e, &c);
+    assert_eq!(f.verdict, Verdict::Blackhole);
+    assert_eq!(f.clues[..2], [Clue::TimedOut { ms: 6000 }, Clue::FailedFast { ms: 2 }]);
+    // A failure that took a round trip (a reset after the ClientHello) decides.
+    e.observations[4] = FetchError { ms: 120 };
+    assert_eq!(infer(&web("https://a.test/"), &e, &c).verdict, Verdict::Reset);
+    // Without a hang before it, a fast failure is judged as ever.
+    let quick = Evidence { outside: reached(), ..ev(vec![FetchError { ms: 2 }, addrs(), Resolves { ms: 5 }]) };
+    assert_eq!(infer(&web("https://a.test/"), &quick, &c).verdict, Verdict::Reset);
+}
+
+#[test]
 fn dns_needs_the_name_to_exist_outside() {
     let e = ev(vec![FetchError { ms: 6 }, DohFailed, DoesNotResolve { ms: 3 }]);
     assert_eq!(infer(&web("https://a.test/"), &e, &ctx()).verdict, Verdict::Inconclusive);

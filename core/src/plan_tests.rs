@@ -116,6 +116,42 @@ fn a_site_that_hung_once_and_answers_when_asked_again_is_not_a_blackhole() {
 }
 
 #[test]
+fn a_hang_then_a_fast_failure_is_looked_at_a_third_time_and_that_look_decides() {
+    // The second look at a hung site failed fast: the first look's own lookup or connection,
+    // still under way in the browser, failing at last. A third look, on its own, decides.
+    for (third, verdict) in [
+        (Observation::FetchTimeout { ms: 8000 }, Verdict::Inconclusive),
+        (Observation::FetchError { ms: 120 }, Verdict::Inconclusive),
+    ] {
+        let mut plan = Plan::new(PlanConfig::default(), vec![], vec![t("https://hole.test/"), t("https://b.test/")]);
+        let looks = std::cell::Cell::new(0);
+        let (log, _, _) = drive(&mut plan, |task| match task.kind {
+            ProbeKind::Fetch if task.url.contains("hole") => {
+                looks.set(looks.get() + 1);
+                match looks.get() {
+                    1 => (Observation::FetchTimeout { ms: 8000 }, 8000),
+                    2 => (Observation::FetchError { ms: 900 }, 900),
+                    _ => (third.clone(), 100),
+                }
+            }
+            ProbeKind::Fetch => (Observation::FetchOk { ms: 200 }, 200),
+            _ => (Observation::DohAddresses { addresses: vec!["10.0.0.1".into()] }, 50),
+        });
+        let urls: Vec<&str> = log.iter().filter(|l| l.kind == ProbeKind::Fetch).map(|l| l.url.as_str()).collect();
+        assert_eq!(urls, ["https://hole.test/", "https://b.test/", "https://hole.test/", "https://hole.test/"]);
+        let mut f = plan.take_findings();
+        f.sort_by_key(|(i, _)| *i);
+        // No outside view in this plan: a hang or a failure is not called blocked.
+        assert_eq!(f[0].1.verdict, verdict);
+        let first = &f[0].1.clues[0];
+        match third {
+            Observation::FetchTimeout { .. } => assert_eq!(*first, Clue::TimedOut { ms: 8000 }),
+            _ => assert_eq!(*first, Clue::FailedFast { ms: 120 }),
+        }
+    }
+}
+
+#[test]
 fn a_slow_image_is_loaded_once_more_alone_before_throttling_is_called() {
     let spec = |u: &str| Some(ImageSpec { url: u.into(), width: 120, height: 90, bytes: Some(60_000) });
     let judge = |second_ms: u32| {

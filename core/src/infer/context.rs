@@ -18,6 +18,10 @@ pub struct RunContext {
     /// A content blocker refused the plan's bait: a fast failure or an image that does not
     /// load may be its refusal, not the network's.
     pub content_blocker: bool,
+    /// A quarter of the fastest control page's load: a failure faster than this cannot have
+    /// made a round trip to any site (a page load takes several), so the browser answered it
+    /// from memory (a failed lookup it cached).
+    pub no_round_trip_ms: Option<u32>,
 }
 
 impl Default for RunContext {
@@ -30,6 +34,7 @@ impl Default for RunContext {
             ice_controls_total: 0,
             ice_controls_ok: 0,
             content_blocker: false,
+            no_round_trip_ms: None,
         }
     }
 }

@@ -63,6 +63,21 @@ fn infer_fetched(target: &Target, ev: &Evidence, ctx: &RunContext) -> Finding {
             }
             finding
         }
+        // After a hang, a failure too fast to have made a round trip is the browser's memory
+        // of the hang's failed lookup (Firefox caches it): the hang stands.
+        Some(Observation::FetchError { ms }) if ctx.no_round_trip_ms.is_some_and(|f| ms < f) => {
+            match ev.find(|o| match o {
+                Observation::FetchTimeout { ms } => Some(*ms),
+                _ => None,
+            }) {
+                Some(hung) => {
+                    let mut finding = failed(ev, ctx, Clue::TimedOut { ms: hung }, false);
+                    finding.clues.insert(1, Clue::FailedFast { ms });
+                    finding
+                }
+                None => failed(ev, ctx, Clue::FailedFast { ms }, true),
+            }
+        }
         Some(Observation::FetchError { ms }) => failed(ev, ctx, Clue::FailedFast { ms }, true),
         Some(Observation::FetchTimeout { ms }) => failed(ev, ctx, Clue::TimedOut { ms }, false),
         Some(_) => Finding::new(Verdict::Inconclusive, 0.0, vec![Clue::NotMeasured]),

@@ -33,6 +33,12 @@ impl Plan {
             ctx.controls_total += 1;
             let fetched = s.evidence.observations.iter().any(|o| matches!(o, Observation::FetchOk { .. }));
             ctx.controls_ok += u32::from(fetched);
+            for o in &s.evidence.observations {
+                if let Observation::FetchOk { ms } = o {
+                    let floor = ms / 4;
+                    ctx.no_round_trip_ms = Some(ctx.no_round_trip_ms.map_or(floor, |f| f.min(floor)));
+                }
+            }
             let bytes = self.image(i).and_then(|image| image.bytes);
             let first_byte = s.evidence.observations.iter().find_map(|o| match o {
                 Observation::FetchOk { ms } => Some(*ms),

@@ -35,8 +35,17 @@ impl Plan {
                 .observations
                 .iter()
                 .any(|o| std::mem::discriminant(o) == std::mem::discriminant(&observation));
+        // A fast failure on the second look at a hang may be the first look's own attempt
+        // failing at last: a browser hands a new request to the name lookup or connection
+        // already under way for that host (Chromium's host resolver and socket pools join
+        // them), and a lookup of dropped queries or a silent TLS handshake fails seconds after
+        // the first look gave up. Such a target is looked at a third time, on an attempt of
+        // its own, and that look decides.
+        let hung =
+            self.states[index].evidence.observations.iter().any(|o| matches!(o, Observation::FetchTimeout { .. }));
         let again = match observation {
             Observation::FetchTimeout { .. } if first_look => Some(&mut self.deferred),
+            Observation::FetchError { .. } if first_look && hung => Some(&mut self.deferred),
             Observation::ImageDecoded { .. } if first_look && self.looks_throttled(index, &observation) => {
                 Some(&mut self.deferred_images)
             }
