@@ -293,6 +293,24 @@ fn held_verdicts_wait_for_the_outside_view() {
 }
 
 #[test]
+fn while_held_a_target_is_released_once_its_own_outside_view_has_come() {
+    let mut plan = Plan::new(PlanConfig::default(), vec![], vec![t("https://a.test/"), t("https://b.test/")]);
+    plan.set_hold(true);
+    pass_resolver_check(&mut plan);
+    for at in [0, 1] {
+        let Step::Run(task) = plan.next(at) else { panic!() };
+        plan.record(task.id, Observation::FetchOk { ms: 100 }, 100 + at);
+    }
+    assert!(plan.take_findings().is_empty(), "held: no outside view yet");
+    let seen = OutsideView { resolves: true, reachable: true, cross_origin_blocked: false, server_error: false };
+    plan.set_outside("https://b.test/", seen);
+    let found = plan.take_findings();
+    assert_eq!(found.iter().map(|(i, _)| *i).collect::<Vec<_>>(), [1], "b's view came: b alone");
+    plan.set_hold(false);
+    assert_eq!(plan.take_findings().iter().map(|(i, _)| *i).collect::<Vec<_>>(), [0], "the rest when the view is over");
+}
+
+#[test]
 fn an_https_page_measures_the_secure_equivalent_of_plain_targets() {
     let config = PlanConfig { page_secure: true, ..PlanConfig::default() };
     let targets =

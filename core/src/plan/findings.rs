@@ -66,15 +66,18 @@ impl Plan {
     }
 
     /// Verdicts that became final since the last call: (index among non-control targets, finding).
+    /// While verdicts are held for the outside view, a target is released as soon as the
+    /// outside view of its page has come (a 1,000-site list then shows its first verdicts
+    /// after the first batches, not after the last).
     pub fn take_findings(&mut self) -> Vec<(usize, Finding)> {
-        if self.hold || self.controls_running() {
+        if self.controls_running() {
             return Vec::new();
         }
         let ctx = self.context();
         let mut out = Vec::new();
         for i in self.controls..self.targets.len() {
             let s = &self.states[i];
-            if s.finished && !s.released {
+            if s.finished && !s.released && (!self.hold || s.evidence.outside.is_some()) {
                 let finding = if s.started {
                     infer(&self.targets[i], &s.evidence, &ctx)
                 } else {
