@@ -134,10 +134,16 @@ impl Run {
         // waits for 50 answers of the collector in a row before any verdict shows.
         let campaign = source.campaign.as_deref();
         for list in [&controls, &wanted] {
+            // `OUTSIDE_PARALLEL` lanes, each taking the next batch as soon as its last one is
+            // answered (no lane waits for a slow batch of another).
             let batches: Vec<&[String]> = list.chunks(OUTSIDE_BATCH).collect();
-            for group in batches.chunks(OUTSIDE_PARALLEL) {
-                futures_util::future::join_all(group.iter().map(|c| self.ask_outside(url, c, list_id, campaign))).await;
-            }
+            let next = Cell::new(0);
+            let lane = || async {
+                while let Some(chunk) = batches.get(next.replace(next.get() + 1)) {
+                    self.ask_outside(url, chunk, list_id, campaign).await;
+                }
+            };
+            futures_util::future::join_all((0..OUTSIDE_PARALLEL).map(|_| lane())).await;
         }
     }
 
