@@ -1,7 +1,7 @@
 // The second browser: ajar in Firefox ESR as it ships (https page, a CSV list, consent
 // clicked), against the lab's demo scenario; the start page in both languages at both widths;
 // the embed on a partner's page, in both its variants.
-// Each verdict must equal what Firefox can honestly reach (lab/src/scenario.rs
+// Each verdict must equal what Firefox can honestly reach (lab/src/scenario/host.rs
 // `Host::expected`, and docs/verdicts.md for where Firefox differs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
