@@ -185,7 +185,7 @@ impl Report {
             if r.url.len() > MAX_URL_LEN {
                 return Err(bad(at("url"), "too long"));
             }
-            check_url(&r.url).map_err(|problem| bad(at("url"), &problem))?;
+            check_url(&r.url).map_err(|problem| bad(at("url"), &problem.to_string()))?;
             if !is_category(&r.category) {
                 return Err(bad(at("category"), "not a known category code"));
             }
@@ -271,20 +271,33 @@ impl Report {
     }
 }
 
+/// Why a target URL may not be carried in a report.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+enum UrlRefused {
+    #[error("{0}")]
+    Unparsable(#[from] crate::url::UrlError),
+    #[error("an address, not a name: not accepted")]
+    Address,
+    #[error("user info (name@host) is not accepted")]
+    UserInfo,
+    #[error("holds an address: not accepted")]
+    HoldsAddress,
+}
+
 /// A target URL as a report may carry it: one a browser reads as a name (not an address,
 /// in any of the forms a browser accepts), with no user info and no address anywhere in it.
-fn check_url(url: &str) -> Result<(), String> {
-    let parsed = TargetUrl::parse(url).map_err(|e| e.to_string())?;
+fn check_url(url: &str) -> Result<(), UrlRefused> {
+    let parsed = TargetUrl::parse(url)?;
     if privacy::host_is_address(&parsed.host) {
-        return Err("an address, not a name: not accepted".into());
+        return Err(UrlRefused::Address);
     }
     let authority = url.split_once("//").map_or(url, |(_, rest)| rest);
     let authority = &authority[..authority.find(['/', '?', '#']).unwrap_or(authority.len())];
     if authority.contains('@') {
-        return Err("user info (name@host) is not accepted".into());
+        return Err(UrlRefused::UserInfo);
     }
     if privacy::contains_address(url) {
-        return Err("holds an address: not accepted".into());
+        return Err(UrlRefused::HoldsAddress);
     }
     Ok(())
 }
