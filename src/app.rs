@@ -4,6 +4,7 @@ use crate::automation;
 use crate::canaries;
 use crate::collector;
 use crate::i18n::{Lang, K};
+use crate::load::LoadError;
 use crate::net::fetch_ok;
 use crate::pages::{
     canaries::CanaryPanel, explorer::Explorer, methodology::Methodology, results::Results, start::Start,
@@ -52,29 +53,19 @@ fn browser_lang() -> Lang {
     web_sys::window().and_then(|w| w.navigator().language()).and_then(|l| Lang::from_code(&l)).unwrap_or(Lang::En)
 }
 
-/// Every problem in a list, one per line.
-pub fn describe(e: &ListError) -> String {
-    match e {
-        ListError::Lines(lines) => lines.iter().map(|l| l.to_string()).collect::<Vec<_>>().join("\n"),
-        other => other.to_string(),
-    }
-}
-
-async fn load_list(choice: &ListChoice, collector: &str) -> Result<(String, List), String> {
+async fn load_list(choice: &ListChoice, collector: &str) -> Result<(String, List), LoadError> {
     let (id, text) = match choice {
         ListChoice::Campaign(id) => {
             return crate::campaign::load(collector, id).await.map(|(_, l)| ("campaign".into(), l))
         }
         ListChoice::Custom(text) => ("custom".to_string(), text.clone()),
-        ListChoice::Named(name) if name.contains("://") => {
-            ("custom".to_string(), fetch_ok(name, None).await.map_err(|e| e.to_string())?)
-        }
+        ListChoice::Named(name) if name.contains("://") => ("custom".to_string(), fetch_ok(name, None).await?),
         ListChoice::Named(id) => {
             let safe: String = id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
-            (safe.clone(), fetch_ok(&format!("lists/{safe}.csv"), None).await.map_err(|e| e.to_string())?)
+            (safe.clone(), fetch_ok(&format!("lists/{safe}.csv"), None).await?)
         }
     };
-    List::parse(&text).map(|l| (id, l)).map_err(|e| describe(&e))
+    List::parse(&text).map(|l| (id, l)).map_err(LoadError::ListLines)
 }
 
 async fn load_controls(params: &Params, campaign: Option<&str>) -> List {
@@ -162,13 +153,13 @@ pub fn app() -> Html {
                 let (id, list) = match load_list(&choice, &params.collector_base()).await {
                     Ok(l) => l,
                     Err(e) => {
-                        automation::publish_error(&e);
+                        automation::publish_error(&e.to_string());
                         return dispatcher.dispatch(Action::Failed(e));
                     }
                 };
                 let list = list.filter_categories(&category.into_iter().collect::<Vec<_>>());
                 if list.targets.is_empty() {
-                    return dispatcher.dispatch(Action::Failed(ListError::Empty.to_string()));
+                    return dispatcher.dispatch(Action::Failed(LoadError::ListLines(ListError::Empty)));
                 }
                 let controls = load_controls(&params, campaign.as_deref()).await;
                 let rows = list
@@ -267,10 +258,10 @@ pub fn app() -> Html {
             html! { <Start {lang} on_start={start.clone()} initial_list={params.list.clone()} campaign={params.campaign.clone()} /> }
         }
         Phase::Loading => html! { <p class="status" role="status">{ lang.t(K::Loading) }</p> },
-        Phase::Failed(msg) => html! {
+        Phase::Failed(error) => html! {
             <section class="failed" role="alert">
                 <h2>{ lang.t(K::ListError) }</h2>
-                <pre class="errors">{ msg }</pre>
+                <pre class="errors">{ lang.load_error(error) }</pre>
                 <button onclick={again.clone()}>{ lang.t(K::Again) }</button>
             </section>
         },

@@ -12,6 +12,7 @@ pub mod campaign;
 pub mod canaries;
 pub mod collector;
 pub mod i18n;
+pub mod load;
 pub mod net;
 #[cfg(feature = "app")]
 mod pages;

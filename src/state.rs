@@ -2,6 +2,7 @@
 
 use crate::collector::Sent;
 use crate::i18n::Lang;
+use crate::load::LoadError;
 use ajar_core::canary::CanaryResult;
 use ajar_core::patterns::Pattern;
 use ajar_core::report::ResultEntry;
@@ -22,7 +23,7 @@ pub enum Phase {
     Loading,
     Running { started_ms: f64 },
     Done { entries: Vec<ResultEntry>, patterns: Vec<Pattern> },
-    Failed(String),
+    Failed(LoadError),
 }
 
 /// ajar's own canaries, checked after the list.
@@ -80,7 +81,7 @@ pub enum Action {
         entries: Vec<ResultEntry>,
         patterns: Vec<Pattern>,
     },
-    Failed(String),
+    Failed(LoadError),
     Submit(Submit),
     CanariesStarted,
     Canary(CanaryResult),

@@ -4,10 +4,11 @@
 //! Everything is the app's: the plan, the probes, the runner, the report, the offline queue.
 
 use ajar::collector::{self, Sent};
+use ajar::load::LoadError;
 use ajar::net::fetch_ok;
 use ajar::runner::{self, Event};
 use ajar_core::config::PlanConfig;
-use ajar_core::json::Json;
+use ajar_core::json::{Json, JsonError};
 use ajar_core::list::{List, Target};
 use ajar_core::patterns::Pattern;
 use ajar_core::report::ResultEntry;
@@ -39,11 +40,11 @@ struct Options {
 
 impl Options {
     /// The loader's options object (see `www/embed.js`).
-    fn parse(text: &str) -> Result<Options, String> {
-        let v = Json::parse(text).map_err(|e| e.to_string())?;
+    fn parse(text: &str) -> Result<Options, Failure> {
+        let v = Json::parse(text).map_err(Failure::Options)?;
         let string = |k: &str| v.get(k).as_str().map(String::from);
         Ok(Options {
-            collector: string("collector").ok_or("options: collector is missing")?,
+            collector: string("collector").ok_or(Failure::NoCollector)?,
             campaign: string("campaign"),
             controls_only: v.get("controls_only").as_bool().unwrap_or(false),
             consented: v.get("consented").as_bool().unwrap_or(false),
@@ -54,26 +55,66 @@ impl Options {
     }
 }
 
-async fn list_of(url: &str) -> Result<List, String> {
-    let text = fetch_ok(url, None).await.map_err(|e| e.to_string())?;
-    List::parse(&text).map_err(|e| e.to_string())
+/// Why the embed measured nothing: `measure`'s `{"error": …}`.
+#[derive(Debug)]
+enum Failure {
+    Options(JsonError),
+    NoCollector,
+    /// The controls list or the campaign could not be loaded.
+    Load(LoadError),
+    NotConsented,
+    NoCampaign,
+    CampaignStopped,
+    /// A campaign that keeps away from some countries, and the reader's cannot be told.
+    CountryUnknown,
+    CountrySkipped,
+    NothingToMeasure,
+}
+
+impl From<LoadError> for Failure {
+    fn from(e: LoadError) -> Self {
+        Failure::Load(e)
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Failure::Options(e) => return e.fmt(f),
+            Failure::Load(e) => return e.fmt(f),
+            Failure::NoCollector => "options: collector is missing",
+            Failure::NotConsented => "nothing but the collector is measured before the reader agrees",
+            Failure::NoCampaign => "a campaign is needed unless the mode is controls-only",
+            Failure::CampaignStopped => "the campaign is not running",
+            Failure::CountryUnknown => "not measured: the reader's country could not be told",
+            Failure::CountrySkipped => "not measured in this country",
+            Failure::NothingToMeasure => "nothing to measure",
+        })
+    }
+}
+
+async fn list_of(url: &str) -> Result<List, LoadError> {
+    let text = fetch_ok(url, None).await?;
+    List::parse(&text).map_err(LoadError::List)
 }
 
 /// The campaign's targets, or none when the reader's country is one the campaign keeps
 /// the embed away from (`embed_skip_countries`).
-async fn campaign_targets(base: &str, id: &str) -> Result<Vec<Target>, String> {
+async fn campaign_targets(base: &str, id: &str) -> Result<Vec<Target>, Failure> {
     let (v, list) = ajar::campaign::load(base, id).await?;
     if v.get("active").as_bool() != Some(true) {
-        return Err("the campaign is not running".into());
+        return Err(Failure::CampaignStopped);
     }
     let skip = v.get("embed_skip_countries").strings();
     if !skip.is_empty() {
         // Fails closed: a reader whose country cannot be told is not measured.
-        let unknown = || "not measured: the reader's country could not be told".to_string();
-        let me = fetch_ok(&format!("{base}/v1/whoami"), None).await.map_err(|_| unknown())?;
-        let cc = Json::parse(&me).ok().and_then(|w| w.get("country").as_str().map(String::from)).ok_or_else(unknown)?;
+        let me = fetch_ok(&format!("{base}/v1/whoami"), None).await.map_err(|_| Failure::CountryUnknown)?;
+        let cc = Json::parse(&me)
+            .ok()
+            .and_then(|w| w.get("country").as_str().map(String::from))
+            .ok_or(Failure::CountryUnknown)?;
         if cc.len() != 2 || cc == "ZZ" || skip.contains(&cc) {
-            return Err("not measured in this country".into());
+            return Err(Failure::CountrySkipped);
         }
     }
     Ok(list.targets)
@@ -103,16 +144,16 @@ struct Measured {
 /// Runs the embed's measurement; resolves to a JSON summary. Never throws.
 #[wasm_bindgen]
 pub async fn measure(options: String) -> String {
-    let summary = run(&options).await.unwrap_or_else(|error| Summary::Failed { error });
+    let summary = run(&options).await.unwrap_or_else(|e| Summary::Failed { error: e.to_string() });
     serde_json::to_string(&summary).unwrap_or_default()
 }
 
-async fn run(options: &str) -> Result<Summary, String> {
+async fn run(options: &str) -> Result<Summary, Failure> {
     let o = Options::parse(options)?;
     let base = o.collector.trim_end_matches('/').to_string();
     collector::flush(&base, true).await;
     if !o.consented && (o.controls.is_some() || !o.controls_only) {
-        return Err("nothing but the collector is measured before the reader agrees".into());
+        return Err(Failure::NotConsented);
     }
     let controls = match &o.controls {
         Some(url) => list_of(url).await?,
@@ -121,11 +162,11 @@ async fn run(options: &str) -> Result<Summary, String> {
     let (targets, list_id) = match (&o.campaign, o.controls_only) {
         (_, true) => (controls.targets.clone(), "controls"),
         (Some(id), false) => (campaign_targets(&base, id).await?, "campaign"),
-        (None, false) => return Err("a campaign is needed unless the mode is controls-only".into()),
+        (None, false) => return Err(Failure::NoCampaign),
     };
     let targets: Vec<Target> = targets.into_iter().take(o.max_probes.clamp(1, MAX_TARGETS)).collect();
     if targets.is_empty() {
-        return Err("nothing to measure".into());
+        return Err(Failure::NothingToMeasure);
     }
     let mut config = PlanConfig { concurrency: MAX_IN_FLIGHT, max_concurrency: MAX_IN_FLIGHT, ..PlanConfig::default() };
     if let Some(doh) = &o.doh {

@@ -5,6 +5,10 @@
 pub mod en;
 pub mod ru;
 
+use crate::load::LoadError;
+use crate::net::NetError;
+use ajar_core::list::{LineError, LineProblem, ListError};
+use ajar_core::url::UrlError;
 use ajar_core::verdict::{Clue, Verdict};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +111,87 @@ impl Lang {
             _ => return text.to_string(),
         };
         text.replace("{n}", &format!("{}", (n * 10.0).round() / 10.0))
+    }
+}
+
+impl Lang {
+    /// Why a list could not be used, in this language (in English, the error's own text).
+    /// What a parser said of broken JSON stays as the parser said it.
+    pub fn load_error(self, e: &LoadError) -> String {
+        match e {
+            LoadError::Fetch(NetError::Unreachable(url)) => self.fill(K::LoadUnreachable, &[("{u}", url)]),
+            LoadError::Fetch(NetError::Status { url, status, body }) => {
+                self.fill(K::LoadStatus, &[("{u}", url), ("{s}", &status.to_string()), ("{b}", body)])
+            }
+            LoadError::Descriptor(e) => e.to_string(),
+            LoadError::ListLines(ListError::Lines(lines)) => {
+                lines.iter().map(|l| self.list_line(l)).collect::<Vec<_>>().join("\n")
+            }
+            LoadError::ListLines(e) | LoadError::List(e) => self.list_error(e),
+        }
+    }
+
+    fn list_error(self, e: &ListError) -> String {
+        match e {
+            ListError::Empty => self.t(K::ListEmpty).to_string(),
+            ListError::TooLong(n) => self
+                .fill(K::ListTooLong, &[("{n}", &n.to_string()), ("{m}", &ajar_core::list::MAX_TARGETS.to_string())]),
+            ListError::Json(detail) => self.fill(K::ListNotJson, &[("{e}", detail)]),
+            ListError::Lines(lines) => {
+                let first = lines.first().map(|l| self.list_line(l)).unwrap_or_default();
+                self.fill(K::ListProblems, &[("{n}", &lines.len().to_string()), ("{e}", &first)])
+            }
+        }
+    }
+
+    fn list_line(self, l: &LineError) -> String {
+        let problem = match &l.problem {
+            LineProblem::BadUrl(e) => self.fill(K::LineBadUrl, &[("{e}", &self.url_error(e))]),
+            LineProblem::UrlTooLong => {
+                self.fill(K::LineUrlTooLong, &[("{m}", &ajar_core::list::MAX_URL_LEN.to_string())])
+            }
+            LineProblem::UnknownCategory(c) => self.fill(K::LineUnknownCategory, &[("{c}", c)]),
+            LineProblem::Duplicate(n) => self.fill(K::LineDuplicate, &[("{n}", &n.to_string())]),
+            LineProblem::TooFewColumns(n) => self.fill(K::LineTooFewColumns, &[("{n}", &n.to_string())]),
+            LineProblem::Unterminated => self.t(K::LineUnterminated).to_string(),
+            LineProblem::BadImage(e) => self.fill(K::LineBadImage, &[("{e}", &self.url_error(e))]),
+            LineProblem::NotATarget => self.t(K::LineNotATarget).to_string(),
+            LineProblem::BadImageSpec => self.t(K::LineBadImageSpec).to_string(),
+        };
+        self.fill(K::ListLine, &[("{n}", &l.line.to_string()), ("{e}", &problem)])
+    }
+
+    fn url_error(self, e: &UrlError) -> String {
+        match e {
+            UrlError::Empty => self.t(K::UrlEmpty).to_string(),
+            UrlError::NoScheme => self.t(K::UrlNoScheme).to_string(),
+            UrlError::UnsupportedScheme(s) => self.fill(K::UrlUnsupportedScheme, &[("{e}", s)]),
+            UrlError::NoHost => self.t(K::UrlNoHost).to_string(),
+            UrlError::BadHost(h) => self.fill(K::UrlBadHost, &[("{e}", h)]),
+            UrlError::BadPort(p) => self.fill(K::UrlBadPort, &[("{e}", p)]),
+            UrlError::BadCharacters => self.t(K::UrlBadCharacters).to_string(),
+        }
+    }
+
+    /// The key's text with each placeholder replaced, in one pass over the text (a value that
+    /// happens to contain a placeholder stays as it is).
+    fn fill(self, key: K, values: &[(&str, &str)]) -> String {
+        let mut rest = self.t(key);
+        let mut out = String::with_capacity(rest.len());
+        while !rest.is_empty() {
+            match values.iter().find(|(p, _)| rest.starts_with(p)) {
+                Some((p, v)) => {
+                    out.push_str(v);
+                    rest = &rest[p.len()..];
+                }
+                None => {
+                    let c = rest.chars().next().map_or(1, char::len_utf8);
+                    out.push_str(&rest[..c]);
+                    rest = &rest[c..];
+                }
+            }
+        }
+        out
     }
 }
 
@@ -232,6 +317,30 @@ pub enum K {
     CampaignTitle,
     RunCampaign,
     CampaignInactive,
+    /// Why a list could not be used (`Lang::load_error`); `{…}` are filled in.
+    LoadUnreachable,
+    LoadStatus,
+    ListEmpty,
+    ListTooLong,
+    ListNotJson,
+    ListProblems,
+    ListLine,
+    LineBadUrl,
+    LineUrlTooLong,
+    LineUnknownCategory,
+    LineDuplicate,
+    LineTooFewColumns,
+    LineUnterminated,
+    LineBadImage,
+    LineNotATarget,
+    LineBadImageSpec,
+    UrlEmpty,
+    UrlNoScheme,
+    UrlUnsupportedScheme,
+    UrlNoHost,
+    UrlBadHost,
+    UrlBadPort,
+    UrlBadCharacters,
     /// How a verdict is reached, for the methodology page.
     Explain(Verdict),
     Verdict(Verdict),
