@@ -259,7 +259,24 @@ fn websocket_failure_checks_the_host_over_http() {
         _ => (Observation::FetchOk { ms: 5 }, 5),
     });
     assert_eq!(log[1].url, "https://chat.test/ws");
+    let kinds: Vec<ProbeKind> = log.iter().map(|l| l.kind).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == ProbeKind::WebSocket).count(), 2, "the socket is tried twice: {kinds:?}");
     assert_eq!(plan.take_findings()[0].1.verdict, Verdict::BlockedProtocol);
+}
+
+#[test]
+fn a_socket_that_failed_once_and_opens_at_the_end_is_ok() {
+    // Firefox refused a socket while many were opening; alone at the end, it opens.
+    let mut plan = Plan::new(PlanConfig::default(), vec![], vec![t("wss://chat.test/ws"), t("https://b.test/")]);
+    let (log, _, _) = drive(&mut plan, |task| match task.kind {
+        ProbeKind::WebSocket if task.id < 3 => (Observation::SocketFailed { ms: 3 }, 3),
+        ProbeKind::WebSocket => (Observation::SocketOpen { ms: 40 }, 40),
+        _ => (Observation::FetchOk { ms: 5 }, 5),
+    });
+    assert_eq!(log.last().map(|l| l.kind), Some(ProbeKind::WebSocket), "asked again last");
+    let mut f = plan.take_findings();
+    f.sort_by_key(|(i, _)| *i);
+    assert_eq!(f[0].1.verdict, Verdict::Ok);
 }
 
 #[test]

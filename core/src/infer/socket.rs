@@ -11,7 +11,8 @@ pub(super) fn infer_socket(target: &Target, ev: &Evidence, ctx: &RunContext) -> 
     if ev.unmeasurable {
         return Finding::new(Verdict::Inconclusive, 0.0, vec![Clue::InsecureNotMeasurable]);
     }
-    let socket = ev.find(|o| match o {
+    // The last look decides (a socket that failed is tried once more at the end).
+    let socket = ev.observations.iter().rev().find_map(|o| match o {
         Observation::SocketOpen { .. } => Some(true),
         Observation::SocketFailed { .. } | Observation::SocketTimeout { .. } => Some(false),
         _ => None,

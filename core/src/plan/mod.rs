@@ -29,6 +29,7 @@ pub use task::{ProbeTask, Step};
 use crate::config::PlanConfig;
 use crate::infer::Evidence;
 use crate::list::Target;
+use crate::observation::ProbeKind;
 use crate::pace::Pace;
 use checks::Check;
 use std::collections::VecDeque;
@@ -42,8 +43,9 @@ pub struct Plan {
     states: Vec<TargetState>,
     unstarted: VecDeque<usize>,
     ready: VecDeque<usize>,
-    /// Targets whose fetch hung, to be asked once more at the end (see [`Plan::record`]).
-    deferred: VecDeque<usize>,
+    /// Targets to be asked once more at the end, and with which probe (see [`Plan::record`]):
+    /// a fetch that hung, a fast failure after a hang, a WebSocket that failed.
+    deferred: VecDeque<(usize, ProbeKind)>,
     /// Targets whose known image came slowly enough to call them throttled: loaded once more
     /// at the very end, alone (the list's other images may have shared the link with it).
     deferred_images: VecDeque<usize>,

@@ -38,13 +38,13 @@ impl Plan {
                     self.states[i].pending = first;
                     i
                 }
-                // Every target has had its first look: the hung ones are asked again, now
-                // that the link is not busy with the rest of the list.
+                // Every target has had its first look: the hung ones (and failed sockets) are
+                // asked again, now that the link is not busy with the rest of the list.
                 None if !self.deferred.is_empty() => {
                     // Not empty (the guard): the default is never taken.
-                    let i = self.deferred.pop_front().unwrap_or_default();
+                    let (i, kind) = self.deferred.pop_front().unwrap_or((0, ProbeKind::Fetch));
                     self.states[i].confirm_due = false;
-                    self.states[i].pending.push_back(Pending::Probe(ProbeKind::Fetch));
+                    self.states[i].pending.push_back(Pending::Probe(kind));
                     i
                 }
                 // Last, each slow image once more, with nothing else on the link.

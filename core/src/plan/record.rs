@@ -3,7 +3,7 @@
 //! again at the end of the list.
 
 use super::{Pending, Plan};
-use crate::observation::Observation;
+use crate::observation::{Observation, ProbeKind};
 use std::collections::VecDeque;
 
 impl Plan {
@@ -41,21 +41,31 @@ impl Plan {
         // them), and a lookup of dropped queries or a silent TLS handshake fails seconds after
         // the first look gave up. Such a target is looked at a third time, on an attempt of
         // its own, and that look decides.
-        let hung =
-            self.states[index].evidence.observations.iter().any(|o| matches!(o, Observation::FetchTimeout { .. }));
+        let seen = &self.states[index].evidence.observations;
+        let hung = seen.iter().any(|o| matches!(o, Observation::FetchTimeout { .. }));
+        // A WebSocket that failed is tried once more at the end too: a browser may refuse a
+        // socket of its own accord while many are opening (Firefox opens one at a time per
+        // address, and the sites of a CDN share addresses), and that is no block.
+        let socket_seen =
+            seen.iter().any(|o| matches!(o, Observation::SocketFailed { .. } | Observation::SocketTimeout { .. }));
         let again = match observation {
-            Observation::FetchTimeout { .. } if first_look => Some(&mut self.deferred),
-            Observation::FetchError { .. } if first_look && hung => Some(&mut self.deferred),
+            Observation::FetchTimeout { .. } if first_look => Some(ProbeKind::Fetch),
+            Observation::FetchError { .. } if first_look && hung => Some(ProbeKind::Fetch),
+            Observation::SocketFailed { .. } | Observation::SocketTimeout { .. } if first_look && !socket_seen => {
+                Some(ProbeKind::WebSocket)
+            }
             Observation::ImageDecoded { .. } if first_look && self.looks_throttled(index, &observation) => {
-                Some(&mut self.deferred_images)
+                Some(ProbeKind::Image)
             }
             _ => None,
         };
-        let state = &mut self.states[index];
-        if let Some(queue) = again {
-            queue.push_back(index);
-            state.confirm_due = true;
+        match again {
+            Some(ProbeKind::Image) => self.deferred_images.push_back(index),
+            Some(kind) => self.deferred.push_back((index, kind)),
+            None => {}
         }
+        let state = &mut self.states[index];
+        state.confirm_due |= again.is_some();
         state.asked_second_resolver |= second;
         state.running -= 1;
         state.evidence.observations.push(observation);
