@@ -180,6 +180,24 @@ fn a_slow_image_is_loaded_once_more_alone_before_throttling_is_called() {
 }
 
 #[test]
+fn an_image_that_timed_out_is_loaded_once_more_alone_and_that_load_decides() {
+    // On a slow link shared with the whole list, a healthy site's image waited its turn.
+    let image = ImageSpec { url: "https://a.test/i.png".into(), width: 64, height: 32, bytes: Some(40_000) };
+    let target = Target { image: Some(image), ..t("https://a.test/") };
+    let mut plan = Plan::new(PlanConfig::default(), vec![], vec![target, t("https://b.test/")]);
+    let (log, _, _) = drive(&mut plan, |task| match task.kind {
+        ProbeKind::Image if task.id < 4 => (Observation::ImageTimeout { ms: 12_000 }, 12_000),
+        ProbeKind::Image => (Observation::ImageDecoded { ms: 300, width: 64, height: 32, transfer_ms: Some(100) }, 300),
+        _ => (Observation::FetchOk { ms: 100 }, 100),
+    });
+    assert_eq!(log.iter().filter(|l| l.kind == ProbeKind::Image).count(), 2);
+    assert_eq!(log.last().map(|l| l.kind), Some(ProbeKind::Image), "loaded again last");
+    let mut f = plan.take_findings();
+    f.sort_by_key(|(i, _)| *i);
+    assert_ne!(f[0].1.verdict, Verdict::Throttled);
+}
+
+#[test]
 fn requested_concurrency_is_bounded() {
     let config = PlanConfig { concurrency: 500, ..PlanConfig::default() };
     let targets: Vec<Target> = (0..100).map(|i| t(&format!("https://t{i}.test/"))).collect();

@@ -57,6 +57,9 @@ impl Plan {
             Observation::ImageDecoded { .. } if first_look && self.looks_throttled(index, &observation) => {
                 Some(ProbeKind::Image)
             }
+            // An image that did not come in time is loaded once more alone too: on a slow
+            // link shared with the whole list it may simply have waited its turn.
+            Observation::ImageTimeout { .. } if first_look => Some(ProbeKind::Image),
             _ => None,
         };
         match again {
