@@ -5,7 +5,7 @@ source "$(dirname "$0")/services.sh"
 cd "$ROOT"
 trap stop_all EXIT
 # AJAR_BENCH_ONLY="accuracy scan" runs just those sections (deploy app embed accuracy canaries
-# scan slow_phone collector); unset runs them all.
+# scan slow_phone control collector); unset runs them all.
 want() { [[ -z "${AJAR_BENCH_ONLY:-}" || " $AJAR_BENCH_ONLY " == *" $1 "* ]]; }
 STATE=$(mktemp -d /tmp/ajar-d1-XXXXXX)
 # UNATTENDED_RUNS: the benchmarks' ?autorun=1 links run without a click (docs/automation.md).
@@ -64,6 +64,12 @@ if want slow_phone; then
   start_lab "${ARGS[@]}"
   AJAR_LAB_ARGS=$(printf '%s\n' "${ARGS[@]}" | node -e 'console.log(JSON.stringify(require("fs").readFileSync(0,"utf8").trim().split("\n")))') \
     AJAR_SCAN_PROFILE=slow_phone node wasm-tests/bench/scan.mjs
+  stop_lab
+fi
+if want control; then
+  echo "== control: the outside view's targets per second per isolate, and its cache hit rate"
+  start_lab --scan 200 --blackholed-share 0.1 --web-ports --rtt-ms 50
+  node wasm-tests/bench/control.mjs
   stop_lab
 fi
 if want collector; then

@@ -1,7 +1,7 @@
 // Collector load: >=32 concurrent clients posting realistic 50-result reports for >=10 s to
 // wrangler dev (workerd + local D1), then the same load (same POSTs) against /v1/ping, which
 // answers 204 and does nothing: the runtime's own ceiling here. `stored` is counted from D1.
-import { writeFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { writeFileSync, mkdirSync, mkdtempSync, existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,7 +65,9 @@ const out = { seconds: ingest.seconds, clients: CLIENTS, requests: ingest.reques
   p50_ms: ingest.p50_ms, p99_ms: ingest.p99_ms, errors: ingest.errors, server_errors: ingest.fivexx, stored,
   noop_rps: noop.rps, noop_p99_ms: noop.p99_ms, ingest_to_noop: Math.round(ingest.rps / noop.rps * 1000) / 1000,
   bounded, bounded_quarter: quarter,
-  expansion: { cron_ms: expandMs, status: first.status, result_rows: counts.results, expected_rows: counts.reports * 50, pending_after: counts.pending } };
+  expansion: { cron_ms: expandMs, status: first.status, result_rows: counts.results, expected_rows: counts.reports * 50, pending_after: counts.pending },
+  // The outside view's cost, measured by control.mjs just before (bench-run.sh).
+  control: existsSync('target/bench/control.json') ? JSON.parse(readFileSync('target/bench/control.json', 'utf8')) : null };
 mkdirSync('target/bench', { recursive: true });
 writeFileSync('target/bench/collector.json', JSON.stringify(out));
 console.log(JSON.stringify(out));
