@@ -41,6 +41,7 @@ enum Route {
 }
 
 fn route_now() -> Route {
+    // No window or hash: the test page, the default route.
     let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
     match hash.trim_start_matches('#').trim_start_matches('/') {
         "explorer" => Route::Explorer,

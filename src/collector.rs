@@ -43,7 +43,9 @@ fn storage() -> Option<web_sys::Storage> {
 }
 
 fn load() -> Vec<Queued> {
+    // No storage or no queue: nothing queued.
     let text = storage().and_then(|s| s.get_item(QUEUE_KEY).ok()?).unwrap_or_default();
+    // A queue that no longer parses cannot be sent: it reads as empty (and is replaced on the next save).
     Json::parse(&text).map(|v| v.items().iter().filter_map(Queued::from_json).collect()).unwrap_or_default()
 }
 
@@ -52,7 +54,11 @@ fn save(queue: &[Queued]) {
         let _ = if queue.is_empty() {
             s.remove_item(QUEUE_KEY)
         } else {
-            s.set_item(QUEUE_KEY, &serde_json::to_string(queue).unwrap_or_default())
+            match serde_json::to_string(queue) {
+                Ok(text) => s.set_item(QUEUE_KEY, &text),
+                // Never overwrite the stored queue with nothing (plain data: it does not fail).
+                Err(_) => Ok(()),
+            }
         };
     }
 }
@@ -66,6 +72,7 @@ async fn post(base: &str, report: &str) -> Result<Sent, NetError> {
     let (status, text) = request(&format!("{base}/v1/reports"), Some(report)).await?;
     let body = Json::parse(&text).unwrap_or(Json::Null);
     Ok(match status {
+        // Stored is what the status says; the collector always names the id, and the app only shows it.
         200 | 201 => Sent::Stored(body.get("id").as_str().unwrap_or_default().to_string()),
         400..=499 => Sent::Refused(body.get("error").as_str().unwrap_or(&text).to_string()),
         // 5xx: the collector is there but not storing: keep the report.

@@ -30,6 +30,7 @@ pub async fn request(url: &str, body: Option<&str>) -> Result<(u16, String), Net
     let resp = JsFuture::from(window.fetch_with_str_and_init(url, &init)).await.map_err(|_| unreachable())?;
     let resp: Response = resp.dyn_into().map_err(|_| unreachable())?;
     let text = match resp.text() {
+        // A body that cannot be read is empty text: the status still decides.
         Ok(p) => JsFuture::from(p).await.ok().and_then(|v| v.as_string()).unwrap_or_default(),
         Err(_) => String::new(),
     };

@@ -27,6 +27,7 @@ pub struct Params {
 
 impl Params {
     pub fn from_location() -> Params {
+        // No query string: every parameter at its default.
         let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
         let Ok(q) = web_sys::UrlSearchParams::new_with_str(&search) else {
             return Params::default();
@@ -101,6 +102,7 @@ impl Params {
 
     /// The collector's base URL, without a trailing slash.
     pub fn collector_base(&self) -> String {
+        // No origin (not a page): paths stay relative.
         let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
         self.collector.clone().unwrap_or(origin).trim_end_matches('/').to_string()
     }

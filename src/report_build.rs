@@ -26,6 +26,7 @@ pub fn build(
     list_id: &str,
     campaign: Option<String>,
 ) -> Report {
+    // No user agent: the browser family reads as unknown.
     let ua = web_sys::window().and_then(|w| w.navigator().user_agent().ok()).unwrap_or_default();
     let mut report = Report {
         schema: SCHEMA.into(),

@@ -151,6 +151,7 @@ impl Run {
     async fn ask_outside(&self, url: &str, chunk: &[String], list_id: &str, campaign: Option<&str>) {
         let urls = chunk.iter().map(String::as_str).collect();
         let query = OutsideQuery { urls, list: list_id, campaign };
+        // Serialising a struct of strings cannot fail.
         let body = serde_json::to_string(&query).unwrap_or_default();
         let mut answer = fetch_ok(url, Some(&body)).await;
         if answer.is_err() && !self.stop.get() {

@@ -145,6 +145,7 @@ struct Measured {
 #[wasm_bindgen]
 pub async fn measure(options: String) -> String {
     let summary = run(&options).await.unwrap_or_else(|e| Summary::Failed { error: e.to_string() });
+    // Serialising plain data cannot fail.
     serde_json::to_string(&summary).unwrap_or_default()
 }
 
@@ -212,6 +213,7 @@ fn finished_signal() -> (impl Fn(Vec<ResultEntry>, Vec<Pattern>), impl std::futu
     };
     let wait = async move {
         let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+        // The promise resolves only after `done` filled the slot; empty otherwise, never seen.
         slot.borrow_mut().take().unwrap_or_default()
     };
     (done, wait)

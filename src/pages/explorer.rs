@@ -121,6 +121,7 @@ pub fn explorer(props: &Props) -> Html {
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let value =
+                // A field not rendered is an empty filter.
                 |r: &NodeRef| r.cast::<HtmlInputElement>().map(|i| i.value().trim().to_string()).unwrap_or_default();
             let window = refs.3.cast::<HtmlSelectElement>().map(|s| s.value()).unwrap_or_else(|| "all".into());
             filter.set(Filter {
@@ -320,9 +321,11 @@ pub fn explorer(props: &Props) -> Html {
                                     <td data-label={lang.t(K::Reports)}>{ c.reports }</td>
                                     <td data-label={lang.t(K::BlockedShare)}>{ format!("{:.0}%", c.blocked_share * 100.0) }</td>
                                     <td data-label={lang.t(K::Status)}>{
+                                        // Confirmed without a technique: nothing in the brackets.
                                         if c.confirmed { format!("✕ {} ({})", lang.t(K::Confirmed), c.technique.as_deref().map(|t| verdict_word(lang, t)).unwrap_or_default()) }
                                         else if c.anomaly { format!("! {}", lang.t(K::Anomaly)) }
                                         else { format!("✓ {}", lang.t(K::NoFinding)) }
+                                    // Not an anomaly or no first hour: nothing shown.
                                     }{ c.first_blocked_hour.as_ref().filter(|_| c.anomaly).map(|h| format!(" · {} {}", lang.t(K::Since), lang.hour(h))).unwrap_or_default() }</td>
                                 </tr>
                             }) }</tbody>

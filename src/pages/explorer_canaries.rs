@@ -45,6 +45,7 @@ pub fn explorer_canaries(props: &Props) -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 let got =
                     fetch_ok(&url, None).await.ok().and_then(|t| serde_json::from_str::<CanaryAggregates>(&t).ok());
+                // Unreachable or unreadable: no cells, as with no data.
                 cells.set(got.unwrap_or_default().cells);
             });
         });
@@ -70,6 +71,7 @@ pub fn explorer_canaries(props: &Props) -> Html {
                             <td data-label={lang.t(K::Network)}>{ format!("{} · AS{}", c.country, c.asn) }</td>
                             <td data-label={lang.t(K::CanaryCheck)}>{ label(lang, c.kind, &c.name) }</td>
                             <td data-label={lang.t(K::VerdictCol)}>{ badge(lang, c.verdict) }
+                                // No phase: nothing after the verdict.
                                 { c.phase.map(|p| format!(" · {}", phase_words(lang, p))).unwrap_or_default() }</td>
                             <td data-label={lang.t(K::Reports)}>{ c.reports }</td>
                             <td data-label={lang.t(K::CanaryArrived)}>{ c.arrived }</td>

@@ -209,6 +209,7 @@ fn wave_words(lang: Lang, kind: WaveKind, technique: &str, prefix: Option<&str>)
     let t = Verdict::parse(technique).map_or(technique, |v| lang.verdict(v));
     match kind {
         WaveKind::DnsRemoval => lang.t(K::WaveDns).to_string(),
+        // An address-range wave always carries its prefix; none shows none.
         WaveKind::AddressRange => lang.t(K::WaveRange).replace("{p}", prefix.unwrap_or_default()),
         WaveKind::Technique => lang.t(K::WaveTechnique).replace("{t}", t),
     }
@@ -293,6 +294,7 @@ pub fn series_chart(props: &SeriesProps) -> Html {
     };
     html! {
         <figure class="series" data-url={s.url.clone()} data-country={s.country.clone()} data-asn={s.asn.to_string()}
+            // Never blocked: the attribute is empty.
             data-first-blocked={s.first_blocked.clone().unwrap_or_default()}>
             <figcaption><strong>{ &name }</strong>{ format!(" · {} AS{}", s.country, s.asn) }</figcaption>
             <svg viewBox={format!("0 0 {W} 172")} role="img" aria-labelledby={format!("st-{0} sd-{0}", props.idx)}>
@@ -361,6 +363,7 @@ pub fn series_chart(props: &SeriesProps) -> Html {
                                 <td>{ p.reports }</td>
                                 <td>{ format!("{:.0}% ({})", p.share * 100.0, p.blocked) }</td>
                                 <td>{
+                                    // A technique this app does not know is left unnamed.
                                     if p.confirmed { format!("✕ {} ({})", lang.t(K::Confirmed), p.technique.as_deref().and_then(Verdict::parse).map(|v| lang.verdict(v)).unwrap_or_default()) }
                                     else if p.anomaly { format!("! {}", lang.t(K::Anomaly)) }
                                     else { format!("✓ {}", lang.t(K::NoFinding)) }

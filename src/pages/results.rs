@@ -43,6 +43,7 @@ fn row(lang: Lang, r: &Row) -> Html {
             <td class="url" data-label={lang.t(K::Site)} title={r.url.clone()}>{ site_name(&r.url) }</td>
             <td data-label={lang.t(K::Category)}>{ lang.category(&r.category) }</td>
             <td data-label={lang.t(K::VerdictCol)}>{ r.finding.as_ref().map_or_else(|| html! { <span class="pending">{ "…" }</span> }, |f| badge(lang, f.verdict)) }</td>
+            // No finding yet: the cells stay empty.
             <td data-label={lang.t(K::Confidence)}>{ r.finding.as_ref().map(|f| lang.confidence(f.confidence)).unwrap_or_default() }</td>
             <td class="clues" data-label={lang.t(K::Evidence)}>{ r.finding.as_ref().map(|f| f.clues.iter().map(|c| lang.clue(c)).collect::<Vec<_>>().join("; ")).unwrap_or_default() }</td>
         </tr>
@@ -81,6 +82,7 @@ fn csv_of(entries: &[ResultEntry]) -> String {
     let q = ajar_core::csv::quote;
     let mut out = String::from("url,category,verdict,confidence,evidence\n");
     for e in entries {
+        // Serialising clues (plain data) cannot fail.
         let clues = serde_json::to_string(&e.clues).unwrap_or_default();
         out.push_str(&format!(
             "{},{},{},{},{}\n",
@@ -152,6 +154,7 @@ pub fn results(props: &Props) -> Html {
                 download(
                     "ajar-results.json",
                     "application/json",
+                    // Serialising plain data cannot fail.
                     &serde_json::to_string_pretty(&json_entries).unwrap_or_default(),
                 )
             });

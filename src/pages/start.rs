@@ -47,17 +47,21 @@ pub fn start(props: &Props) -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 if let Some(id) = campaign {
                     if let Ok(text) = fetch_ok(&format!("v1/campaigns/{id}"), None).await {
+                        // A descriptor that does not parse shows no name; loading the campaign reports the error.
                         let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+                        // A campaign without a name or description shows none.
                         let field = |k: &str| v[k].as_str().unwrap_or_default().to_string();
                         campaign_name.set(Some((field("name"), field("description"))));
                     }
                 }
                 if let Ok(text) = fetch_ok("lists/index.json", None).await {
+                    // No index: the bundled lists are not offered, the global list and a custom one still are.
                     lists.set(serde_json::from_str(&text).unwrap_or_default());
                 }
                 // Suggest the visitor's country list, from the collector's view of the connection.
                 if !had_initial {
                     if let Ok(text) = fetch_ok("v1/whoami", None).await {
+                        // No country in the answer: no list is suggested.
                         let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
                         if let Some(cc) = v["country"].as_str() {
                             let cc = cc.to_ascii_lowercase();
@@ -98,6 +102,7 @@ pub fn start(props: &Props) -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 if let Ok(text) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
                     if let Some(area) = custom_ref.cast::<HtmlTextAreaElement>() {
+                        // A file that is not text fills nothing in.
                         area.set_value(&text.as_string().unwrap_or_default());
                     }
                 }
@@ -121,6 +126,7 @@ pub fn start(props: &Props) -> Html {
             let picked = if let Some(id) = &campaign {
                 ListChoice::Campaign(id.clone())
             } else if *choice == CUSTOM {
+                // No text area rendered: an empty list, refused as empty.
                 ListChoice::Custom(custom_ref.cast::<HtmlTextAreaElement>().map(|t| t.value()).unwrap_or_default())
             } else {
                 ListChoice::Named((*choice).clone())

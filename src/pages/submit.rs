@@ -33,6 +33,7 @@ pub fn submit_panel(props: &Props) -> Html {
             props.campaign.clone(),
         )
     });
+    // Serialising a report (plain data) cannot fail.
     let preview = serde_json::to_string_pretty(&*report).unwrap_or_default();
     let send = {
         let (report, dispatch, base) = (report.clone(), props.dispatch.clone(), props.collector.clone());

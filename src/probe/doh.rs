@@ -35,5 +35,6 @@ pub async fn run(url: &str, timeout_ms: u32) -> Observation {
     let Ok(text) = JsFuture::from(text).await else {
         return Observation::DohFailed;
     };
+    // A body that is not a string reads as an empty answer, which `parse_json` calls failed.
     ajar_core::doh::parse_json(&text.as_string().unwrap_or_default())
 }
