@@ -1,6 +1,6 @@
 //! `POST/GET/PUT /v1/campaigns`: descriptors shared as links; edits need the owner token.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, StorageError};
 use ajar_core::campaign::Descriptor;
 use ajar_core::privacy::coarse_hour;
 use serde_json::{json, Value};
@@ -20,6 +20,7 @@ pub async fn create(db: &D1Database, body: &[u8], now_ms: u64) -> Result<Value, 
 pub async fn create_from_oonirun(db: &D1Database, body: &[u8], now_ms: u64) -> Result<Value, ApiError> {
     let imported = ajar_core::oonirun::import(body, now_ms).map_err(ApiError::BadOoniRun)?;
     let mut created = insert(db, &imported.descriptor, now_ms).await?;
+    // Serialising plain data cannot fail.
     created["campaign"] = serde_json::to_value(&imported.descriptor).unwrap_or_default();
     created["unsupported"] = serde_json::to_value(&imported.unsupported).unwrap_or_default();
     Ok(created)
@@ -34,13 +35,14 @@ pub async fn oonirun(db: &D1Database, id: &str, now_ms: u64) -> Result<(Value, V
 
 async fn insert(db: &D1Database, d: &Descriptor, now_ms: u64) -> Result<Value, ApiError> {
     let hour = coarse_hour(now_ms);
-    let no_random = || ApiError::Storage("no random source".into());
+    let no_random = || ApiError::Storage(StorageError::NoRandom);
     let (id, token) = (crate::random::hex(8).ok_or_else(no_random)?, crate::random::hex(24).ok_or_else(no_random)?);
     db.prepare(
         "INSERT INTO campaigns (id, descriptor, owner_sha256, created_hour, updated_hour) VALUES (?1, ?2, ?3, ?4, ?4)",
     )
     .bind(&[
         id.as_str().into(),
+        // Serialising plain data cannot fail.
         serde_json::to_string(d).unwrap_or_default().into(),
         sha256_hex(token.as_bytes()).into(),
         hour.as_str().into(),
@@ -57,8 +59,10 @@ async fn load(db: &D1Database, id: &str) -> Result<(Descriptor, String), ApiErro
         .first(None)
         .await?
         .ok_or(ApiError::NotFound)?;
+    // The column is NOT NULL text; were it not, the empty text is refused as unreadable below.
     let d = serde_json::from_str(row["descriptor"].as_str().unwrap_or_default())
-        .map_err(|e| ApiError::Storage(e.to_string()))?;
+        .map_err(|e| ApiError::Storage(StorageError::Unreadable(e)))?;
+    // No owner hash: no token matches the empty text (its SHA-256 is never empty).
     Ok((d, row["owner_sha256"].as_str().unwrap_or_default().to_string()))
 }
 
@@ -70,6 +74,7 @@ pub async fn descriptor(db: &D1Database, id: &str) -> Result<Descriptor, ApiErro
 pub async fn get(db: &D1Database, id: &str, now_ms: u64) -> Result<Value, ApiError> {
     let (d, _) = load(db, id).await?;
     let active = d.active(now_ms);
+    // Serialising plain data cannot fail.
     let mut v = serde_json::to_value(&d).unwrap_or_default();
     v["id"] = id.into();
     v["active"] = active.into();
@@ -80,6 +85,7 @@ pub async fn get(db: &D1Database, id: &str, now_ms: u64) -> Result<Value, ApiErr
 pub async fn target_urls(db: &D1Database, id: &str) -> Result<Vec<String>, ApiError> {
     let (d, _) = load(db, id).await?;
     // Its own controls too: the app asks for their known images.
+    // A campaign with a list URL has no inline targets.
     Ok(d.targets.unwrap_or_default().into_iter().map(|t| t.url).chain(d.controls).collect())
 }
 
@@ -100,6 +106,7 @@ pub async fn update(db: &D1Database, id: &str, token: &str, body: &[u8], now_ms:
     }
     let d = Descriptor::parse(body).map_err(refused)?;
     db.prepare("UPDATE campaigns SET descriptor = ?2, updated_hour = ?3 WHERE id = ?1")
+        // Serialising plain data cannot fail.
         .bind(&[id.into(), serde_json::to_string(&d).unwrap_or_default().into(), hour.as_str().into()])?
         .run()
         .await?;

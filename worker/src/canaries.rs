@@ -4,7 +4,7 @@
 //! about canary hosts (`POST /v1/nel`) and aggregates canary results per network
 //! (`GET /v1/aggregates/canaries`).
 
-use crate::error::ApiError;
+use crate::error::{ApiError, StorageError};
 use crate::store::Origin;
 use ajar_core::canary::{self, CanaryConfig, CanaryRequest};
 use serde::Deserialize;
@@ -18,8 +18,8 @@ pub fn configured(env: &Env) -> Result<Option<CanaryConfig>, ApiError> {
         return Ok(None);
     };
     let config: CanaryConfig =
-        serde_json::from_str(&text).map_err(|e| ApiError::Storage(format!("the CANARIES setting: {e}")))?;
-    config.validate().map_err(|e| ApiError::Storage(format!("the CANARIES setting: {e}")))?;
+        serde_json::from_str(&text).map_err(|e| ApiError::Storage(StorageError::CanariesNotJson(e)))?;
+    config.validate().map_err(|e| ApiError::Storage(StorageError::CanariesInvalid(e)))?;
     Ok(Some(config))
 }
 

@@ -18,7 +18,7 @@
 //! dropped) is taken over once it has held the write for [`TAKEOVER`]; and a waiting request
 //! answers 503 after [`MAX_WAIT_MS`] whether its report is still queued or being written.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, StorageError};
 use crate::store::{self, Origin};
 use ajar_core::report::Report;
 use std::cell::RefCell;
@@ -48,7 +48,7 @@ struct State {
     next_ticket: u64,
     queue: Vec<(u64, Row)>,
     /// Outcomes not yet collected by their requests: stored (true) or already there (false).
-    done: Vec<(u64, Result<bool, String>)>,
+    done: Vec<(u64, Result<bool, StorageError>)>,
     /// The write under way: its generation and when it started.
     writing: Option<(u64, f64)>,
     next_generation: u64,
@@ -82,13 +82,13 @@ pub async fn insert(db: &D1Database, row: Row, faults: Faults) -> Result<bool, A
             // (else its outcome, when it comes, is never collected) and let the client retry;
             // ids make the retry idempotent.
             STATE.with(|s| s.borrow_mut().queue.retain(|(t, _)| *t != ticket));
-            return Err(ApiError::Storage("the database did not answer in time".into()));
+            return Err(ApiError::Storage(StorageError::Timeout));
         }
         Delay::from(POLL).await;
     }
 }
 
-fn take_outcome(ticket: u64) -> Option<Result<bool, String>> {
+fn take_outcome(ticket: u64) -> Option<Result<bool, StorageError>> {
     STATE.with(|s| {
         let mut s = s.borrow_mut();
         let at = s.done.iter().position(|(t, _)| *t == ticket)?;
@@ -149,7 +149,7 @@ async fn write_queued(db: &D1Database, generation: u64, faults: Faults) {
 
 /// One transaction for all the rows; if it fails, each row alone, so that one report the
 /// database refuses cannot take the others down with it (they would fail again on retry).
-async fn write(db: &D1Database, rows: &[(u64, Row)]) -> Vec<Result<bool, String>> {
+async fn write(db: &D1Database, rows: &[(u64, Row)]) -> Vec<Result<bool, StorageError>> {
     match write_together(db, rows).await {
         Ok(stored) => stored.into_iter().map(Ok).collect(),
         Err(e) if rows.len() == 1 => vec![Err(e)],
@@ -165,14 +165,14 @@ async fn write(db: &D1Database, rows: &[(u64, Row)]) -> Vec<Result<bool, String>
     }
 }
 
-async fn write_together(db: &D1Database, rows: &[(u64, Row)]) -> Result<Vec<bool>, String> {
+async fn write_together(db: &D1Database, rows: &[(u64, Row)]) -> Result<Vec<bool>, StorageError> {
     let mut statements = Vec::new();
     let mut heads = Vec::with_capacity(rows.len());
     for (_, row) in rows {
         heads.push(statements.len());
-        statements.extend(store::statements(db, &row.report, &row.raw, &row.origin).map_err(|e| e.to_string())?);
+        statements.extend(store::statements(db, &row.report, &row.raw, &row.origin).map_err(StorageError::Runtime)?);
     }
-    let results = db.batch(statements).await.map_err(|e| e.to_string())?;
+    let results = db.batch(statements).await.map_err(StorageError::Runtime)?;
     Ok(heads
         .iter()
         .map(|&i| results.get(i).and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0) > 0)
@@ -188,13 +188,13 @@ struct Writing {
 }
 
 impl Writing {
-    /// One outcome per ticket, in order.
-    fn post(&mut self, outcomes: Vec<Result<bool, String>>) {
+    /// One outcome per ticket, in order (a ticket past the outcomes given: interrupted).
+    fn post(&mut self, outcomes: Vec<Result<bool, StorageError>>) {
         STATE.with(|s| {
             let mut s = s.borrow_mut();
-            for (i, t) in self.tickets.iter().enumerate() {
-                let one =
-                    outcomes.get(i).cloned().unwrap_or_else(|| Err("the write was interrupted; please retry".into()));
+            let mut outcomes = outcomes.into_iter();
+            for t in &self.tickets {
+                let one = outcomes.next().unwrap_or(Err(StorageError::Interrupted));
                 s.done.push((*t, one));
             }
             // Outcomes whose requests were cancelled are never collected: keep the newest.

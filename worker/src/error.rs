@@ -29,7 +29,7 @@ pub enum ApiError {
     #[error("too many requests: try again in a minute")]
     RateLimited,
     #[error("storage failed: {0}")]
-    Storage(String),
+    Storage(#[from] StorageError),
     #[error("this collector has no database bound as DB")]
     NoDatabase,
 }
@@ -81,6 +81,40 @@ fn is_field_path(text: &str) -> bool {
 
 impl From<worker::Error> for ApiError {
     fn from(e: worker::Error) -> Self {
-        ApiError::Storage(e.to_string())
+        ApiError::Storage(StorageError::Runtime(e))
     }
+}
+
+/// What failed behind a 503 (`storage failed: …`, the text the client reads): the collector's
+/// storage, or a service or setting it relies on. The underlying error is kept whole (as
+/// `source()` and in the text), not flattened into a string.
+#[derive(Debug, Error)]
+pub enum StorageError {
+    /// D1, the assets, a Durable Object, the edge cache: the runtime's own error.
+    #[error("{0}")]
+    Runtime(#[source] worker::Error),
+    /// A stored row that does not read back (a campaign's descriptor).
+    #[error("{0}")]
+    Unreadable(#[source] serde_json::Error),
+    /// A report's write not answered within the collector's wait (`coalesce`).
+    #[error("the database did not answer in time")]
+    Timeout,
+    /// A report's batch given up or its writer cancelled before the outcome came (`coalesce`).
+    #[error("the write was interrupted; please retry")]
+    Interrupted,
+    #[error("no random source")]
+    NoRandom,
+    #[error("the CANARIES setting: {0}")]
+    CanariesNotJson(#[source] serde_json::Error),
+    #[error("the CANARIES setting: {0}")]
+    CanariesInvalid(#[source] ajar_core::canary::CanaryError),
+    #[error("rate limiter: {0}")]
+    Limiter(#[source] worker::Error),
+    #[error("rate limiter: status {0}")]
+    LimiterStatus(u16),
+    #[error("rate limiter: unreadable answer")]
+    LimiterAnswer,
+    /// The control's checks, run side by side, did not come back together.
+    #[error("control failed")]
+    Control,
 }

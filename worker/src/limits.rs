@@ -16,7 +16,7 @@
 //! Cloudflare's edge for a visitor; it is refused on every limited route rather than counted
 //! in one bucket shared by all such requests.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, StorageError};
 use ajar_core::limits::Limiter as Counts;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -122,6 +122,7 @@ fn random_key() -> u64 {
 /// The client a request counts as: its IPv4 address, or its IPv6 /64 (an IPv4-mapped IPv6
 /// address is its IPv4 address). Refused without `cf-connecting-ip`.
 pub fn client(req: &Request) -> std::result::Result<String, ApiError> {
+    // No header: the empty text, refused just below.
     let raw = req.headers().get("cf-connecting-ip").ok().flatten().unwrap_or_default();
     let missing = || {
         ApiError::BadQuery("cf-connecting-ip: missing or not an address (requests reach the collector through Cloudflare, which sets it)".into())
@@ -157,7 +158,7 @@ pub async fn allow(env: &Env, scope: &str, who: &str, limit: u32) -> std::result
         return Ok(spent);
     }
     let want = (limit / 4).clamp(1, MAX_LEASE);
-    let unavailable = |e: worker::Error| ApiError::Storage(format!("rate limiter: {e}"));
+    let unavailable = |e: worker::Error| ApiError::Storage(StorageError::Limiter(e));
     let stub = env
         .durable_object("LIMITER")
         .and_then(|ns| ns.id_from_name(&format!("limits-{}", shard(&key)))?.get_stub())
@@ -165,12 +166,12 @@ pub async fn allow(env: &Env, scope: &str, who: &str, limit: u32) -> std::result
     let url = format!("https://limiter/?k={}&n={limit}&w={want}", String::from(js_sys::encode_uri_component(&key)));
     let mut resp = stub.fetch_with_str(&url).await.map_err(unavailable)?;
     if resp.status_code() != 200 {
-        return Err(ApiError::Storage(format!("rate limiter: status {}", resp.status_code())));
+        return Err(ApiError::Storage(StorageError::LimiterStatus(resp.status_code())));
     }
     let text = resp.text().await.map_err(unavailable)?;
     let mut parts = text.split(' ').map(|p| p.parse::<u64>().ok());
     let (Some(Some(granted)), Some(Some(until_ms))) = (parts.next(), parts.next()) else {
-        return Err(ApiError::Storage("rate limiter: unreadable answer".into()));
+        return Err(ApiError::Storage(StorageError::LimiterAnswer));
     };
     let granted = u32::try_from(granted).unwrap_or(0);
     keep(&key, Lease { left: granted.saturating_sub(1), until_ms, used_up: granted == 0 }, now);

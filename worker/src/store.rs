@@ -22,6 +22,7 @@ fn opt(v: &Option<String>) -> JsValue {
     v.as_deref().map_or(JsValue::NULL, JsValue::from_str)
 }
 fn js(v: impl serde::Serialize) -> JsValue {
+    // Serialising plain data cannot fail.
     JsValue::from_str(&serde_json::to_string(&v).unwrap_or_default())
 }
 
@@ -40,7 +41,7 @@ pub fn statements(
     report: &Report,
     raw: &str,
     origin: &Origin,
-) -> Result<Vec<D1PreparedStatement>, ApiError> {
+) -> worker::Result<Vec<D1PreparedStatement>> {
     let head = db
         .prepare(
             "INSERT OR IGNORE INTO reports (id, created_hour, received_hour, country, asn, software, browser, list, campaign, result_count, patterns, pending) \
@@ -134,7 +135,8 @@ pub async fn get(db: &D1Database, id: &str) -> Result<Value, ApiError> {
     );
     let rows: Vec<Value> = db.prepare(sql).bind(&[s(id)])?.all().await?.results()?;
     let parse = |v: &Value| v.as_str().and_then(|t| serde_json::from_str::<Value>(t).ok()).unwrap_or(Value::Null);
-    let (published, withheld): (Vec<&Value>, Vec<&Value>) = rows.iter().partition(|r| r["published"].as_f64().is_some_and(|v| v >= 1.0));
+    let (published, withheld): (Vec<&Value>, Vec<&Value>) =
+        rows.iter().partition(|r| r["published"].as_f64().is_some_and(|v| v >= 1.0));
     let results: Vec<Value> = published
         .iter()
         .map(|r| {
@@ -150,7 +152,8 @@ pub async fn get(db: &D1Database, id: &str) -> Result<Value, ApiError> {
         Value::Array(all) => all
             .into_iter()
             .filter_map(|mut p| {
-                let targets: Vec<Value> = p["targets"].as_array()?.iter().filter(|t| shown.contains(t)).cloned().collect();
+                let targets: Vec<Value> =
+                    p["targets"].as_array()?.iter().filter(|t| shown.contains(t)).cloned().collect();
                 (!targets.is_empty()).then(|| {
                     p["targets"] = Value::Array(targets);
                     p

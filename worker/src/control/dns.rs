@@ -1,0 +1,44 @@
+//! The control's DNS: every address of a name, asked of the deployment's DoH resolver.
+
+use super::fetch::{get, read_bounded};
+use super::Config;
+use ajar_core::observation::Observation;
+use std::net::IpAddr;
+
+/// Why a lookup gave no answer (the client is told only that the resolver failed).
+#[derive(Debug, thiserror::Error)]
+pub enum LookupFailed {
+    #[error("the resolver did not answer")]
+    NoAnswer,
+    #[error("the resolver's answer could not be read")]
+    Unreadable,
+    #[error("the resolver's answer is not a DoH JSON answer")]
+    NotDoh,
+}
+
+/// Every address for `host` from the DoH resolver, IPv4 and IPv6 (the runtime may connect to
+/// either): `Ok(None)` if it does not exist or has no address of either type.
+pub async fn lookup(cfg: &Config, host: &str) -> Result<Option<Vec<String>>, LookupFailed> {
+    let mut all: Vec<String> = Vec::new();
+    for kind in ["A", "AAAA"] {
+        let url = format!("{}?name={host}&type={kind}", cfg.doh);
+        let resp =
+            get(&url, &[("accept", "application/dns-json")], cfg.timeout_ms).await.ok_or(LookupFailed::NoAnswer)?;
+        let (body, _) = read_bounded(resp, MAX_DOH_ANSWER).await.ok_or(LookupFailed::Unreadable)?;
+        let text = String::from_utf8_lossy(&body).into_owned();
+        match ajar_core::doh::parse_json(&text) {
+            Observation::DohAddresses { addresses } => {
+                all.extend(addresses.into_iter().filter(|a| a.parse::<IpAddr>().is_ok()));
+            }
+            Observation::DohNoSuchName => return Ok(None),
+            Observation::DohNoAddress => {}
+            _ => return Err(LookupFailed::NotDoh),
+        }
+    }
+    all.sort();
+    all.dedup();
+    Ok((!all.is_empty()).then_some(all))
+}
+
+/// A DoH answer larger than this is not read.
+const MAX_DOH_ANSWER: usize = 64 * 1024;
