@@ -138,6 +138,7 @@ impl Lang {
                 .fill(K::ListTooLong, &[("{n}", &n.to_string()), ("{m}", &ajar_core::list::MAX_TARGETS.to_string())]),
             ListError::Json(detail) => self.fill(K::ListNotJson, &[("{e}", detail)]),
             ListError::Lines(lines) => {
+                // A list refused line by line has at least one line at fault.
                 let first = lines.first().map(|l| self.list_line(l)).unwrap_or_default();
                 self.fill(K::ListProblems, &[("{n}", &lines.len().to_string()), ("{e}", &first)])
             }
