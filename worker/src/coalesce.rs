@@ -27,8 +27,11 @@ use worker::{D1Database, Delay};
 
 /// Reports per transaction at most.
 const MAX_BATCH: usize = 64;
-/// How often a waiting request looks for its outcome.
-const POLL: Duration = Duration::from_millis(2);
+/// How often a waiting request looks for its outcome: first after `POLL_FIRST_MS`, then at
+/// twice the previous pause, up to `POLL_MAX_MS` (every wake-up costs the isolate CPU that the
+/// requests arriving meanwhile need; a D1 write takes tens of milliseconds).
+const POLL_FIRST_MS: u64 = 2;
+const POLL_MAX_MS: u64 = 8;
 /// A waiting request gives up (503, the client retries) after this long.
 const MAX_WAIT_MS: f64 = 15_000.0;
 /// A D1 batch not answered in this long is given up (its reports answered 503).
@@ -69,6 +72,7 @@ pub async fn insert(db: &D1Database, row: Row, faults: Faults) -> Result<bool, A
         t
     });
     let start = js_sys::Date::now();
+    let mut pause = POLL_FIRST_MS;
     loop {
         if let Some(outcome) = take_outcome(ticket) {
             return outcome.map_err(ApiError::Storage);
@@ -84,7 +88,8 @@ pub async fn insert(db: &D1Database, row: Row, faults: Faults) -> Result<bool, A
             STATE.with(|s| s.borrow_mut().queue.retain(|(t, _)| *t != ticket));
             return Err(ApiError::Storage(StorageError::Timeout));
         }
-        Delay::from(POLL).await;
+        Delay::from(Duration::from_millis(pause)).await;
+        pause = (pause * 2).min(POLL_MAX_MS);
     }
 }
 
