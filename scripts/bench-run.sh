@@ -7,11 +7,18 @@ trap stop_all EXIT
 # AJAR_BENCH_ONLY="accuracy scan" runs just those sections (deploy app embed accuracy canaries
 # scan slow_phone control collector); unset runs them all.
 want() { [[ -z "${AJAR_BENCH_ONLY:-}" || " $AJAR_BENCH_ONLY " == *" $1 "* ]]; }
-STATE=$(mktemp -d /tmp/ajar-d1-XXXXXX)
-# UNATTENDED_RUNS: the benchmarks' ?autorun=1 links run without a click (docs/automation.md).
-start_collector "$STATE" 8787 --var CONTROL_DOH:http://127.0.0.1:8470/dns-query \
-  --var CONTROL_CONNECT:127.0.0.1:8470 --var CONTROL_ALLOW_PRIVATE:1 --var UNATTENDED_RUNS:1 \
-  --var CONTROLS:stun:stun-control.test:3478,https://control.test/
+# The lab's collector on a fresh D1 and edge cache, and a fresh isolate (the control's answers
+# cached in memory): the scans and the control bench name the same hosts, and a second run must
+# not find the first's answers. UNATTENDED_RUNS: the benchmarks' ?autorun=1 links run without
+# a click (docs/automation.md).
+fresh_collector() {
+  stop_all
+  STATE=$(mktemp -d /tmp/ajar-d1-XXXXXX)
+  start_collector "$STATE" 8787 --var CONTROL_DOH:http://127.0.0.1:8470/dns-query \
+    --var CONTROL_CONNECT:127.0.0.1:8470 --var CONTROL_ALLOW_PRIVATE:1 --var UNATTENDED_RUNS:1 \
+    --var CONTROLS:stun:stun-control.test:3478,https://control.test/
+}
+fresh_collector
 export AJAR_COLLECTOR=http://127.0.0.1:8787 AJAR_LAB_BIN="$ROOT/target/debug/ajar-lab"
 if want deploy; then
   echo "== deploy: the Worker bundle of wrangler deploy --dry-run (offline), its gzip size against the free plan's 3 MB"
@@ -51,6 +58,7 @@ if want canaries; then
   stop_lab
 fi
 if want scan; then
+  fresh_collector
   echo "== scan: 1,000 targets, 50 ms RTT, 10% blackholed"
   ARGS=(--scan 1000 --blackholed-share 0.1 --latency-ms 50 --web-ports)
   start_lab "${ARGS[@]}"
@@ -59,6 +67,7 @@ if want scan; then
   stop_lab
 fi
 if want slow_phone; then
+  fresh_collector
   echo "== scan, slow phone: 200 targets, 300 ms RTT, 1 Mbit/s shared, 1% loss, 10% blackholed"
   ARGS=(--scan 200 --blackholed-share 0.1 --latency-ms 0 --web-ports --rtt-ms 300 --rate-kbit 1000 --loss 0.01)
   start_lab "${ARGS[@]}"
@@ -67,6 +76,7 @@ if want slow_phone; then
   stop_lab
 fi
 if want control; then
+  fresh_collector
   echo "== control: the outside view's targets per second per isolate, and its cache hit rate"
   start_lab --scan 200 --blackholed-share 0.1 --web-ports --rtt-ms 50
   node wasm-tests/bench/control.mjs
