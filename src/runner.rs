@@ -13,6 +13,7 @@ use ajar_core::plan::{Plan, Step};
 use ajar_core::report::{ProbeSummary, ResultEntry};
 use ajar_core::verdict::Finding;
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 /// Where a run's outside view comes from: the collector's `/v1/control` (or a lab's), and
@@ -136,11 +137,17 @@ impl Run {
         for list in [&controls, &wanted] {
             // `OUTSIDE_PARALLEL` lanes, each taking the next batch as soon as its last one is
             // answered (no lane waits for a slow batch of another).
-            let batches: Vec<&[String]> = list.chunks(OUTSIDE_BATCH).collect();
-            let next = Cell::new(0);
+            // URLs the collector answers `retry` (its subrequests for that request spent) are
+            // asked again in a batch of their own, as long as each answer makes progress.
+            let queue: RefCell<VecDeque<Vec<String>>> =
+                RefCell::new(list.chunks(OUTSIDE_BATCH).map(<[String]>::to_vec).collect());
             let lane = || async {
-                while let Some(chunk) = batches.get(next.replace(next.get() + 1)) {
-                    self.ask_outside(url, chunk, list_id, campaign).await;
+                loop {
+                    let Some(batch) = queue.borrow_mut().pop_front() else { break };
+                    let later = self.ask_outside(url, &batch, list_id, campaign).await;
+                    if !later.is_empty() && later.len() < batch.len() {
+                        queue.borrow_mut().push_back(later);
+                    }
                 }
             };
             futures_util::future::join_all((0..OUTSIDE_PARALLEL).map(|_| lane())).await;
@@ -148,7 +155,8 @@ impl Run {
     }
 
     /// One batch of the outside view, retried once after a pause; its answers into the plan.
-    async fn ask_outside(&self, url: &str, chunk: &[String], list_id: &str, campaign: Option<&str>) {
+    /// Returns the URLs the collector asked to be asked again (`{"retry": true}`).
+    async fn ask_outside(&self, url: &str, chunk: &[String], list_id: &str, campaign: Option<&str>) -> Vec<String> {
         let urls = chunk.iter().map(String::as_str).collect();
         let query = OutsideQuery { urls, list: list_id, campaign };
         // Serialising a struct of strings cannot fail.
@@ -159,12 +167,17 @@ impl Run {
             answer = fetch_ok(url, Some(&body)).await;
         }
         let Ok(text) = answer else {
-            return;
+            return Vec::new();
         };
         // Entries with an "error" (refused, resolver failure) are not views: skipped.
         let views = Json::parse(&text).unwrap_or(Json::Null);
         let mut plan = self.plan.borrow_mut();
+        let mut later = Vec::new();
         for (u, v) in views.members() {
+            if v.get("retry").as_bool() == Some(true) {
+                later.push(u.clone());
+                continue;
+            }
             if let Some(view) = OutsideView::from_json(v) {
                 plan.set_outside(u, view);
             }
@@ -173,6 +186,7 @@ impl Run {
                 plan.set_outside_image(u, image);
             }
         }
+        later
     }
 
     async fn work(self: Rc<Self>) {

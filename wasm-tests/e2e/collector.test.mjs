@@ -149,6 +149,24 @@ test('control from outside: what the lab looks like from beyond the censored net
   assert.equal(tooMany.status, 400);
 });
 
+test('control within the plan\'s subrequests: what a request cannot afford is answered retry, and asked again it is answered', async () => {
+  // The deployment's CONTROL_SUBREQUESTS is Workers Free's 50: 2 kept for the request, 6 per
+  // target at the least, so 8 of 20 new targets are checked and 12 answered {"retry": true}.
+  const ask = async (urls) => (await fetch(`${COLLECTOR}/v1/control`, { method: 'POST', body: JSON.stringify({ urls, list: 'custom' }),
+    headers: { 'content-type': 'application/json', 'cf-connecting-ip': '192.0.2.91' } })).json();
+  const run = randomBytes(4).toString('hex');
+  let left = Array.from({ length: 20 }, (_, i) => `http://ok.test:8470/?budget=${run}-${i}`);
+  const rounds = [];
+  while (left.length > 0 && rounds.length < 5) {
+    const answer = await ask(left);
+    const retry = left.filter((u) => answer[u]?.retry === true);
+    rounds.push([left.length - retry.length, retry.length]);
+    for (const u of left.filter((x) => !retry.includes(x))) assert.equal(answer[u].reachable, true, u);
+    left = retry;
+  }
+  assert.deepEqual(rounds, [[8, 12], [8, 4], [4, 0]]);
+});
+
 /** A fresh client address per request (one client may post 60 a minute). */
 let ipCount = 0;
 const nextIp = () => `198.18.${Math.floor(ipCount / 250)}.${1 + (ipCount++ % 250)}`;

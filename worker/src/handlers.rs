@@ -176,6 +176,8 @@ pub async fn post_control(req: &mut Request, ctx: &RouteContext<()>) -> Outcome 
         timeout_ms: setting(ctx, "CONTROL_TIMEOUT_MS", 5000),
         allow_private: var("CONTROL_ALLOW_PRIVATE").as_deref() == Some("1"),
         connect: var("CONTROL_CONNECT"),
+        subrequests: setting(ctx, "CONTROL_SUBREQUESTS", 50),
+        allowance: Default::default(),
     };
     let body: control::Body = serde_json::from_slice(&body(req, MAX_SMALL_BODY).await?)
         .map_err(|e| ApiError::BadQuery(format!("body: {e}")))?;

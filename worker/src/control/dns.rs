@@ -22,8 +22,7 @@ pub async fn lookup(cfg: &Config, host: &str) -> Result<Option<Vec<String>>, Loo
     let mut all: Vec<String> = Vec::new();
     for kind in ["A", "AAAA"] {
         let url = format!("{}?name={host}&type={kind}", cfg.doh);
-        let resp =
-            get(&url, &[("accept", "application/dns-json")], cfg.timeout_ms).await.ok_or(LookupFailed::NoAnswer)?;
+        let resp = get(cfg, &url, &[("accept", "application/dns-json")]).await.ok_or(LookupFailed::NoAnswer)?;
         let (body, _) = read_bounded(resp, MAX_DOH_ANSWER).await.ok_or(LookupFailed::Unreadable)?;
         let text = String::from_utf8_lossy(&body).into_owned();
         match ajar_core::doh::parse_json(&text) {

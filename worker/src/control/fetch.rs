@@ -14,7 +14,13 @@ fn timeout_signal(ms: u32) -> Option<AbortSignal> {
     Some(AbortSignal::from(signal.unchecked_into::<web_sys::AbortSignal>()))
 }
 
-pub async fn get(url: &str, headers: &[(&str, &str)], ms: u32) -> Option<worker::Response> {
+/// A GET of `url` within `cfg`'s timeout, spending one subrequest of its allowance; `None` if
+/// the allowance is spent, or the request failed or timed out.
+pub async fn get(cfg: &Config, url: &str, headers: &[(&str, &str)]) -> Option<worker::Response> {
+    if !cfg.allowance.take() {
+        return None;
+    }
+    let ms = cfg.timeout_ms;
     let h = Headers::new();
     for (k, v) in headers {
         h.set(k, v).ok()?;

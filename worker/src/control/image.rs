@@ -26,7 +26,8 @@ fn edge_cache() -> Option<worker::Cache> {
 pub async fn known_image(cfg: &Config, page: &worker::Url, body: &str) -> (Value, bool) {
     let site = page.origin().ascii_serialization();
     let key = format!("https://control-cache.ajar.invalid/image?site={}", js_sys::encode_uri_component(&site));
-    let cache = edge_cache();
+    // Each use of the cache spends a subrequest too (counted as one, to be safe).
+    let cache = edge_cache().filter(|_| cfg.allowance.take());
     if let Some(cache) = &cache {
         if let Ok(Some(mut hit)) = cache.get(key.as_str(), false).await {
             if let Ok(text) = hit.text().await {
@@ -37,7 +38,7 @@ pub async fn known_image(cfg: &Config, page: &worker::Url, body: &str) -> (Value
         }
     }
     let learned = learn_image(cfg, page, body).await;
-    if let Some(cache) = &cache {
+    if let Some(cache) = cache.as_ref().filter(|_| cfg.allowance.take()) {
         let secs = if learned.is_null() { NO_IMAGE_CACHE_SECS } else { IMAGE_CACHE_SECS };
         let headers = Headers::new();
         let stored = headers.set("cache-control", &format!("max-age={secs}")).is_ok()
@@ -103,7 +104,7 @@ async fn fetch_image(cfg: &Config, first: worker::Url, checked: &mut Vec<String>
         if let Some(h) = host_header.as_deref() {
             headers.push(("x-ajar-host", h));
         }
-        let resp = get(&fetch_url, &headers, cfg.timeout_ms).await?;
+        let resp = get(cfg, &fetch_url, &headers).await?;
         let status = resp.status_code();
         if (300..400).contains(&status) {
             let location = resp.headers().get("location").ok().flatten()?;

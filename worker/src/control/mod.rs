@@ -25,9 +25,10 @@ use ajar_core::privacy::is_non_public;
 use judge::Refused;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use worker::url::Host;
 
@@ -48,6 +49,50 @@ pub struct Config {
     /// naming the target's host in `X-Ajar-Host` (the lab answers as the site would
     /// outside the censored network).
     pub connect: Option<String>,
+    /// Subrequests this request may make in all (`CONTROL_SUBREQUESTS`: Workers Free allows
+    /// 50 per request, Workers Paid 10,000).
+    pub subrequests: u32,
+    /// What one target's check may still spend of them (set per target by [`check`]).
+    pub allowance: Rc<Allowance>,
+}
+
+/// Subrequests a target's check may still make. A request that would go past it is not made
+/// (the runtime would throw, and the site would read as unreachable from outside).
+#[derive(Debug, Default)]
+pub struct Allowance(Cell<u32>);
+
+impl Allowance {
+    pub fn new(n: u32) -> Allowance {
+        Allowance(Cell::new(n))
+    }
+    /// Spends one; false if none is left.
+    pub fn take(&self) -> bool {
+        let left = self.0.get();
+        self.0.set(left.saturating_sub(1));
+        left > 0
+    }
+}
+
+/// Subrequests a target's check needs at the least: its A and AAAA lookups, its page, the
+/// edge cache asked and told about its image, and one image from the page's own host.
+pub const PER_TARGET: u32 = 6;
+/// The most one target's check may spend (the image search stops there).
+const PER_TARGET_MAX: u32 = 40;
+/// Subrequests kept for the request itself (the list that scopes it).
+const OVERHEAD: u32 = 2;
+
+/// How many of `n` targets to check in a request of `total` subrequests, and how many each may
+/// spend: all of them if each gets [`PER_TARGET`], else as many as get that much (the others
+/// are answered `{"retry": true}`, for the app to ask again in another request).
+fn share(total: u32, n: usize) -> (usize, u32) {
+    let available = total.saturating_sub(OVERHEAD);
+    let n32 = u32::try_from(n).unwrap_or(u32::MAX).max(1);
+    let per = available / n32;
+    if per >= PER_TARGET {
+        (n, per.min(PER_TARGET_MAX))
+    } else {
+        ((available / PER_TARGET) as usize, PER_TARGET)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -95,7 +140,7 @@ async fn observe(cfg: &Config, url: &str) -> Value {
     }
     let (fetch_url, host_header) = fetch::route(cfg, &parsed, &host);
     let headers: Vec<(&str, &str)> = host_header.iter().map(|h| ("x-ajar-host", h.as_str())).collect();
-    let Some(resp) = fetch::get(&fetch_url, &headers, cfg.timeout_ms).await else {
+    let Some(resp) = fetch::get(cfg, &fetch_url, &headers).await else {
         return json!({"resolves": true, "reachable": false, "addresses": addresses});
     };
     let status = resp.status_code();
@@ -137,6 +182,12 @@ pub async fn check(cfg: &Config, urls: Vec<String>, now_ms: u64) -> Result<Value
     }
     let mut out = Map::new();
     let mut pending = Vec::new();
+    let uncached = urls
+        .iter()
+        .filter(|u| !CACHE.with(|c| c.borrow().get(*u).is_some_and(|(at, _)| now_ms.saturating_sub(*at) < CACHE_MS)))
+        .count();
+    let (admitted, per) = share(cfg.subrequests, uncached);
+    let mut started = 0;
     for url in urls {
         let cached = CACHE.with(|c| {
             c.borrow().get(&url).filter(|(at, _)| now_ms.saturating_sub(*at) < CACHE_MS).map(|(_, v)| v.clone())
@@ -149,8 +200,13 @@ pub async fn check(cfg: &Config, urls: Vec<String>, now_ms: u64) -> Result<Value
                 }
                 out.insert(url, v);
             }
+            None if started >= admitted => {
+                out.insert(url, json!({"retry": true}));
+            }
             None => {
-                let (cfg, u) = (cfg.clone(), url.clone());
+                started += 1;
+                let cfg = Config { allowance: Rc::new(Allowance::new(per)), ..cfg.clone() };
+                let u = url.clone();
                 let promise = wasm_bindgen_futures::future_to_promise(async move {
                     let v = observe(&cfg, &u).await;
                     Ok(JsValue::from_str(&v.to_string()))
