@@ -178,6 +178,8 @@ pub async fn post_control(req: &mut Request, ctx: &RouteContext<()>) -> Outcome 
         connect: var("CONTROL_CONNECT"),
         subrequests: setting(ctx, "CONTROL_SUBREQUESTS", 50),
         allowance: Default::default(),
+        pool: Default::default(),
+        share: 0,
     };
     let body: control::Body = serde_json::from_slice(&body(req, MAX_SMALL_BODY).await?)
         .map_err(|e| ApiError::BadQuery(format!("body: {e}")))?;

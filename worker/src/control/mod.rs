@@ -52,12 +52,30 @@ pub struct Config {
     /// Subrequests this request may make in all (`CONTROL_SUBREQUESTS`: Workers Free allows
     /// 50 per request, Workers Paid 10,000).
     pub subrequests: u32,
-    /// What one target's check may still spend of them (set per target by [`check`]).
+    /// What one target's check may still spend of them: its share of the request's pool,
+    /// taken when it makes its first subrequest ([`Config::admit`]).
     pub allowance: Rc<Allowance>,
+    /// The request's subrequests not yet given to a target's check.
+    pub pool: Rc<Allowance>,
+    /// What a target's check takes from the pool.
+    pub share: u32,
 }
 
-/// Subrequests a target's check may still make. A request that would go past it is not made
-/// (the runtime would throw, and the site would read as unreachable from outside).
+impl Config {
+    /// Takes this target's share from the request's pool before its first subrequest; false if
+    /// the pool cannot give it (the target is answered `{"retry": true}`). A target refused
+    /// before making any (a private address, a bad URL) takes nothing.
+    fn admit(&self) -> bool {
+        let admitted = self.pool.take_n(self.share);
+        if admitted {
+            self.allowance.0.set(self.share);
+        }
+        admitted
+    }
+}
+
+/// Subrequests that may still be made. A request that would go past it is not made (the
+/// runtime would throw, and the site would read as unreachable from outside).
 #[derive(Debug, Default)]
 pub struct Allowance(Cell<u32>);
 
@@ -67,9 +85,16 @@ impl Allowance {
     }
     /// Spends one; false if none is left.
     pub fn take(&self) -> bool {
+        self.take_n(1)
+    }
+    /// Spends `n` at once, or nothing if fewer are left.
+    pub fn take_n(&self, n: u32) -> bool {
         let left = self.0.get();
-        self.0.set(left.saturating_sub(1));
-        left > 0
+        if left < n {
+            return false;
+        }
+        self.0.set(left - n);
+        true
     }
 }
 
@@ -81,18 +106,12 @@ const PER_TARGET_MAX: u32 = 40;
 /// Subrequests kept for the request itself (the list that scopes it).
 const OVERHEAD: u32 = 2;
 
-/// How many of `n` targets to check in a request of `total` subrequests, and how many each may
-/// spend: all of them if each gets [`PER_TARGET`], else as many as get that much (the others
-/// are answered `{"retry": true}`, for the app to ask again in another request).
-fn share(total: u32, n: usize) -> (usize, u32) {
-    let available = total.saturating_sub(OVERHEAD);
-    let n32 = u32::try_from(n).unwrap_or(u32::MAX).max(1);
-    let per = available / n32;
-    if per >= PER_TARGET {
-        (n, per.min(PER_TARGET_MAX))
-    } else {
-        ((available / PER_TARGET) as usize, PER_TARGET)
-    }
+/// What each of `n` targets' checks may spend of a request's `total` subrequests: an equal
+/// part, at least [`PER_TARGET`] (then only so many targets are checked; the others are
+/// answered `{"retry": true}`, for the app to ask again) and at most [`PER_TARGET_MAX`].
+fn share(total: u32, n: usize) -> u32 {
+    let n = u32::try_from(n).unwrap_or(u32::MAX).max(1);
+    (total.saturating_sub(OVERHEAD) / n).clamp(PER_TARGET, PER_TARGET_MAX)
 }
 
 #[derive(Debug, Deserialize)]
@@ -116,6 +135,7 @@ fn title_of(body: &str) -> Option<String> {
 
 async fn observe(cfg: &Config, url: &str) -> Value {
     let refused = |e: Refused| json!({"error": e.to_string()});
+    let retry = || json!({"retry": true});
     let (parsed, host) = match judge::judged(url) {
         Ok(j) => j,
         Err(e) => return refused(e),
@@ -126,6 +146,7 @@ async fn observe(cfg: &Config, url: &str) -> Value {
     let addresses = match &host {
         Host::Ipv4(ip) => vec![ip.to_string()],
         Host::Ipv6(ip) => vec![ip.to_string()],
+        Host::Domain(_) if !cfg.admit() => return retry(),
         Host::Domain(name) => match dns::lookup(cfg, name).await {
             Ok(Some(a)) => a,
             Ok(None) => return json!({"resolves": false, "reachable": false}),
@@ -137,6 +158,9 @@ async fn observe(cfg: &Config, url: &str) -> Value {
     let private = addresses.iter().filter_map(|a| a.parse::<IpAddr>().ok()).any(|a| is_non_public(&a));
     if private && !cfg.allow_private {
         return refused(Refused::Private);
+    }
+    if !matches!(host, Host::Domain(_)) && !cfg.admit() {
+        return retry();
     }
     let (fetch_url, host_header) = fetch::route(cfg, &parsed, &host);
     let headers: Vec<(&str, &str)> = host_header.iter().map(|h| ("x-ajar-host", h.as_str())).collect();
@@ -186,8 +210,8 @@ pub async fn check(cfg: &Config, urls: Vec<String>, now_ms: u64) -> Result<Value
         .iter()
         .filter(|u| !CACHE.with(|c| c.borrow().get(*u).is_some_and(|(at, _)| now_ms.saturating_sub(*at) < CACHE_MS)))
         .count();
-    let (admitted, per) = share(cfg.subrequests, uncached);
-    let mut started = 0;
+    let pool = Rc::new(Allowance::new(cfg.subrequests.saturating_sub(OVERHEAD)));
+    let share = share(cfg.subrequests, uncached);
     for url in urls {
         let cached = CACHE.with(|c| {
             c.borrow().get(&url).filter(|(at, _)| now_ms.saturating_sub(*at) < CACHE_MS).map(|(_, v)| v.clone())
@@ -200,12 +224,8 @@ pub async fn check(cfg: &Config, urls: Vec<String>, now_ms: u64) -> Result<Value
                 }
                 out.insert(url, v);
             }
-            None if started >= admitted => {
-                out.insert(url, json!({"retry": true}));
-            }
             None => {
-                started += 1;
-                let cfg = Config { allowance: Rc::new(Allowance::new(per)), ..cfg.clone() };
+                let cfg = Config { allowance: Rc::default(), pool: pool.clone(), share, ..cfg.clone() };
                 let u = url.clone();
                 let promise = wasm_bindgen_futures::future_to_promise(async move {
                     let v = observe(&cfg, &u).await;
@@ -222,7 +242,10 @@ pub async fn check(cfg: &Config, urls: Vec<String>, now_ms: u64) -> Result<Value
     for ((url, _), v) in pending.into_iter().zip(values.iter()) {
         // Each promise resolves to JSON text; anything else reads as null, as a failed check.
         let v: Value = serde_json::from_str(&v.as_string().unwrap_or_default()).unwrap_or(Value::Null);
-        CACHE.with(|c| c.borrow_mut().insert(url.clone(), (now_ms, v.clone())));
+        // A target left for another request is not an answer to keep.
+        if v.get("retry").is_none() {
+            CACHE.with(|c| c.borrow_mut().insert(url.clone(), (now_ms, v.clone())));
+        }
         out.insert(url, v);
     }
     Ok(Value::Object(out))
