@@ -40,6 +40,13 @@ impl Plan {
                 }
                 // Every target has had its first look: the hung ones (and failed sockets) are
                 // asked again, now that the link is not busy with the rest of the list.
+                // A socket is tried again with no other socket opening (Firefox opens one at a
+                // time per address: two at once, and it refused one).
+                None if self.deferred.front().is_some_and(|(_, k)| *k == ProbeKind::WebSocket)
+                    && self.running.iter().any(|r| r.2 == Pending::Probe(ProbeKind::WebSocket)) =>
+                {
+                    return Step::Wait;
+                }
                 None if !self.deferred.is_empty() => {
                     // Not empty (the guard): the default is never taken.
                     let (i, kind) = self.deferred.pop_front().unwrap_or((0, ProbeKind::Fetch));
