@@ -39,6 +39,10 @@ pub async fn run(url: &str, timeout_ms: u32) -> Observation {
             }
             Observation::FetchOk { ms }
         }
+        // A browser that gives up waiting (Chromium's own 30 s connect and handshake limits)
+        // fails the request as it fails a reset: a failure this late is the browser's
+        // timeout, a hang, not a refusal.
+        Err(_) if u64::from(ms) * 10 >= u64::from(timeout_ms) * 9 => Observation::FetchTimeout { ms },
         Err(_) => Observation::FetchError { ms },
     }
 }
