@@ -15,7 +15,7 @@ fresh_collector() {
   stop_all
   STATE=$(mktemp -d /tmp/ajar-d1-XXXXXX)
   start_collector "$STATE" 8787 --var CONTROL_DOH:http://127.0.0.1:8470/dns-query \
-    --var CONTROL_CONNECT:127.0.0.1:8470 --var CONTROL_ALLOW_PRIVATE:1 --var UNATTENDED_RUNS:1 \
+    --var CONTROL_CONNECT:127.0.0.1:8470 --var CONTROL_ALLOW_PRIVATE:1 --var CONTROL_ANY_TARGET:1 --var UNATTENDED_RUNS:1 \
     --var CONTROLS:stun:stun-control.test:3478,https://control.test/
 }
 fresh_collector
@@ -41,46 +41,28 @@ if want accuracy; then
   rm -f target/bench/accuracy-*.json
   for SEED in ${AJAR_BENCH_SEEDS:-42 7 1234}; do
     # The lab's path on: 50 ms round trip and 1% loss on every connection (lab/src/link.rs).
-    ARGS=(--generate "${AJAR_BENCH_TARGETS:-400}" --seed "$SEED" --web-ports --rtt-ms 50 --loss 0.01)
-    start_lab "${ARGS[@]}"
-    AJAR_LAB_ARGS=$(printf '%s\n' "${ARGS[@]}" | node -e 'console.log(JSON.stringify(require("fs").readFileSync(0,"utf8").trim().split("\n")))') \
-      node wasm-tests/bench/accuracy.mjs
-    stop_lab
+    bench_with_lab wasm-tests/bench/accuracy.mjs --generate "${AJAR_BENCH_TARGETS:-400}" --seed "$SEED" --web-ports --rtt-ms 50 --loss 0.01
   done
   node wasm-tests/bench/accuracy-summary.mjs
 fi
 if want canaries; then
   echo "== canaries: attribution of canary failures, SNI throttle detection (adds to accuracy.json)"
-  ARGS=(--generate 100 --seed 42 --web-ports)
-  start_lab "${ARGS[@]}"
-  AJAR_LAB_ARGS=$(printf '%s\n' "${ARGS[@]}" | node -e 'console.log(JSON.stringify(require("fs").readFileSync(0,"utf8").trim().split("\n")))') \
-    node wasm-tests/bench/canaries.mjs
-  stop_lab
+  bench_with_lab wasm-tests/bench/canaries.mjs --generate 100 --seed 42 --web-ports
 fi
 if want scan; then
   fresh_collector
   echo "== scan: 1,000 targets, 50 ms RTT, 10% blackholed"
-  ARGS=(--scan 1000 --blackholed-share 0.1 --latency-ms 50 --web-ports)
-  start_lab "${ARGS[@]}"
-  AJAR_LAB_ARGS=$(printf '%s\n' "${ARGS[@]}" | node -e 'console.log(JSON.stringify(require("fs").readFileSync(0,"utf8").trim().split("\n")))') \
-    node wasm-tests/bench/scan.mjs
-  stop_lab
+  bench_with_lab wasm-tests/bench/scan.mjs --scan 1000 --blackholed-share 0.1 --latency-ms 50 --web-ports
 fi
 if want slow_phone; then
   fresh_collector
   echo "== scan, slow phone: 200 targets, 300 ms RTT, 1 Mbit/s shared, 1% loss, 10% blackholed"
-  ARGS=(--scan 200 --blackholed-share 0.1 --latency-ms 0 --web-ports --rtt-ms 300 --rate-kbit 1000 --loss 0.01)
-  start_lab "${ARGS[@]}"
-  AJAR_LAB_ARGS=$(printf '%s\n' "${ARGS[@]}" | node -e 'console.log(JSON.stringify(require("fs").readFileSync(0,"utf8").trim().split("\n")))') \
-    AJAR_SCAN_PROFILE=slow_phone node wasm-tests/bench/scan.mjs
-  stop_lab
+  AJAR_SCAN_PROFILE=slow_phone bench_with_lab wasm-tests/bench/scan.mjs --scan 200 --blackholed-share 0.1 --latency-ms 0 --web-ports --rtt-ms 300 --rate-kbit 1000 --loss 0.01
 fi
 if want control; then
   fresh_collector
   echo "== control: the outside view's targets per second per isolate, and its cache hit rate"
-  start_lab --scan 200 --blackholed-share 0.1 --web-ports --rtt-ms 50
-  node wasm-tests/bench/control.mjs
-  stop_lab
+  bench_with_lab wasm-tests/bench/control.mjs --scan 200 --blackholed-share 0.1 --web-ports --rtt-ms 50
 fi
 if want collector; then
   echo "== collector: 32 clients posting 50-result reports for 10 s, then the same load on a no-op route"

@@ -17,7 +17,7 @@ start_lab --web-ports --front ajar.test=127.0.0.1:8787 --front public.test=127.0
 # UNATTENDED_RUNS lets the tests' ?autorun=1 links run without a click (docs/automation.md);
 # the lab's partner page may frame the embed (EMBED_FRAME_ANCESTORS, docs/embed.md).
 start_collector "$STATE" 8787 --var CONTROL_DOH:http://127.0.0.1:8470/dns-query \
-  --var CONTROL_CONNECT:127.0.0.1:8470 --var CONTROL_ALLOW_PRIVATE:1 --var UNATTENDED_RUNS:1 \
+  --var CONTROL_CONNECT:127.0.0.1:8470 --var CONTROL_ALLOW_PRIVATE:1 --var CONTROL_ANY_TARGET:1 --var UNATTENDED_RUNS:1 \
   --var CONTROLS:stun:stun-control.test:3478,https://control.test/ \
   --var "EMBED_FRAME_ANCESTORS:http://partner.test:8470 https://partner.test" \
   --var "CANARIES:$("$ROOT/target/debug/ajar-lab" canary-config)" --test-scheduled

@@ -190,7 +190,8 @@ pub async fn post_control(req: &mut Request, ctx: &RouteContext<()>) -> Outcome 
     if urls.len() > control::MAX_TARGETS {
         return Err(ApiError::BadQuery(format!("urls: at most {} per request", control::MAX_TARGETS)));
     }
-    if !cfg.allow_private {
+    // The lab: any target, not only those of a bundled list or a campaign.
+    if var("CONTROL_ANY_TARGET").as_deref() != Some("1") {
         let mut allowed = allowed_targets(ctx, list.as_deref(), campaign.as_deref()).await?;
         // An https page measures a plain-HTTP target over https: that equivalent is in scope too.
         let secure: Vec<String> =

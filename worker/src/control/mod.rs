@@ -2,7 +2,8 @@
 //! role OONI's test helper plays). For targets of a bundled list or a campaign only, looked
 //! up over DoH and fetched from here with strict timeouts, no redirects followed and a size
 //! cap; never an open proxy: only http(s), and no private, loopback or link-local
-//! destination unless the deployment is the lab (`CONTROL_ALLOW_PRIVATE`).
+//! destination unless the deployment is the lab (`CONTROL_ALLOW_PRIVATE`; `CONTROL_ANY_TARGET`
+//! lifts the scoping).
 //!
 //! It also learns the site's **known image**: the icons and `og:image` its page links, else
 //! `/favicon.ico`, each fetched under the same rules (its host looked up and refused if
