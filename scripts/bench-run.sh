@@ -18,6 +18,16 @@ fresh_collector() {
     --var CONTROL_CONNECT:127.0.0.1:8470 --var CONTROL_ALLOW_PRIVATE:1 --var CONTROL_ANY_TARGET:1 --var UNATTENDED_RUNS:1 \
     --var CONTROLS:stun:stun-control.test:3478,https://control.test/
 }
+# Starts the lab with the given arguments, runs the node bench script with them in
+# AJAR_LAB_ARGS (JSON), stops the lab.
+bench_with_lab() { # script, lab args...
+  local script="$1"
+  shift
+  start_lab "$@"
+  AJAR_LAB_ARGS=$(printf '%s\n' "$@" | node -e 'console.log(JSON.stringify(require("fs").readFileSync(0,"utf8").trim().split("\n")))') \
+    node "$script"
+  stop_lab
+}
 fresh_collector
 export AJAR_COLLECTOR=http://127.0.0.1:8787 AJAR_LAB_BIN="$ROOT/target/debug/ajar-lab"
 if want deploy; then
