@@ -54,22 +54,15 @@ fn infer_fetched(target: &Target, ev: &Evidence, ctx: &RunContext) -> Finding {
         Some(Observation::FetchOk { ms }) => {
             let mut finding = reachable(target, ev, ctx, ms);
             // It hung once and answered when asked again: said, not held against it.
-            let hung = ev.find(|o| match o {
-                Observation::FetchTimeout { ms } => Some(*ms),
-                _ => None,
-            });
-            if let Some(hung) = hung {
+            if let Some(hung) = first_hang(ev) {
                 finding.clues.insert(0, Clue::TimedOut { ms: hung });
             }
             finding
         }
         // After a hang, a failure too fast to have made a round trip is the browser's memory
         // of the hang's failed lookup (Firefox caches it): the hang stands.
-        Some(Observation::FetchError { ms }) if ctx.no_round_trip_ms.is_some_and(|f| ms < f) => {
-            match ev.find(|o| match o {
-                Observation::FetchTimeout { ms } => Some(*ms),
-                _ => None,
-            }) {
+        Some(Observation::FetchError { ms }) => {
+            match first_hang(ev).filter(|_| ctx.no_round_trip_ms.is_some_and(|f| ms < f)) {
                 Some(hung) => {
                     let mut finding = failed(ev, ctx, Clue::TimedOut { ms: hung }, false);
                     finding.clues.insert(1, Clue::FailedFast { ms });
@@ -78,10 +71,17 @@ fn infer_fetched(target: &Target, ev: &Evidence, ctx: &RunContext) -> Finding {
                 None => failed(ev, ctx, Clue::FailedFast { ms }, true),
             }
         }
-        Some(Observation::FetchError { ms }) => failed(ev, ctx, Clue::FailedFast { ms }, true),
         Some(Observation::FetchTimeout { ms }) => failed(ev, ctx, Clue::TimedOut { ms }, false),
         Some(_) => Finding::new(Verdict::Inconclusive, 0.0, vec![Clue::NotMeasured]),
     }
+}
+
+/// How long the target's first fetch hung, if one did.
+fn first_hang(ev: &Evidence) -> Option<u32> {
+    ev.find(|o| match o {
+        Observation::FetchTimeout { ms } => Some(*ms),
+        _ => None,
+    })
 }
 
 /// The fetch worked: check content and speed where a known image allows (the list's, or

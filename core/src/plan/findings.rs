@@ -31,13 +31,18 @@ impl Plan {
                 continue;
             }
             ctx.controls_total += 1;
-            let fetched = s.evidence.observations.iter().any(|o| matches!(o, Observation::FetchOk { .. }));
-            ctx.controls_ok += u32::from(fetched);
-            for o in &s.evidence.observations {
-                if let Observation::FetchOk { ms } = o {
-                    let floor = ms / 4;
-                    ctx.no_round_trip_ms = Some(ctx.no_round_trip_ms.map_or(floor, |f| f.min(floor)));
-                }
+            let fastest = s
+                .evidence
+                .observations
+                .iter()
+                .filter_map(|o| match o {
+                    Observation::FetchOk { ms } => Some(*ms),
+                    _ => None,
+                })
+                .min();
+            ctx.controls_ok += u32::from(fastest.is_some());
+            if let Some(floor) = fastest.map(|ms| ms / 4) {
+                ctx.no_round_trip_ms = Some(ctx.no_round_trip_ms.map_or(floor, |f| f.min(floor)));
             }
             let bytes = self.image(i).and_then(|image| image.bytes);
             let first_byte = s.evidence.observations.iter().find_map(|o| match o {

@@ -206,13 +206,7 @@ pub async fn check(cfg: &Config, urls: Vec<String>, now_ms: u64) -> Result<Value
         return Err(ApiError::BadQuery(format!("urls: at most {MAX_TARGETS} per request")));
     }
     let mut out = Map::new();
-    let mut pending = Vec::new();
-    let uncached = urls
-        .iter()
-        .filter(|u| !CACHE.with(|c| c.borrow().get(*u).is_some_and(|(at, _)| now_ms.saturating_sub(*at) < CACHE_MS)))
-        .count();
-    let pool = Rc::new(Allowance::new(cfg.subrequests.saturating_sub(OVERHEAD)));
-    let share = share(cfg.subrequests, uncached);
+    let mut missed = Vec::new();
     for url in urls {
         let cached = CACHE.with(|c| {
             c.borrow().get(&url).filter(|(at, _)| now_ms.saturating_sub(*at) < CACHE_MS).map(|(_, v)| v.clone())
@@ -225,16 +219,20 @@ pub async fn check(cfg: &Config, urls: Vec<String>, now_ms: u64) -> Result<Value
                 }
                 out.insert(url, v);
             }
-            None => {
-                let cfg = Config { allowance: Rc::default(), pool: pool.clone(), share, ..cfg.clone() };
-                let u = url.clone();
-                let promise = wasm_bindgen_futures::future_to_promise(async move {
-                    let v = observe(&cfg, &u).await;
-                    Ok(JsValue::from_str(&v.to_string()))
-                });
-                pending.push((url, promise));
-            }
+            None => missed.push(url),
         }
+    }
+    let pool = Rc::new(Allowance::new(cfg.subrequests.saturating_sub(OVERHEAD)));
+    let share = share(cfg.subrequests, missed.len());
+    let mut pending = Vec::new();
+    for url in missed {
+        let cfg = Config { allowance: Rc::default(), pool: pool.clone(), share, ..cfg.clone() };
+        let u = url.clone();
+        let promise = wasm_bindgen_futures::future_to_promise(async move {
+            let v = observe(&cfg, &u).await;
+            Ok(JsValue::from_str(&v.to_string()))
+        });
+        pending.push((url, promise));
     }
     let all = js_sys::Promise::all(&pending.iter().map(|(_, p)| JsValue::from(p)).collect::<js_sys::Array>());
     let values =
