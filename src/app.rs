@@ -18,8 +18,13 @@ use ajar_core::config::PlanConfig;
 use ajar_core::list::{List, ListError, Target};
 use ajar_core::patterns::Pattern;
 use ajar_core::report::ResultEntry;
+use ajar_core::verdict::Finding;
+use std::cell::RefCell;
 use std::rc::Rc;
 use yew::prelude::*;
+
+/// The most often verdicts are shown while a run goes (they come in batches).
+const SHOW_EVERY_MS: u32 = 200;
 
 /// What the visitor chose on the start page.
 #[derive(Debug, Clone, PartialEq)]
@@ -174,17 +179,33 @@ pub fn app() -> Html {
                 dispatcher.dispatch(Action::Started { campaign, list_id: id.clone(), rows, now_ms: timer::now_ms() });
                 let d = dispatcher.clone();
                 let plan_config = params.config.clone();
-                let sink: Rc<dyn Fn(runner::Event)> = Rc::new(move |e| {
-                    d.dispatch(match e {
-                        runner::Event::Found(found) => Action::Found(found),
-                        runner::Event::Progress(n) => Action::Progress(n),
-                        runner::Event::Finished { entries, patterns, stopped, max_in_flight } => {
-                            automation::publish_done(&entries, &patterns, stopped, max_in_flight);
-                            let done = (entries.clone(), patterns.clone(), max_in_flight);
-                            check_canaries(d.clone(), canaries_url.clone(), plan_config.clone(), stopped, done);
-                            Action::Finished { entries, patterns }
+                // Verdicts reach the page in batches, one render every `SHOW_EVERY_MS` at
+                // most: rendered one by one, a 1,000-site list kept the page's only thread
+                // busy, and the probes' own work waited behind it.
+                let shown_later: Rc<RefCell<Vec<(usize, Finding)>>> = Rc::default();
+                let sink: Rc<dyn Fn(runner::Event)> = Rc::new(move |e| match e {
+                    runner::Event::Found(found) => {
+                        let first = shown_later.borrow().is_empty();
+                        shown_later.borrow_mut().extend(found);
+                        if first {
+                            let (later, d) = (shown_later.clone(), d.clone());
+                            wasm_bindgen_futures::spawn_local(async move {
+                                timer::sleep(SHOW_EVERY_MS).await;
+                                let found = std::mem::take(&mut *later.borrow_mut());
+                                if !found.is_empty() {
+                                    d.dispatch(Action::Found(found));
+                                }
+                            });
                         }
-                    })
+                    }
+                    runner::Event::Finished { entries, patterns, stopped, max_in_flight } => {
+                        // The entries hold every verdict: nothing is left to show after them.
+                        shown_later.borrow_mut().clear();
+                        automation::publish_done(&entries, &patterns, stopped, max_in_flight);
+                        let done = (entries.clone(), patterns.clone(), max_in_flight);
+                        check_canaries(d.clone(), canaries_url.clone(), plan_config.clone(), stopped, done);
+                        d.dispatch(Action::Finished { entries, patterns })
+                    }
                 });
                 let outside =
                     params.outside_url().map(|url| runner::OutsideSource { url, campaign: campaign_id.clone() });

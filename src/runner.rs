@@ -34,10 +34,9 @@ const WAIT_MS: u32 = 20;
 /// What a run tells its owner, as it goes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
-    /// Verdicts that became final: (index in the list, finding).
+    /// Verdicts that became final: (index in the list, finding), each target once; sent
+    /// only when there are some.
     Found(Vec<(usize, Finding)>),
-    /// How many targets have their verdict.
-    Progress(usize),
     /// All done (or stopped): every target's entry, ready for a report, and the patterns.
     Finished { entries: Vec<ResultEntry>, patterns: Vec<Pattern>, stopped: bool, max_in_flight: usize },
 }
@@ -218,7 +217,6 @@ impl Run {
             self.findings.borrow_mut().extend(found.iter().cloned());
             (self.sink)(Event::Found(found));
         }
-        (self.sink)(Event::Progress(self.findings.borrow().len()));
     }
 
     /// All verdicts in: patterns across targets, the report's entries, `window.ajar`.

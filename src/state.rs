@@ -75,8 +75,8 @@ pub enum Action {
         rows: Vec<Row>,
         now_ms: f64,
     },
+    /// Verdicts that became final; `finished` counts the rows that have one.
     Found(Vec<(usize, Finding)>),
-    Progress(usize),
     Finished {
         entries: Vec<ResultEntry>,
         patterns: Vec<Pattern>,
@@ -128,11 +128,11 @@ impl Reducible for AppState {
             Action::Found(found) => {
                 for (i, f) in found {
                     if let Some(row) = s.rows.get_mut(i) {
+                        s.finished += usize::from(row.finding.is_none());
                         row.finding = Some(f);
                     }
                 }
             }
-            Action::Progress(n) => s.finished = n,
             Action::Finished { entries, patterns } => {
                 for (row, e) in s.rows.iter_mut().zip(&entries) {
                     row.finding = Some(Finding::new(e.verdict, e.confidence, e.clues.clone()));

@@ -37,7 +37,17 @@ pub fn site_name(url: &str) -> String {
     }
 }
 
-fn row(lang: Lang, r: &Row) -> Html {
+#[derive(Properties, PartialEq)]
+struct RowProps {
+    lang: Lang,
+    row: Row,
+}
+
+/// One site's row: a component of its own, so that a verdict coming in re-renders its row
+/// and not the whole list (a 1,000-site list re-rendered per verdict kept the page busy).
+#[function_component(ResultRow)]
+fn result_row(props: &RowProps) -> Html {
+    let (lang, r) = (props.lang, &props.row);
     html! {
         <tr data-url={r.url.clone()} data-verdict={r.finding.as_ref().map(|f| f.verdict.as_str())}>
             <td class="url" data-label={lang.t(K::Site)} title={r.url.clone()}>{ site_name(&r.url) }</td>
@@ -206,7 +216,7 @@ pub fn results(props: &Props) -> Html {
                         <th scope="col">{ lang.t(K::Confidence) }</th>
                         <th scope="col">{ lang.t(K::Evidence) }</th>
                     </tr></thead>
-                    <tbody>{ for s.rows.iter().map(|r| row(lang, r)) }</tbody>
+                    <tbody>{ for s.rows.iter().map(|r| html! { <ResultRow lang={lang} row={r.clone()} /> }) }</tbody>
                 </table>
             </div>
         </>
