@@ -64,8 +64,9 @@ pub fn start(
     outside: Option<OutsideSource>,
     sink: Rc<dyn Fn(Event)>,
 ) -> Rc<Run> {
-    // As many workers as the pace may ever allow; the plan says when each may start a probe.
-    let workers = config.effective_max_concurrency();
+    // As many workers as the pace may ever allow (hanging probes beside a full set, on an
+    // unhurried link); the plan says when each may start a probe.
+    let workers = config.effective_max_concurrency() * ajar_core::pace::HANGING_ROOM as u32;
     // From an https page a browser refuses plain http:// and ws:// (mixed content).
     let page_secure = web_sys::window().and_then(|w| w.location().protocol().ok()).is_some_and(|p| p == "https:");
     let config = PlanConfig { page_secure, ..config };
@@ -144,8 +145,9 @@ impl Run {
                 loop {
                     let Some(batch) = queue.borrow_mut().pop_front() else { break };
                     let later = self.ask_outside(url, &batch, list_id, campaign).await;
+                    // First in line again: the list's order is the order verdicts come in.
                     if !later.is_empty() && later.len() < batch.len() {
-                        queue.borrow_mut().push_back(later);
+                        queue.borrow_mut().push_front(later);
                     }
                 }
             };

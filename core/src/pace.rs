@@ -11,7 +11,9 @@
 //!   probe, a slower one (the link is queueing) takes a fifth away, between
 //!   [`MIN_IN_FLIGHT`] and the configured ceiling. A probe hanging past twice the slow tail
 //!   uses no bandwidth: it does not count against the limit (a list with many blackholed
-//!   sites does not stall behind them).
+//!   sites does not stall behind them), and while the link is unhurried (the limit at the
+//!   ceiling) hanging probes may take the total to twice the ceiling; on a busy link the
+//!   ceiling holds (a probe waiting its turn there looks hanging too).
 
 use std::collections::VecDeque;
 
@@ -24,6 +26,9 @@ pub const MIN_IN_FLIGHT: f32 = 4.0;
 const WINDOW: usize = 64;
 /// A probe this long past the slow tail counts as hanging, whatever the tail.
 const HANGING_FLOOR_MS: u64 = 1_000;
+/// On an unhurried link, hanging probes may stand beside working ones up to this many times
+/// the ceiling in all (a hang holds a socket, not bandwidth).
+pub const HANGING_ROOM: usize = 2;
 
 #[derive(Debug, Clone)]
 pub struct Pace {
@@ -87,10 +92,16 @@ impl Pace {
             }
             _ => 0,
         };
-        // Never past the ceiling in all: with up to twice as many sockets open (hanging ones
-        // beside 32 working), Chromium failed blackholed sites' requests at once (TypeError),
-        // which read as resets.
-        (self.limit as usize + hanging).min(self.ceiling as usize)
+        // Past the ceiling only while the link is unhurried: on a busy link a probe may look
+        // hanging while it waits its turn, and more probes would make every answer later.
+        let most = if self.unhurried() { self.ceiling as usize * HANGING_ROOM } else { self.ceiling as usize };
+        (self.limit as usize + hanging).min(most)
+    }
+
+    /// The link shows no sign of queueing: the limit has grown to the ceiling on answers about
+    /// as fast as the run's usual, and none since has been slower (which cuts the limit).
+    pub fn unhurried(&self) -> bool {
+        self.adaptive_in_flight && self.limit >= self.ceiling
     }
 
     pub fn started(&mut self, id: u32, now_ms: u64) {
@@ -178,6 +189,23 @@ mod tests {
         for id in 200..260 {
             pace.started(id, 0);
         }
-        assert_eq!(pace.allowed(5_000), 32, "never past the ceiling");
+        assert_eq!(pace.allowed(5_000), 32, "a busy link: never past the ceiling");
+    }
+
+    #[test]
+    fn on_an_unhurried_link_hanging_probes_may_stand_beside_a_full_set() {
+        let mut pace = Pace::new(8, 32, true);
+        with_answers(&mut pace, &[200; 60]);
+        assert!(pace.unhurried());
+        for id in 100..164 {
+            pace.started(id, 0);
+        }
+        assert_eq!(pace.allowed(500), 32, "not hanging yet");
+        assert_eq!(pace.allowed(5_000), 64, "hanging ones beside working ones, up to twice the ceiling");
+        with_answers(&mut pace, &[5_000]);
+        assert!(!pace.unhurried(), "one slow answer: the link may be queueing");
+        assert_eq!(pace.allowed(5_000), 32);
+        let fixed = Pace::new(8, 8, true);
+        assert!(!fixed.unhurried(), "a fixed number in flight never grows");
     }
 }

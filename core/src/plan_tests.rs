@@ -116,6 +116,35 @@ fn a_site_that_hung_once_and_answers_when_asked_again_is_not_a_blackhole() {
 }
 
 #[test]
+fn on_an_unhurried_link_a_hang_is_asked_again_before_the_list_ends() {
+    // 1,000 sites answering steadily: the pace reaches its ceiling, and the hang at site 150
+    // is no busy link's doing. Its second look goes while the list goes on (in the 4 s of
+    // the hang, 32 at a time, about 600 more sites are asked).
+    let targets: Vec<Target> = (0..1000).map(|i| t(&format!("https://t{i}.test/"))).collect();
+    let mut plan = Plan::new(PlanConfig::default(), vec![], targets);
+    let (log, _, _) = drive(&mut plan, |task| match task.kind {
+        ProbeKind::Fetch if task.url == "https://t150.test/" => (Observation::FetchTimeout { ms: 4000 }, 4000),
+        ProbeKind::Fetch => (Observation::FetchOk { ms: 200 }, 200),
+        _ => (Observation::DohAddresses { addresses: vec!["10.0.0.1".into()] }, 50),
+    });
+    let fetches: Vec<&str> = log.iter().filter(|l| l.kind == ProbeKind::Fetch).map(|l| l.url.as_str()).collect();
+    let looks: Vec<usize> =
+        fetches.iter().enumerate().filter(|(_, u)| **u == "https://t150.test/").map(|(i, _)| i).collect();
+    assert_eq!(looks.len(), 2, "looked at twice: {looks:?}");
+    assert!(looks[1] < 900, "the second look came well before the list's end: {looks:?}");
+    // On a link that is not (yet) unhurried, the second look waits for the list's end.
+    let mut plan =
+        Plan::new(PlanConfig::default(), vec![], (0..20).map(|i| t(&format!("https://t{i}.test/"))).collect());
+    let (log, _, _) = drive(&mut plan, |task| match task.kind {
+        ProbeKind::Fetch if task.url == "https://t3.test/" => (Observation::FetchTimeout { ms: 4000 }, 4000),
+        ProbeKind::Fetch => (Observation::FetchOk { ms: 200 }, 200),
+        _ => (Observation::DohAddresses { addresses: vec!["10.0.0.1".into()] }, 50),
+    });
+    let fetches: Vec<&str> = log.iter().filter(|l| l.kind == ProbeKind::Fetch).map(|l| l.url.as_str()).collect();
+    assert_eq!(fetches.last(), Some(&"https://t3.test/"), "asked again last");
+}
+
+#[test]
 fn a_hang_then_a_fast_failure_is_looked_at_a_third_time_and_that_look_decides() {
     // The second look at a hung site failed fast: the first look's own lookup or connection,
     // still under way in the browser, failing at last. A third look, on its own, decides.

@@ -1,6 +1,7 @@
 //! Choosing what runs next ([`Plan::next`]): the budget, the pace's limit on probes in
 //! flight, the plan's checks, then started targets before new ones, and last the second
-//! looks at hangs and slow images.
+//! looks at hangs and slow images (a hang's second look goes at once while the link is
+//! unhurried).
 
 use super::{Pending, Plan, ProbeTask, Step};
 use crate::observation::ProbeKind;
@@ -27,6 +28,20 @@ impl Plan {
         }
         if let Some(task) = self.next_check(now_ms) {
             return Step::Run(task);
+        }
+        // On an unhurried link a hang is no busy link's doing: its second look goes now,
+        // beside the rest of the list, instead of after it (a list with many blackholed
+        // sites would end with a queue of them, a timeout each).
+        if self.ready.is_empty()
+            && !self.unstarted.is_empty()
+            && self.pace.unhurried()
+            && matches!(self.deferred.front(), Some((_, ProbeKind::Fetch)))
+        {
+            if let Some((i, kind)) = self.deferred.pop_front() {
+                self.states[i].confirm_due = false;
+                self.states[i].pending.push_back(Pending::Probe(kind));
+                self.ready.push_back(i);
+            }
         }
         // Finish started targets before starting new ones (controls are queued first).
         let index = match self.ready.pop_front() {

@@ -20,12 +20,10 @@ pub enum LookupFailed {
 /// either): `Ok(None)` if it does not exist or has no address of either type.
 pub async fn lookup(cfg: &Config, host: &str) -> Result<Option<Vec<String>>, LookupFailed> {
     let mut all: Vec<String> = Vec::new();
-    for kind in ["A", "AAAA"] {
-        let url = format!("{}?name={host}&type={kind}", cfg.doh);
-        let resp = get(cfg, &url, &[("accept", "application/dns-json")]).await.ok_or(LookupFailed::NoAnswer)?;
-        let (body, _) = read_bounded(resp, MAX_DOH_ANSWER).await.ok_or(LookupFailed::Unreadable)?;
-        let text = String::from_utf8_lossy(&body).into_owned();
-        match ajar_core::doh::parse_json(&text) {
+    // Both types asked at once (one round trip to the resolver, not two).
+    let (a, aaaa) = futures_util::future::join(ask(cfg, host, "A"), ask(cfg, host, "AAAA")).await;
+    for answer in [a, aaaa] {
+        match answer? {
             Observation::DohAddresses { addresses } => {
                 all.extend(addresses.into_iter().filter(|a| a.parse::<IpAddr>().is_ok()));
             }
@@ -37,6 +35,14 @@ pub async fn lookup(cfg: &Config, host: &str) -> Result<Option<Vec<String>>, Loo
     all.sort();
     all.dedup();
     Ok((!all.is_empty()).then_some(all))
+}
+
+/// One DoH question of `kind` for `host`, and what its answer says.
+async fn ask(cfg: &Config, host: &str, kind: &str) -> Result<Observation, LookupFailed> {
+    let url = format!("{}?name={host}&type={kind}", cfg.doh);
+    let resp = get(cfg, &url, &[("accept", "application/dns-json")]).await.ok_or(LookupFailed::NoAnswer)?;
+    let (body, _) = read_bounded(resp, MAX_DOH_ANSWER).await.ok_or(LookupFailed::Unreadable)?;
+    Ok(ajar_core::doh::parse_json(&String::from_utf8_lossy(&body)))
 }
 
 /// A DoH answer larger than this is not read.
