@@ -21,7 +21,7 @@ pub enum LookupFailed {
 pub async fn lookup(cfg: &Config, host: &str) -> Result<Option<Vec<String>>, LookupFailed> {
     let mut all: Vec<String> = Vec::new();
     for kind in ["A", "AAAA"] {
-        let url = format!("{}?name={host}&type={kind}", cfg.doh);
+        let url = ajar_core::url::with_query(&cfg.doh, &[("name", host), ("type", kind)]);
         let resp = get(cfg, &url, &[("accept", "application/dns-json")]).await.ok_or(LookupFailed::NoAnswer)?;
         let (body, _) = read_bounded(resp, MAX_DOH_ANSWER).await.ok_or(LookupFailed::Unreadable)?;
         let text = String::from_utf8_lossy(&body).into_owned();
