@@ -1,5 +1,5 @@
 //! The small part of URL handling ajar needs: scheme, host, port; appending query
-//! parameters ([`with_query`]). Kept here (not the `url` crate) so the app's wasm stays
+//! parameters ([`with_query`]) and reading them ([`query_value`], [`percent_decode`]). Kept here (not the `url` crate) so the app's wasm stays
 //! small; targets are absolute URLs from lists, never relative references.
 
 use serde::{Deserialize, Serialize};
@@ -144,6 +144,35 @@ pub fn with_query(url: &str, pairs: &[(&str, &str)]) -> String {
     out
 }
 
+/// The value of `key` in `query` (`a=b&c=d`, without its `?`) as it stands, not decoded: the
+/// first pair naming it; a part with no `=` names nothing.
+pub fn query_value<'a>(query: &'a str, key: &str) -> Option<&'a str> {
+    query.split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=')?;
+        (k == key).then_some(v)
+    })
+}
+
+/// `%3A` → `:`, `+` → space; malformed escapes are kept as they are.
+pub fn percent_decode(v: &str) -> String {
+    let mut out = Vec::with_capacity(v.len());
+    let mut i = 0;
+    while let Some(&b) = v.as_bytes().get(i) {
+        let escaped = (b == b'%').then(|| v.get(i + 1..i + 3)).flatten().and_then(|h| u8::from_str_radix(h, 16).ok());
+        match escaped {
+            Some(e) => {
+                out.push(e);
+                i += 3;
+            }
+            None => {
+                out.push(if b == b'+' { b' ' } else { b });
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 fn encode_into(out: &mut String, s: &str) {
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~!$'()*,:@/?".contains(&b) {
@@ -245,6 +274,20 @@ mod tests {
         assert_eq!(v("4607182418800017408"), "/?v=4607182418800017408");
         assert_eq!(v("a b&c=d#e+f%"), "/?v=a%20b%26c%3Dd%23e%2Bf%25");
         assert_eq!(v("é"), "/?v=%C3%A9");
+    }
+
+    #[test]
+    fn query_values_are_found_raw_and_decoded_apart() {
+        let q = "bytes=1024&t=0123&flag&e=a%3Db=c&t=second";
+        assert_eq!(query_value(q, "t"), Some("0123"), "the first pair naming it");
+        assert_eq!(query_value(q, "bytes"), Some("1024"));
+        assert_eq!(query_value(q, "flag"), None, "no `=`: no value");
+        assert_eq!(query_value(q, "e"), Some("a%3Db=c"), "everything after the first `=`, not decoded");
+        assert_eq!(query_value(q, "by"), None, "a key is matched whole");
+        assert_eq!(query_value("", "t"), None);
+        assert_eq!(percent_decode("a%3Db=c"), "a=b=c");
+        assert_eq!(percent_decode("a+b%2"), "a b%2");
+        assert_eq!(percent_decode("%zz%C3%A9%"), "%zzé%");
     }
 
     #[test]
