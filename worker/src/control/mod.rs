@@ -21,7 +21,7 @@ mod fetch;
 mod image;
 mod judge;
 
-use crate::error::{ApiError, StorageError};
+use crate::error::{ApiError, BadInput, StorageError};
 use ajar_core::privacy::is_non_public;
 use judge::Refused;
 use serde::Deserialize;
@@ -203,7 +203,7 @@ async fn observe(cfg: &Config, url: &str) -> Value {
 /// Checks every URL (concurrently), each answer cached for a few minutes.
 pub async fn check(cfg: &Config, urls: Vec<String>, now_ms: u64) -> Result<Value, ApiError> {
     if urls.len() > MAX_TARGETS {
-        return Err(ApiError::BadQuery(format!("urls: at most {MAX_TARGETS} per request")));
+        return Err(ApiError::BadQuery(BadInput::TooManyUrls));
     }
     let mut out = Map::new();
     let mut missed = Vec::new();
