@@ -177,9 +177,6 @@ pub async fn post_control(req: &mut Request, ctx: &RouteContext<()>) -> Outcome 
         allow_private: var("CONTROL_ALLOW_PRIVATE").as_deref() == Some("1"),
         connect: var("CONTROL_CONNECT"),
         subrequests: setting(ctx, "CONTROL_SUBREQUESTS", 50),
-        allowance: Default::default(),
-        pool: Default::default(),
-        share: 0,
     };
     let body: control::Body = serde_json::from_slice(&body(req, MAX_SMALL_BODY).await?)
         .map_err(|e| ApiError::BadQuery(BadInput::BodyNotJson(e)))?;

@@ -1,7 +1,7 @@
 //! The control's DNS: every address of a name, asked of the deployment's DoH resolver.
 
 use super::fetch::{get, read_bounded};
-use super::Config;
+use super::{Budget, Config};
 use ajar_core::observation::Observation;
 use std::net::IpAddr;
 
@@ -18,11 +18,11 @@ pub enum LookupFailed {
 
 /// Every address for `host` from the DoH resolver, IPv4 and IPv6 (the runtime may connect to
 /// either): `Ok(None)` if it does not exist or has no address of either type.
-pub async fn lookup(cfg: &Config, host: &str) -> Result<Option<Vec<String>>, LookupFailed> {
+pub async fn lookup(cfg: &Config, budget: &Budget, host: &str) -> Result<Option<Vec<String>>, LookupFailed> {
     let mut all: Vec<String> = Vec::new();
     for kind in ["A", "AAAA"] {
         let url = ajar_core::url::with_query(&cfg.doh, &[("name", host), ("type", kind)]);
-        let resp = get(cfg, &url, &[("accept", "application/dns-json")]).await.ok_or(LookupFailed::NoAnswer)?;
+        let resp = get(cfg, budget, &url, &[("accept", "application/dns-json")]).await.ok_or(LookupFailed::NoAnswer)?;
         let (body, _) = read_bounded(resp, MAX_DOH_ANSWER).await.ok_or(LookupFailed::Unreadable)?;
         let text = String::from_utf8_lossy(&body).into_owned();
         match ajar_core::doh::parse_json(&text) {
