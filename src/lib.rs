@@ -21,6 +21,8 @@ pub mod probe;
 pub mod report_build;
 pub mod runner;
 #[cfg(feature = "app")]
+mod session;
+#[cfg(feature = "app")]
 mod state;
 
 /// Mounts the app on the page's body.

@@ -1,8 +1,8 @@
 //! The start page: what ajar does and does not do, the risks, which list, one button.
 
-use crate::app::ListChoice;
 use crate::i18n::{Lang, K};
 use crate::net::fetch_ok;
+use crate::session::ListChoice;
 use ajar_core::category::CODES;
 use serde::Deserialize;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};

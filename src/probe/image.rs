@@ -17,8 +17,7 @@ pub async fn run(url: &str, timeout_ms: u32) -> Observation {
     });
     let start = now_ms();
     // Cache-busting: the image must come over the network each time.
-    let sep = if url.contains('?') { '&' } else { '?' };
-    let src = format!("{url}{sep}ajar={}", js_sys::Math::random().to_bits());
+    let src = ajar_core::url::with_query(url, &[("ajar", &js_sys::Math::random().to_bits().to_string())]);
     img.set_src(&src);
     let outcome = race(&loaded, timeout_ms).await;
     let ms = since(start);

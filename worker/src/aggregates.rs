@@ -2,7 +2,7 @@
 //! anomaly/confirmed flags computed in `ajar_core::aggregate`, and the waves: DNS removals,
 //! other techniques, and address ranges (from the prefixes blocked results name).
 
-use crate::error::ApiError;
+use crate::error::{ApiError, BadInput};
 use ajar_core::aggregate::{add_range_waves, aggregate, Aggregates, CountRow, PrefixRow, RULES};
 use ajar_core::verdict::Verdict;
 use serde::Deserialize;
@@ -27,7 +27,7 @@ pub async fn query(db: &D1Database, q: &Query) -> Result<Aggregates, ApiError> {
         None | Some("all") => "'all'",
         Some("day") => "substr(created_hour, 1, 10)",
         Some("hour") => "substr(created_hour, 1, 13)",
-        Some(_) => return Err(ApiError::BadQuery("window: must be hour, day or all".into())),
+        Some(_) => return Err(ApiError::BadQuery(BadInput::Window)),
     };
     // Network filters apply after aggregation: a cell's baseline is every *other* network.
     let mut filter = String::new();

@@ -4,7 +4,7 @@
 //! about canary hosts (`POST /v1/nel`) and aggregates canary results per network
 //! (`GET /v1/aggregates/canaries`).
 
-use crate::error::{ApiError, StorageError};
+use crate::error::{ApiError, BadInput, StorageError};
 use crate::store::Origin;
 use ajar_core::canary::{self, CanaryConfig, CanaryRequest};
 use serde::Deserialize;
@@ -86,7 +86,7 @@ fn statement(
 /// Keeps the NEL reports about canary hosts: host, token, phase and error type only.
 pub async fn nel(db: &D1Database, config: &CanaryConfig, body: &[u8], origin: &Origin) -> Result<usize, ApiError> {
     let events =
-        ajar_core::nel::parse(body, |h| config.is_canary_host(h)).map_err(|e| ApiError::BadQuery(e.to_string()))?;
+        ajar_core::nel::parse(body, |h| config.is_canary_host(h)).map_err(|e| ApiError::BadQuery(BadInput::Nel(e)))?;
     let statements: Vec<_> = events
         .iter()
         .map(|e| statement(db, e.token.as_deref().unwrap_or(""), "nel", &e.host, Some((&e.phase, &e.error)), origin))

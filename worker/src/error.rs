@@ -21,7 +21,7 @@ pub enum ApiError {
     #[error("campaign: no active campaign with that id")]
     UnknownCampaign,
     #[error("{0}")]
-    BadQuery(String),
+    BadQuery(#[from] BadInput),
     #[error("not found")]
     NotFound,
     #[error("the owner token does not match")]
@@ -66,13 +66,53 @@ impl ApiError {
             ApiError::TooLarge(_) => json!({"error": self.to_string(), "field": "body"}),
             ApiError::NotJson => json!({"error": self.to_string(), "field": "content-type"}),
             // Its messages start with the name of what is at fault (`urls: at most 20…`).
-            ApiError::BadQuery(message) => match message.split_once(": ") {
-                Some((field, _)) if is_field_path(field) => json!({"error": message, "field": field}),
-                _ => json!({"error": message}),
-            },
+            ApiError::BadQuery(e) => {
+                let message = e.to_string();
+                match message.split_once(": ") {
+                    Some((field, _)) if is_field_path(field) => json!({"error": message, "field": field}),
+                    _ => json!({"error": message}),
+                }
+            }
             other => json!({"error": other.to_string()}),
         }
     }
+}
+
+/// What is wrong with a request's query, body or headers (a 400). Each message but a NEL
+/// report's starts with the name of what is at fault, which the answer repeats as `field`.
+#[derive(Debug, Error)]
+pub enum BadInput {
+    /// A control request with more URLs than it takes.
+    #[error("urls: at most {} per request", crate::control::MAX_TARGETS)]
+    TooManyUrls,
+    /// A control request for a URL of no bundled list or campaign.
+    #[error("urls: {0} is not in the named list or campaign")]
+    UrlOutOfScope(String),
+    #[error("body: {0}")]
+    BodyNotUtf8(#[source] std::str::Utf8Error),
+    #[error("body: {0}")]
+    BodyNotJson(#[source] serde_json::Error),
+    /// The body's stream failed (the runtime's message).
+    #[error("body: {0}")]
+    BodyUnread(String),
+    #[error("{0}")]
+    Nel(#[source] ajar_core::nel::NelError),
+    #[error("format: must be jsonl, csv or ooni")]
+    Format,
+    #[error("after: not a cursor")]
+    Cursor,
+    #[error("window: must be hour, day or all")]
+    Window,
+    #[error(
+        "cf-connecting-ip: missing or not an address (requests reach the collector through Cloudflare, which sets it)"
+    )]
+    NoClientAddress,
+    /// The request's URL does not parse.
+    #[error("query: {0}")]
+    Url(#[source] worker::Error),
+    /// A query parameter that does not read as its type; `field` is its name (`query` if none).
+    #[error("{field}: {error}")]
+    Param { field: String, error: serde_urlencoded::de::Error },
 }
 
 fn is_field_path(text: &str) -> bool {

@@ -1,7 +1,7 @@
 //! `GET /v1/export`: anonymised results as JSONL, CSV or OONI measurements (JSONL), a page at a
 //! time (keyset pagination: `after` is the cursor the previous page returned).
 
-use crate::error::ApiError;
+use crate::error::{ApiError, BadInput};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use wasm_bindgen::JsValue;
@@ -60,14 +60,14 @@ pub async fn page(db: &D1Database, q: &Query) -> Result<Page, ApiError> {
         None | Some("jsonl") => Format::Jsonl,
         Some("csv") => Format::Csv,
         Some("ooni") => Format::Ooni,
-        Some(_) => return Err(ApiError::BadQuery("format: must be jsonl, csv or ooni".into())),
+        Some(_) => return Err(ApiError::BadQuery(BadInput::Format)),
     };
     let limit = q.limit.unwrap_or(1000).clamp(1, MAX_PAGE);
     let (after_id, after_idx) = match q.after.as_deref() {
         None => (String::new(), -1i64),
         Some(c) => {
-            let (id, idx) = c.split_once('.').ok_or_else(|| ApiError::BadQuery("after: not a cursor".into()))?;
-            (id.to_string(), idx.parse::<i64>().map_err(|_| ApiError::BadQuery("after: not a cursor".into()))?)
+            let (id, idx) = c.split_once('.').ok_or(ApiError::BadQuery(BadInput::Cursor))?;
+            (id.to_string(), idx.parse::<i64>().map_err(|_| ApiError::BadQuery(BadInput::Cursor))?)
         }
     };
     let columns = "results.report_id AS report_id, idx, url, category, verdict, confidence, clues, prefixes, \

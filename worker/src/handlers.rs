@@ -1,7 +1,7 @@
 //! The API's handlers, one per route of `lib.rs`: reports, the reads (aggregates, export),
 //! campaigns, the control, canaries and NEL, and what the deployment tells the app.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, BadInput};
 use crate::http::{self, Reply};
 use crate::request::{body, db, limit, limit_reads, now_ms, origin, query, require_json, setting, MAX_SMALL_BODY};
 use crate::{aggregates, campaigns, canaries, coalesce, control, export, limits, store};
@@ -47,7 +47,7 @@ pub async fn post_report(req: &mut Request, ctx: &RouteContext<()>) -> Outcome {
     })?;
     let report = Report::from_json(&raw, now_ms())?;
     // Parsed as JSON above, so UTF-8.
-    let raw = std::str::from_utf8(&raw).map_err(|e| ApiError::BadQuery(format!("body: {e}")))?;
+    let raw = std::str::from_utf8(&raw).map_err(|e| ApiError::BadQuery(BadInput::BodyNotUtf8(e)))?;
     let db = db(ctx)?;
     let origin = origin(req);
     if let Some(campaign) = &report.campaign {
@@ -177,18 +177,15 @@ pub async fn post_control(req: &mut Request, ctx: &RouteContext<()>) -> Outcome 
         allow_private: var("CONTROL_ALLOW_PRIVATE").as_deref() == Some("1"),
         connect: var("CONTROL_CONNECT"),
         subrequests: setting(ctx, "CONTROL_SUBREQUESTS", 50),
-        allowance: Default::default(),
-        pool: Default::default(),
-        share: 0,
     };
     let body: control::Body = serde_json::from_slice(&body(req, MAX_SMALL_BODY).await?)
-        .map_err(|e| ApiError::BadQuery(format!("body: {e}")))?;
+        .map_err(|e| ApiError::BadQuery(BadInput::BodyNotJson(e)))?;
     let (urls, list, campaign) = match body {
         control::Body::Scoped { urls, list, campaign } => (urls, list, campaign),
         control::Body::Bare(urls) => (urls, None, None),
     };
     if urls.len() > control::MAX_TARGETS {
-        return Err(ApiError::BadQuery(format!("urls: at most {} per request", control::MAX_TARGETS)));
+        return Err(ApiError::BadQuery(BadInput::TooManyUrls));
     }
     // The lab: any target, not only those of a bundled list or a campaign.
     if var("CONTROL_ANY_TARGET").as_deref() != Some("1") {
@@ -202,7 +199,7 @@ pub async fn post_control(req: &mut Request, ctx: &RouteContext<()>) -> Outcome 
         let controls = settings.get("controls").and_then(|c| c.as_array()).into_iter().flatten();
         allowed.extend(controls.filter_map(|u| u.as_str()).map(String::from));
         if let Some(u) = urls.iter().find(|u| !allowed.contains(u)) {
-            return Err(ApiError::BadQuery(format!("urls: {u} is not in the named list or campaign")));
+            return Err(ApiError::BadQuery(BadInput::UrlOutOfScope(u.clone())));
         }
     }
     Ok(Reply::Json(control::check(&cfg, urls, now_ms()).await?, 200))

@@ -16,7 +16,7 @@
 //! Cloudflare's edge for a visitor; it is refused on every limited route rather than counted
 //! in one bucket shared by all such requests.
 
-use crate::error::{ApiError, StorageError};
+use crate::error::{ApiError, BadInput, StorageError};
 use ajar_core::limits::Limiter as Counts;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -124,9 +124,7 @@ fn random_key() -> u64 {
 pub fn client(req: &Request) -> std::result::Result<String, ApiError> {
     // No header: the empty text, refused just below.
     let raw = req.headers().get("cf-connecting-ip").ok().flatten().unwrap_or_default();
-    let missing = || {
-        ApiError::BadQuery("cf-connecting-ip: missing or not an address (requests reach the collector through Cloudflare, which sets it)".into())
-    };
+    let missing = || ApiError::BadQuery(BadInput::NoClientAddress);
     Ok(match raw.trim().parse::<IpAddr>().map_err(|_| missing())? {
         IpAddr::V4(a) => a.to_string(),
         IpAddr::V6(a) => match a.to_ipv4_mapped() {

@@ -1,7 +1,7 @@
 //! What handlers read from a request and the deployment: the database, `[vars]` settings,
 //! per-client limits, Cloudflare's view of the client, the query string and the body.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, BadInput};
 use crate::store::Origin;
 use crate::{body, limits};
 use ajar_core::privacy::coarse_hour;
@@ -52,12 +52,12 @@ pub fn origin(req: &Request) -> Origin {
 
 /// The query string as `Q`; a refusal names the parameter at fault (`asn: invalid digit…`).
 pub fn query<Q: serde::de::DeserializeOwned>(req: &Request) -> Result<Q, ApiError> {
-    let url = req.url().map_err(|e| ApiError::BadQuery(format!("query: {e}")))?;
+    let url = req.url().map_err(|e| ApiError::BadQuery(BadInput::Url(e)))?;
     let pairs = url.query_pairs();
     serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(pairs)).map_err(|e| {
         let path = e.path().to_string();
         let field = if path == "." || path.is_empty() { "query".to_string() } else { path };
-        ApiError::BadQuery(format!("{field}: {}", e.into_inner()))
+        ApiError::BadQuery(BadInput::Param { field, error: e.into_inner() })
     })
 }
 
@@ -65,7 +65,7 @@ pub fn query<Q: serde::de::DeserializeOwned>(req: &Request) -> Result<Q, ApiErro
 pub async fn body(req: &mut Request, limit: usize) -> Result<Vec<u8>, ApiError> {
     body::read(req, limit).await.map_err(|e| match e {
         body::BodyError::TooLarge => ApiError::TooLarge(limit),
-        body::BodyError::Read(e) => ApiError::BadQuery(format!("body: {e}")),
+        body::BodyError::Read(e) => ApiError::BadQuery(BadInput::BodyUnread(e)),
     })
 }
 

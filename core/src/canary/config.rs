@@ -2,7 +2,7 @@
 //! URLs it derives (the trigger names, the NEL apex, the download and provider URLs).
 
 use super::{CanaryError, DOWN_PATH, MAX_DOWN_BYTES};
-use crate::url::TargetUrl;
+use crate::url::{with_query, TargetUrl};
 use serde::{Deserialize, Serialize};
 
 /// Default size of the A/B download: 2 s at 128 kbit/s, a few ms on a normal line.
@@ -131,12 +131,11 @@ impl CanaryConfig {
 
     /// The download URL under `base` carrying `token`.
     pub fn down_url(&self, base: &str, token: &str) -> String {
-        format!("{base}{DOWN_PATH}?bytes={}&t={token}", self.bytes)
+        with_query(&format!("{base}{DOWN_PATH}"), &[("bytes", &self.bytes.to_string()), ("t", token)])
     }
 
     /// A provider canary's URL carrying `token`.
     pub fn provider_url(url: &str, token: &str) -> String {
-        let sep = if url.contains('?') { '&' } else { '?' };
-        format!("{url}{sep}t={token}")
+        with_query(url, &[("t", token)])
     }
 }

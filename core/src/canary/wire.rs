@@ -3,6 +3,7 @@
 //! answer carries ([`response_headers`]).
 
 use super::CanaryError;
+use crate::url::query_value;
 
 /// Canary paths, the same on the collector and in the lab.
 pub const HIT_PATH: &str = "/__canary/hit";
@@ -25,21 +26,17 @@ impl CanaryRequest {
     }
 }
 
-fn query_param<'a>(query: &'a str, key: &str) -> Option<&'a str> {
-    query.split('&').find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
-}
-
 /// The probe token (`t=`, 32 hex digits) a canary URL or path carries; anything else is dropped.
 pub fn token_in(url: &str) -> Option<String> {
     // No query: an empty one, which carries no token.
     let query = url.split_once('?').map(|(_, q)| q).unwrap_or_default();
-    query_param(query, "t").filter(|t| crate::privacy::is_report_id(t)).map(str::to_owned)
+    query_value(query, "t").filter(|t| crate::privacy::is_report_id(t)).map(str::to_owned)
 }
 
 /// `None`: not a canary path. Tokens that are not 32 hex digits are dropped, not echoed.
 pub fn parse_request(path_and_query: &str) -> Option<Result<CanaryRequest, CanaryError>> {
     let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
-    let param = |key: &str| query_param(query, key);
+    let param = |key: &str| query_value(query, key);
     let token = token_in(path_and_query);
     match path {
         HIT_PATH => Some(Ok(CanaryRequest::Hit { token })),

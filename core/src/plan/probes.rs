@@ -58,9 +58,8 @@ impl Plan {
                 // never leaves none); with none, the query is a bare `?name=…`, whose answer
                 // is no DoH JSON: a failed lookup.
                 let resolver = self.config.doh_resolvers.get(resolver).cloned().unwrap_or_default();
-                let sep = if resolver.contains('?') { '&' } else { '?' };
                 let kind = if aaaa { "AAAA" } else { "A" };
-                format!("{resolver}{sep}name={}&type={kind}", parsed.host)
+                crate::url::with_query(&resolver, &[("name", &parsed.host), ("type", kind)])
             }
             Pending::Probe(ProbeKind::Resolve) => {
                 let host = if parsed.host.contains(':') { format!("[{}]", parsed.host) } else { parsed.host };

@@ -1,5 +1,6 @@
 //! The lab's HTTP/1.1: reading a request, writing an answer, CORS, query parameters.
 
+use ajar_core::url::{percent_decode, query_value};
 use std::io::{BufRead, BufReader, Read, Write};
 
 /// The CORS headers the lab's services answer with (any origin may read them).
@@ -40,35 +41,9 @@ pub(super) fn respond(
     stream.write_all(head.as_bytes()).is_ok() && stream.write_all(body).is_ok()
 }
 
-/// The value of `key` in the query string of `path`, percent-decoded.
+/// The value of `key` in the query string of `path`, percent-decoded (`None` without a query).
 pub(super) fn query_param(path: &str, key: &str) -> Option<String> {
-    let query = path.split_once('?')?.1;
-    query.split('&').find_map(|kv| {
-        let (k, v) = kv.split_once('=')?;
-        (k == key).then(|| percent_decode(v))
-    })
-}
-
-/// `%3A` → `:`, `+` → space; malformed escapes are kept as they are.
-fn percent_decode(v: &str) -> String {
-    let bytes = v.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped =
-            (bytes[i] == b'%').then(|| v.get(i + 1..i + 3)).flatten().and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (escaped, bytes[i]) {
-            (Some(b), _) => {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-            (None, b'+') => out.push(b' '),
-            (None, b) => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    query_value(path.split_once('?')?.1, key).map(percent_decode)
 }
 
 /// An HTTP/1.1 request, with the headers the lab acts on.

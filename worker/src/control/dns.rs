@@ -1,7 +1,7 @@
 //! The control's DNS: every address of a name, asked of the deployment's DoH resolver.
 
 use super::fetch::{get, read_bounded};
-use super::Config;
+use super::{Budget, Config};
 use ajar_core::observation::Observation;
 use std::net::IpAddr;
 
@@ -18,10 +18,10 @@ pub enum LookupFailed {
 
 /// Every address for `host` from the DoH resolver, IPv4 and IPv6 (the runtime may connect to
 /// either): `Ok(None)` if it does not exist or has no address of either type.
-pub async fn lookup(cfg: &Config, host: &str) -> Result<Option<Vec<String>>, LookupFailed> {
+pub async fn lookup(cfg: &Config, budget: &Budget, host: &str) -> Result<Option<Vec<String>>, LookupFailed> {
     let mut all: Vec<String> = Vec::new();
     // Both types asked at once (one round trip to the resolver, not two).
-    let (a, aaaa) = futures_util::future::join(ask(cfg, host, "A"), ask(cfg, host, "AAAA")).await;
+    let (a, aaaa) = futures_util::future::join(ask(cfg, budget, host, "A"), ask(cfg, budget, host, "AAAA")).await;
     for answer in [a, aaaa] {
         match answer? {
             Observation::DohAddresses { addresses } => {
@@ -38,9 +38,9 @@ pub async fn lookup(cfg: &Config, host: &str) -> Result<Option<Vec<String>>, Loo
 }
 
 /// One DoH question of `kind` for `host`, and what its answer says.
-async fn ask(cfg: &Config, host: &str, kind: &str) -> Result<Observation, LookupFailed> {
-    let url = format!("{}?name={host}&type={kind}", cfg.doh);
-    let resp = get(cfg, &url, &[("accept", "application/dns-json")]).await.ok_or(LookupFailed::NoAnswer)?;
+async fn ask(cfg: &Config, budget: &Budget, host: &str, kind: &str) -> Result<Observation, LookupFailed> {
+    let url = ajar_core::url::with_query(&cfg.doh, &[("name", host), ("type", kind)]);
+    let resp = get(cfg, budget, &url, &[("accept", "application/dns-json")]).await.ok_or(LookupFailed::NoAnswer)?;
     let (body, _) = read_bounded(resp, MAX_DOH_ANSWER).await.ok_or(LookupFailed::Unreadable)?;
     Ok(ajar_core::doh::parse_json(&String::from_utf8_lossy(&body)))
 }

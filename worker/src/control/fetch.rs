@@ -1,7 +1,7 @@
 //! The control's own requests: a timeout on each, no redirect followed, bodies read up to a
 //! cap; and, in the lab, every request sent to the lab's gateway instead.
 
-use super::Config;
+use super::{Budget, Config};
 use futures_util::StreamExt;
 use wasm_bindgen::{JsCast, JsValue};
 use worker::url::Host;
@@ -14,10 +14,10 @@ fn timeout_signal(ms: u32) -> Option<AbortSignal> {
     Some(AbortSignal::from(signal.unchecked_into::<web_sys::AbortSignal>()))
 }
 
-/// A GET of `url` within `cfg`'s timeout, spending one subrequest of its allowance; `None` if
-/// the allowance is spent, or the request failed or timed out.
-pub async fn get(cfg: &Config, url: &str, headers: &[(&str, &str)]) -> Option<worker::Response> {
-    if !cfg.allowance.take() {
+/// A GET of `url` within `cfg`'s timeout, spending one subrequest of `budget`; `None` if
+/// the budget is spent, or the request failed or timed out.
+pub async fn get(cfg: &Config, budget: &Budget, url: &str, headers: &[(&str, &str)]) -> Option<worker::Response> {
+    if !budget.take() {
         return None;
     }
     let ms = cfg.timeout_ms;

@@ -3,7 +3,7 @@
 
 use super::fetch::{get, read_bounded, route};
 use super::judge::{allowed, judged};
-use super::Config;
+use super::{Budget, Config};
 use serde_json::{json, Value};
 use worker::Headers;
 
@@ -23,11 +23,11 @@ fn edge_cache() -> Option<worker::Cache> {
 
 /// The site's known image (`null` if none was found), from the edge cache if it has it,
 /// and whether it did.
-pub async fn known_image(cfg: &Config, page: &worker::Url, body: &str) -> (Value, bool) {
+pub async fn known_image(cfg: &Config, budget: &Budget, page: &worker::Url, body: &str) -> (Value, bool) {
     let site = page.origin().ascii_serialization();
     let key = format!("https://control-cache.ajar.invalid/image?site={}", js_sys::encode_uri_component(&site));
     // Each use of the cache spends a subrequest too (counted as one, to be safe).
-    let cache = edge_cache().filter(|_| cfg.allowance.take());
+    let cache = edge_cache().filter(|_| budget.take());
     if let Some(cache) = &cache {
         if let Ok(Some(mut hit)) = cache.get(key.as_str(), false).await {
             if let Ok(text) = hit.text().await {
@@ -37,8 +37,8 @@ pub async fn known_image(cfg: &Config, page: &worker::Url, body: &str) -> (Value
             }
         }
     }
-    let learned = learn_image(cfg, page, body).await;
-    if let Some(cache) = cache.as_ref().filter(|_| cfg.allowance.take()) {
+    let learned = learn_image(cfg, budget, page, body).await;
+    if let Some(cache) = cache.as_ref().filter(|_| budget.take()) {
         let secs = if learned.is_null() { NO_IMAGE_CACHE_SECS } else { IMAGE_CACHE_SECS };
         let headers = Headers::new();
         let stored = headers.set("cache-control", &format!("max-age={secs}")).is_ok()
@@ -54,7 +54,7 @@ pub async fn known_image(cfg: &Config, page: &worker::Url, body: &str) -> (Value
 
 /// The images the page links (resolved against it; the page's own host first), then
 /// `/favicon.ico`: the first large enough to measure a rate, else the largest that is an image.
-async fn learn_image(cfg: &Config, page: &worker::Url, body: &str) -> Value {
+async fn learn_image(cfg: &Config, budget: &Budget, page: &worker::Url, body: &str) -> Value {
     let mut candidates: Vec<worker::Url> = ajar_core::image_header::linked_images(body)
         .into_iter()
         .filter_map(|l| page.join(&l.href).ok())
@@ -71,7 +71,7 @@ async fn learn_image(cfg: &Config, page: &worker::Url, body: &str) -> Value {
     // image host once (a lookup is two subrequests).
     let mut checked: Vec<String> = page.host_str().map(String::from).into_iter().collect();
     for url in candidates.into_iter().take(IMAGE_TRIES) {
-        let Some((bytes, v)) = fetch_image(cfg, url, &mut checked).await else {
+        let Some((bytes, v)) = fetch_image(cfg, budget, url, &mut checked).await else {
             continue;
         };
         if bytes >= ajar_core::image_header::RATE_BYTES {
@@ -87,14 +87,19 @@ async fn learn_image(cfg: &Config, page: &worker::Url, body: &str) -> Value {
 /// One image, its redirects followed (each checked as the first URL was): its size in bytes
 /// and what the answer says of it, if it is an image whose header gives one size, not larger
 /// than [`MAX_IMAGE_BYTES`], that a browser may load from another site.
-async fn fetch_image(cfg: &Config, first: worker::Url, checked: &mut Vec<String>) -> Option<(u32, Value)> {
+async fn fetch_image(
+    cfg: &Config,
+    budget: &Budget,
+    first: worker::Url,
+    checked: &mut Vec<String>,
+) -> Option<(u32, Value)> {
     let mut url = first;
     for _ in 0..=IMAGE_REDIRECTS {
         let (parsed, host) = judged(url.as_str()).ok()?;
         // `judged` found a host, so there is a host string.
         let name = parsed.host_str().unwrap_or_default().to_string();
         if !checked.contains(&name) {
-            if !allowed(cfg, &host).await {
+            if !allowed(cfg, budget, &host).await {
                 return None;
             }
             checked.push(name);
@@ -104,7 +109,7 @@ async fn fetch_image(cfg: &Config, first: worker::Url, checked: &mut Vec<String>
         if let Some(h) = host_header.as_deref() {
             headers.push(("x-ajar-host", h));
         }
-        let resp = get(cfg, &fetch_url, &headers).await?;
+        let resp = get(cfg, budget, &fetch_url, &headers).await?;
         let status = resp.status_code();
         if (300..400).contains(&status) {
             let location = resp.headers().get("location").ok().flatten()?;

@@ -2,7 +2,7 @@
 //! the runtime's, and (outside the lab) no local name and no private destination.
 
 use super::dns::lookup;
-use super::Config;
+use super::{Budget, Config};
 use ajar_core::privacy::is_non_public;
 use ajar_core::url::TargetUrl;
 use std::net::IpAddr;
@@ -60,14 +60,14 @@ pub fn local_name(cfg: &Config, host: &Host<String>) -> bool {
 
 /// Whether `host` may be fetched from here: it resolves, and to no private address unless
 /// the deployment is the lab.
-pub async fn allowed(cfg: &Config, host: &Host<String>) -> bool {
+pub async fn allowed(cfg: &Config, budget: &Budget, host: &Host<String>) -> bool {
     if local_name(cfg, host) {
         return false;
     }
     let addresses = match host {
         Host::Ipv4(ip) => vec![ip.to_string()],
         Host::Ipv6(ip) => vec![ip.to_string()],
-        Host::Domain(name) => match lookup(cfg, name).await {
+        Host::Domain(name) => match lookup(cfg, budget, name).await {
             Ok(Some(a)) => a,
             _ => return false,
         },

@@ -14,22 +14,23 @@
 //!
 //! Here: the request and its answer (`check`, `observe`); which URLs and hosts may be
 //! fetched in `judge`; the DoH lookup in `dns`; bounded fetches in `fetch`; the known image
-//! in `image`.
+//! in `image`; the subrequests a request may spend, shared among its targets, in `budget`.
 
+mod budget;
 mod dns;
 mod fetch;
 mod image;
 mod judge;
 
-use crate::error::{ApiError, StorageError};
+use crate::error::{ApiError, BadInput, StorageError};
 use ajar_core::privacy::is_non_public;
+use budget::{Budget, RequestBudget};
 use judge::Refused;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use worker::url::Host;
 
@@ -39,6 +40,7 @@ pub const MAX_TARGETS: usize = ajar_core::observation::OUTSIDE_BATCH;
 pub const MAX_BODY: usize = 2 * 1024 * 1024;
 const CACHE_MS: u64 = 5 * 60 * 1000;
 
+/// The deployment's settings for the control (from the Worker's environment).
 #[derive(Debug, Clone)]
 pub struct Config {
     /// DoH JSON API endpoint.
@@ -50,69 +52,9 @@ pub struct Config {
     /// naming the target's host in `X-Ajar-Host` (the lab answers as the site would
     /// outside the censored network).
     pub connect: Option<String>,
-    /// Subrequests this request may make in all (`CONTROL_SUBREQUESTS`: Workers Free allows
-    /// 50 per request, Workers Paid 10,000).
+    /// Subrequests a request may make in all (`CONTROL_SUBREQUESTS`: Workers Free allows
+    /// 50 per request, Workers Paid 10,000), shared out among its targets in `budget`.
     pub subrequests: u32,
-    /// What one target's check may still spend of them: its share of the request's pool,
-    /// taken when it makes its first subrequest ([`Config::admit`]).
-    pub allowance: Rc<Allowance>,
-    /// The request's subrequests not yet given to a target's check.
-    pub pool: Rc<Allowance>,
-    /// What a target's check takes from the pool.
-    pub share: u32,
-}
-
-impl Config {
-    /// Takes this target's share from the request's pool before its first subrequest; false if
-    /// the pool cannot give it (the target is answered `{"retry": true}`). A target refused
-    /// before making any (a private address, a bad URL) takes nothing.
-    fn admit(&self) -> bool {
-        let admitted = self.pool.take_n(self.share);
-        if admitted {
-            self.allowance.0.set(self.share);
-        }
-        admitted
-    }
-}
-
-/// Subrequests that may still be made. A request that would go past it is not made (the
-/// runtime would throw, and the site would read as unreachable from outside).
-#[derive(Debug, Default)]
-pub struct Allowance(Cell<u32>);
-
-impl Allowance {
-    pub fn new(n: u32) -> Allowance {
-        Allowance(Cell::new(n))
-    }
-    /// Spends one; false if none is left.
-    pub fn take(&self) -> bool {
-        self.take_n(1)
-    }
-    /// Spends `n` at once, or nothing if fewer are left.
-    pub fn take_n(&self, n: u32) -> bool {
-        let left = self.0.get();
-        if left < n {
-            return false;
-        }
-        self.0.set(left - n);
-        true
-    }
-}
-
-/// Subrequests a target's check needs at the least: its A and AAAA lookups, its page, the
-/// edge cache asked and told about its image, and one image from the page's own host.
-pub const PER_TARGET: u32 = 6;
-/// The most one target's check may spend (the image search stops there).
-const PER_TARGET_MAX: u32 = 40;
-/// Subrequests kept for the request itself (the list that scopes it).
-const OVERHEAD: u32 = 2;
-
-/// What each of `n` targets' checks may spend of a request's `total` subrequests: an equal
-/// part, at least [`PER_TARGET`] (then only so many targets are checked; the others are
-/// answered `{"retry": true}`, for the app to ask again) and at most [`PER_TARGET_MAX`].
-fn share(total: u32, n: usize) -> u32 {
-    let n = u32::try_from(n).unwrap_or(u32::MAX).max(1);
-    (total.saturating_sub(OVERHEAD) / n).clamp(PER_TARGET, PER_TARGET_MAX)
 }
 
 #[derive(Debug, Deserialize)]
@@ -134,7 +76,7 @@ fn title_of(body: &str) -> Option<String> {
     Some(body.get(open..end)?.trim().chars().take(200).collect())
 }
 
-async fn observe(cfg: &Config, url: &str) -> Value {
+async fn observe(cfg: &Config, budget: &Budget, url: &str) -> Value {
     let refused = |e: Refused| json!({"error": e.to_string()});
     let retry = || json!({"retry": true});
     let (parsed, host) = match judge::judged(url) {
@@ -147,8 +89,8 @@ async fn observe(cfg: &Config, url: &str) -> Value {
     let addresses = match &host {
         Host::Ipv4(ip) => vec![ip.to_string()],
         Host::Ipv6(ip) => vec![ip.to_string()],
-        Host::Domain(_) if !cfg.admit() => return retry(),
-        Host::Domain(name) => match dns::lookup(cfg, name).await {
+        Host::Domain(_) if !budget.admit() => return retry(),
+        Host::Domain(name) => match dns::lookup(cfg, budget, name).await {
             Ok(Some(a)) => a,
             Ok(None) => return json!({"resolves": false, "reachable": false}),
             // Which step failed is not the client's business: one text for all.
@@ -160,12 +102,12 @@ async fn observe(cfg: &Config, url: &str) -> Value {
     if private && !cfg.allow_private {
         return refused(Refused::Private);
     }
-    if !matches!(host, Host::Domain(_)) && !cfg.admit() {
+    if !matches!(host, Host::Domain(_)) && !budget.admit() {
         return retry();
     }
     let (fetch_url, host_header) = fetch::route(cfg, &parsed, &host);
     let headers: Vec<(&str, &str)> = host_header.iter().map(|h| ("x-ajar-host", h.as_str())).collect();
-    let Some(resp) = fetch::get(cfg, &fetch_url, &headers).await else {
+    let Some(resp) = fetch::get(cfg, budget, &fetch_url, &headers).await else {
         return json!({"resolves": true, "reachable": false, "addresses": addresses});
     };
     let status = resp.status_code();
@@ -184,7 +126,7 @@ async fn observe(cfg: &Config, url: &str) -> Value {
     };
     let (image, image_cache) = if (200..300).contains(&status) {
         // A body not read (too large or broken): no linked image, `/favicon.ico` is still tried.
-        let (image, hit) = image::known_image(cfg, &parsed, body.as_deref().unwrap_or_default()).await;
+        let (image, hit) = image::known_image(cfg, budget, &parsed, body.as_deref().unwrap_or_default()).await;
         (image, Some(if hit { "hit" } else { "miss" }))
     } else {
         (Value::Null, None)
@@ -203,7 +145,7 @@ async fn observe(cfg: &Config, url: &str) -> Value {
 /// Checks every URL (concurrently), each answer cached for a few minutes.
 pub async fn check(cfg: &Config, urls: Vec<String>, now_ms: u64) -> Result<Value, ApiError> {
     if urls.len() > MAX_TARGETS {
-        return Err(ApiError::BadQuery(format!("urls: at most {MAX_TARGETS} per request")));
+        return Err(ApiError::BadQuery(BadInput::TooManyUrls));
     }
     let mut out = Map::new();
     let mut missed = Vec::new();
@@ -222,14 +164,13 @@ pub async fn check(cfg: &Config, urls: Vec<String>, now_ms: u64) -> Result<Value
             None => missed.push(url),
         }
     }
-    let pool = Rc::new(Allowance::new(cfg.subrequests.saturating_sub(OVERHEAD)));
-    let share = share(cfg.subrequests, missed.len());
+    let request = RequestBudget::new(cfg.subrequests, missed.len());
     let mut pending = Vec::new();
     for url in missed {
-        let cfg = Config { allowance: Rc::default(), pool: pool.clone(), share, ..cfg.clone() };
+        let (cfg, budget) = (cfg.clone(), request.for_target());
         let u = url.clone();
         let promise = wasm_bindgen_futures::future_to_promise(async move {
-            let v = observe(&cfg, &u).await;
+            let v = observe(&cfg, &budget, &u).await;
             Ok(JsValue::from_str(&v.to_string()))
         });
         pending.push((url, promise));

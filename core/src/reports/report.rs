@@ -207,7 +207,7 @@ impl Report {
                 return Err(bad(at("probes"), &format!("entry {j}: outcome must be a name (a-z and _, at most 32)")));
             }
             for (j, c) in r.clues.iter().enumerate() {
-                check_clue(c).map_err(|(f, problem)| bad(at(&format!("clues[{j}].{f}")), problem))?;
+                check_clue(c).map_err(|e| bad(at(&format!("clues[{j}].{}", e.field())), &e.to_string()))?;
             }
         }
         let urls: std::collections::BTreeSet<&str> = match self.patterns.is_empty() {
@@ -216,7 +216,7 @@ impl Report {
         };
         for (i, p) in self.patterns.iter().enumerate() {
             check_pattern(p, |u| urls.contains(u))
-                .map_err(|(f, problem)| bad(format!("patterns[{i}].{f}"), problem))?;
+                .map_err(|e| bad(format!("patterns[{i}].{}", e.field()), &e.to_string()))?;
         }
         if self.canaries.len() > MAX_CANARIES {
             return Err(bad("canaries".into(), "too many entries"));
@@ -316,37 +316,61 @@ fn is_outcome(outcome: &str) -> bool {
     !outcome.is_empty() && outcome.len() <= 32 && outcome.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
 }
 
-/// The clue's fields that could carry text or a non-finite number; `Err((field, problem))`.
-fn check_clue(clue: &Clue) -> Result<(), (&'static str, &'static str)> {
+/// What is wrong with a clue or a pattern; the message is the problem, [`PartRefused::field`]
+/// names the field at fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+enum PartRefused {
+    #[error("must be a finite number, 0 or more")]
+    Ratio,
+    #[error("must be a trigger name")]
+    TriggerName,
+    #[error("must be a network prefix of at most /24 (IPv4) or /48 (IPv6)")]
+    Prefix,
+    #[error("must be URLs of this report's results")]
+    Targets,
+    #[error("must be known category codes")]
+    Categories,
+}
+
+impl PartRefused {
+    fn field(self) -> &'static str {
+        match self {
+            PartRefused::Ratio => "ratio",
+            PartRefused::TriggerName => "name",
+            PartRefused::Prefix => "prefix",
+            PartRefused::Targets => "targets",
+            PartRefused::Categories => "categories",
+        }
+    }
+}
+
+/// The clue's fields that could carry text or a non-finite number.
+fn check_clue(clue: &Clue) -> Result<(), PartRefused> {
     match clue {
-        Clue::SlowerThanControl { ratio } if !ratio.is_finite() || *ratio < 0.0 => {
-            Err(("ratio", "must be a finite number, 0 or more"))
-        }
+        Clue::SlowerThanControl { ratio } if !ratio.is_finite() || *ratio < 0.0 => Err(PartRefused::Ratio),
         Clue::SniCanary { name, .. } if !canary::is_name(name) || privacy::contains_address(name) => {
-            Err(("name", "must be a trigger name"))
+            Err(PartRefused::TriggerName)
         }
-        Clue::SharedPrefixFailing { prefix, .. } if !privacy::is_prefix(prefix) => {
-            Err(("prefix", "must be a network prefix of at most /24 (IPv4) or /48 (IPv6)"))
-        }
+        Clue::SharedPrefixFailing { prefix, .. } if !privacy::is_prefix(prefix) => Err(PartRefused::Prefix),
         _ => Ok(()),
     }
 }
 
 /// A pattern names only the report's own targets, known categories and network prefixes.
 /// `is_result`: whether a URL is one of the report's results.
-fn check_pattern(pattern: &Pattern, is_result: impl Fn(&str) -> bool) -> Result<(), (&'static str, &'static str)> {
+fn check_pattern(pattern: &Pattern, is_result: impl Fn(&str) -> bool) -> Result<(), PartRefused> {
     let (targets, prefix, categories) = match pattern {
         Pattern::AddressRangeBlocked { prefix, targets, categories } => (targets, Some(prefix), categories.as_slice()),
         Pattern::DnsRemoval { targets } | Pattern::Throttling { targets, .. } => (targets, None, &[][..]),
     };
     if targets.len() > MAX_RESULTS || !targets.iter().all(|t| is_result(t.as_str())) {
-        return Err(("targets", "must be URLs of this report's results"));
+        return Err(PartRefused::Targets);
     }
     if prefix.is_some_and(|p| !privacy::is_prefix(p)) {
-        return Err(("prefix", "must be a network prefix of at most /24 (IPv4) or /48 (IPv6)"));
+        return Err(PartRefused::Prefix);
     }
     if categories.len() > MAX_RESULTS || !categories.iter().all(|c| is_category(c)) {
-        return Err(("categories", "must be known category codes"));
+        return Err(PartRefused::Categories);
     }
     Ok(())
 }

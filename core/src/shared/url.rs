@@ -1,6 +1,6 @@
-//! The small part of URL parsing ajar needs: scheme, host, port. Kept here
-//! (not the `url` crate) so the app's wasm stays small; targets are absolute
-//! URLs from lists, never relative references.
+//! The small part of URL handling ajar needs: scheme, host, port; appending query
+//! parameters ([`with_query`]) and reading them ([`query_value`], [`percent_decode`]). Kept here (not the `url` crate) so the app's wasm stays
+//! small; targets are absolute URLs from lists, never relative references.
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -126,6 +126,63 @@ impl TargetUrl {
     }
 }
 
+/// `url` with `pairs` appended to its query: after `?`, or after `&` if it has a query
+/// already. Keys and values are percent-encoded except for the characters a query may carry
+/// as they are (letters, digits and `-._~!$'()*,:@/?`), so a host name, a token or a number
+/// goes as it is.
+pub fn with_query(url: &str, pairs: &[(&str, &str)]) -> String {
+    let mut out = url.to_string();
+    for (i, (key, value)) in pairs.iter().enumerate() {
+        out.push(match (i, url.contains('?')) {
+            (0, false) => '?',
+            _ => '&',
+        });
+        encode_into(&mut out, key);
+        out.push('=');
+        encode_into(&mut out, value);
+    }
+    out
+}
+
+/// The value of `key` in `query` (`a=b&c=d`, without its `?`) as it stands, not decoded: the
+/// first pair naming it; a part with no `=` names nothing.
+pub fn query_value<'a>(query: &'a str, key: &str) -> Option<&'a str> {
+    query.split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=')?;
+        (k == key).then_some(v)
+    })
+}
+
+/// `%3A` → `:`, `+` → space; malformed escapes are kept as they are.
+pub fn percent_decode(v: &str) -> String {
+    let mut out = Vec::with_capacity(v.len());
+    let mut i = 0;
+    while let Some(&b) = v.as_bytes().get(i) {
+        let escaped = (b == b'%').then(|| v.get(i + 1..i + 3)).flatten().and_then(|h| u8::from_str_radix(h, 16).ok());
+        match escaped {
+            Some(e) => {
+                out.push(e);
+                i += 3;
+            }
+            None => {
+                out.push(if b == b'+' { b' ' } else { b });
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn encode_into(out: &mut String, s: &str) {
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~!$'()*,:@/?".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+}
+
 fn split_host_port(authority: &str) -> Result<(String, Option<u16>), UrlError> {
     let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
         let (h, after) = rest.split_once(']').ok_or_else(|| UrlError::BadHost(authority.into()))?;
@@ -192,6 +249,45 @@ mod tests {
         assert_eq!(eq("https://a.test:8443/").as_deref(), Some("https://a.test:8443/"));
         assert_eq!(eq("stun:s.test:3478").as_deref(), Some("stun:s.test:3478"));
         assert_eq!(eq("http://a.test:8080/"), None, "no https on a plain-HTTP port");
+    }
+
+    #[test]
+    fn query_parameters_are_appended_after_the_right_separator() {
+        assert_eq!(
+            with_query("https://d.test/dns-query", &[("name", "a.test"), ("type", "A")]),
+            "https://d.test/dns-query?name=a.test&type=A"
+        );
+        assert_eq!(
+            with_query("https://d.test/q?ct=json", &[("name", "a.test")]),
+            "https://d.test/q?ct=json&name=a.test"
+        );
+        assert_eq!(with_query("http://p.test/x?a=1", &[("t", "t1")]), "http://p.test/x?a=1&t=t1");
+        assert_eq!(with_query("", &[("name", "x")]), "?name=x", "no resolver: a bare query");
+        assert_eq!(with_query("https://a.test/", &[]), "https://a.test/");
+    }
+
+    #[test]
+    fn query_values_are_encoded_only_where_they_must_be() {
+        let v = |s: &str| with_query("/", &[("v", s)]);
+        assert_eq!(v("2001:db8::1"), "/?v=2001:db8::1");
+        assert_eq!(v("xn--e1afmkfd.xn--p1ai"), "/?v=xn--e1afmkfd.xn--p1ai");
+        assert_eq!(v("4607182418800017408"), "/?v=4607182418800017408");
+        assert_eq!(v("a b&c=d#e+f%"), "/?v=a%20b%26c%3Dd%23e%2Bf%25");
+        assert_eq!(v("é"), "/?v=%C3%A9");
+    }
+
+    #[test]
+    fn query_values_are_found_raw_and_decoded_apart() {
+        let q = "bytes=1024&t=0123&flag&e=a%3Db=c&t=second";
+        assert_eq!(query_value(q, "t"), Some("0123"), "the first pair naming it");
+        assert_eq!(query_value(q, "bytes"), Some("1024"));
+        assert_eq!(query_value(q, "flag"), None, "no `=`: no value");
+        assert_eq!(query_value(q, "e"), Some("a%3Db=c"), "everything after the first `=`, not decoded");
+        assert_eq!(query_value(q, "by"), None, "a key is matched whole");
+        assert_eq!(query_value("", "t"), None);
+        assert_eq!(percent_decode("a%3Db=c"), "a=b=c");
+        assert_eq!(percent_decode("a+b%2"), "a b%2");
+        assert_eq!(percent_decode("%zz%C3%A9%"), "%zzé%");
     }
 
     #[test]

@@ -1,9 +1,9 @@
 use super::*;
 use crate::campaign::Descriptor;
 
-const WEBSITES: &str = include_str!("../testdata/oonirun/websites.json");
-const MESSAGING: &str = include_str!("../testdata/oonirun/instant-messaging.json");
-const CREATE: &str = include_str!("../testdata/oonirun/create-request.json");
+const WEBSITES: &str = include_str!("../../testdata/oonirun/websites.json");
+const MESSAGING: &str = include_str!("../../testdata/oonirun/instant-messaging.json");
+const CREATE: &str = include_str!("../../testdata/oonirun/create-request.json");
 
 fn now() -> u64 {
     parse_hour("2026-11-30T16:00:00Z").unwrap() + 17 * 60_000

@@ -9,7 +9,7 @@ use crate::verdict::{Clue, Verdict};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
-const SCHEMA_JSON: &str = include_str!("../../docs/report.schema.json");
+const SCHEMA_JSON: &str = include_str!("../../../docs/report.schema.json");
 
 fn schema() -> Value {
     serde_json::from_str(SCHEMA_JSON).expect("docs/report.schema.json is JSON")

@@ -1,0 +1,9 @@
+//! Stage 1, what is measured: test lists (Citizen Lab CSV, ajar's JSON, OONI Run v2
+//! descriptors), their category and country codes, and campaigns that share a list.
+
+pub mod campaign;
+pub mod category;
+pub mod country;
+pub mod csv;
+pub mod list;
+pub mod oonirun;
