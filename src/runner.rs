@@ -27,7 +27,7 @@ pub struct OutsideSource {
 /// A failed outside-view batch is asked again once after this pause.
 const OUTSIDE_RETRY_MS: u32 = 1_000;
 /// Outside-view batches asked at once (each of `OUTSIDE_BATCH` targets).
-const OUTSIDE_PARALLEL: usize = 4;
+const OUTSIDE_PARALLEL: usize = 6;
 /// A worker the plan holds back looks again after this long.
 const WAIT_MS: u32 = 20;
 

@@ -8,7 +8,8 @@
 //!   [`MIN_SAMPLES`] answers are in (the controls answer first).
 //! - **Probes in flight** start at the configured number and move like TCP Vegas: an answer
 //!   about as fast as the run's usual (within 3× its first quartile + 300 ms) adds half a
-//!   probe, a slower one (the link is queueing) takes a fifth away, between
+//!   probe (a whole one until the first slow answer, as TCP's slow start), a slower one (the
+//!   link is queueing) takes a fifth away, between
 //!   [`MIN_IN_FLIGHT`] and the configured ceiling. A probe hanging past twice the slow tail
 //!   uses no bandwidth: it does not count against the limit (a list with many blackholed
 //!   sites does not stall behind them), and while the link is unhurried (the limit at the
@@ -38,6 +39,8 @@ pub struct Pace {
     running: Vec<(u32, u64)>,
     limit: f32,
     ceiling: f32,
+    /// No answer has been slow yet: the limit grows a whole probe an answer, not half.
+    slow_start: bool,
     adaptive_timeouts: bool,
     adaptive_in_flight: bool,
 }
@@ -52,6 +55,7 @@ impl Pace {
             running: Vec::new(),
             limit: start,
             ceiling: (ceiling as f32).max(start),
+            slow_start: true,
             adaptive_timeouts,
             adaptive_in_flight: ceiling > in_flight,
         }
@@ -117,8 +121,10 @@ impl Pace {
         if self.adaptive_in_flight {
             if let Some(usual) = self.quantile(0.25) {
                 if ms <= usual.saturating_mul(3).saturating_add(300) {
-                    self.limit = (self.limit + 0.5).min(self.ceiling);
+                    let step = if self.slow_start { 1.0 } else { 0.5 };
+                    self.limit = (self.limit + step).min(self.ceiling);
                 } else {
+                    self.slow_start = false;
                     self.limit = (self.limit * 0.8).max(MIN_IN_FLIGHT.min(self.ceiling));
                 }
             }
@@ -172,6 +178,19 @@ mod tests {
         with_answers(&mut pace, &[5_000; 20]);
         assert!(pace.allowed(0) < 8, "answers queueing: back off, got {}", pace.allowed(0));
         assert!(pace.allowed(0) >= MIN_IN_FLIGHT as usize);
+    }
+
+    #[test]
+    fn in_flight_grows_a_probe_an_answer_until_one_is_slow_then_half() {
+        let mut pace = Pace::new(8, 32, true);
+        with_answers(&mut pace, &[200; 3]);
+        let first = pace.allowed(0);
+        with_answers(&mut pace, &[200; 4]);
+        assert_eq!(pace.allowed(0), first + 4, "slow start: one more per answer");
+        with_answers(&mut pace, &[5_000]);
+        let cut = pace.limit;
+        with_answers(&mut pace, &[200; 4]);
+        assert!((pace.limit - (cut + 2.0)).abs() < 1e-3, "after a slow answer: half a probe each");
     }
 
     #[test]

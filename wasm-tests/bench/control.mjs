@@ -1,5 +1,5 @@
 // The outside view's cost: how many targets a second one collector isolate (wrangler dev runs
-// one) checks from outside, asked as the app asks (batches of 20, 4 at a time), for a list
+// one) checks from outside, asked as the app asks (batches of 20, 6 at a time: OUTSIDE_PARALLEL in src/runner.rs), for a list
 // seen for the first time and then again (a second visitor with the same list: answers and
 // known images from the caches); and the share of known images served from the cache. The
 // bench's collector keeps Workers Free's 50 subrequests a request (CONTROL_SUBREQUESTS).
@@ -11,7 +11,7 @@ const COLLECTOR = process.env.AJAR_COLLECTOR || 'http://127.0.0.1:8787';
 const N = Number(process.env.AJAR_CONTROL_TARGETS || 200);
 const urls = Array.from({ length: N }, (_, i) => `https://scan-${String(i).padStart(4, '0')}.test/`);
 const BATCH = 20;
-const LANES = 4;
+const LANES = 6;
 
 async function pass() {
   const batches = [];
