@@ -30,6 +30,9 @@ const HANGING_FLOOR_MS: u64 = 1_000;
 /// On an unhurried link, hanging probes may stand beside working ones up to this many times
 /// the ceiling in all (a hang holds a socket, not bandwidth).
 pub const HANGING_ROOM: usize = 2;
+/// A link is unhurried only while its slow tail of answers is this short or shorter: a few
+/// round trips of a wired or good mobile link, never a distant or congested one.
+pub const UNHURRIED_TAIL_MS: u32 = 1_000;
 
 #[derive(Debug, Clone)]
 pub struct Pace {
@@ -103,9 +106,15 @@ impl Pace {
     }
 
     /// The link shows no sign of queueing: the limit has grown to the ceiling on answers about
-    /// as fast as the run's usual, and none since has been slower (which cuts the limit).
+    /// as fast as the run's usual, none since has been slower (which cuts the limit), and the
+    /// slow tail of answers is within [`UNHURRIED_TAIL_MS`]. A phone's answers are all slow
+    /// alike at first (300 ms away, 1 Mbit/s), so the limit reaches the ceiling there too,
+    /// before its link fills: with room for hanging probes, the slow-phone scan then called 61
+    /// healthy sites `blackhole` (probes waiting their turn looked hanging).
     pub fn unhurried(&self) -> bool {
-        self.adaptive_in_flight && self.limit >= self.ceiling
+        self.adaptive_in_flight
+            && self.limit >= self.ceiling
+            && self.slow_tail().is_some_and(|tail| tail <= UNHURRIED_TAIL_MS)
     }
 
     pub fn started(&mut self, id: u32, now_ms: u64) {
@@ -226,5 +235,19 @@ mod tests {
         assert_eq!(pace.allowed(5_000), 32);
         let fixed = Pace::new(8, 8, true);
         assert!(!fixed.unhurried(), "a fixed number in flight never grows");
+    }
+
+    #[test]
+    fn a_phone_whose_answers_are_all_slow_alike_is_never_unhurried() {
+        // 300 ms away on a shared 1 Mbit/s link: every answer takes about as long as the
+        // others, so the limit grows to the ceiling, but the link is a slow one.
+        let mut pace = Pace::new(8, 32, true);
+        with_answers(&mut pace, &[1_300; 60]);
+        assert_eq!(pace.allowed(0), 32);
+        assert!(!pace.unhurried());
+        for id in 100..164 {
+            pace.started(id, 0);
+        }
+        assert_eq!(pace.allowed(10_000), 32, "no room beyond the ceiling");
     }
 }
