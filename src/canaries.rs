@@ -2,12 +2,12 @@
 //! same canary under each trigger name (one at a time, so no download shares the line
 //! with another), then every provider canary. Decisions are `ajar_core::canary`'s.
 
-use crate::net::fetch_ok;
+use crate::net::{fetch_ok, NetError};
 use crate::probe;
-use ajar_core::canary::{self, CanaryConfig, CanaryResult, Transfer};
+use ajar_core::canary::{self, CanaryConfig, CanaryResult, ConfigJsonError, Transfer};
 use ajar_core::config::PlanConfig;
+use ajar_core::json::{Json, JsonError};
 use ajar_core::url::TargetUrl;
-use serde::Deserialize;
 
 /// A canary fetch may take this long at least (a 32 kB download at 128 kbit/s takes 2 s).
 pub const MIN_TIMEOUT_MS: u32 = 6_000;
@@ -16,7 +16,11 @@ pub const MIN_TIMEOUT_MS: u32 = 6_000;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CanaryError {
     #[error("the canary configuration could not be loaded: {0}")]
-    Load(String),
+    Fetch(NetError),
+    #[error("the canary configuration could not be loaded: {0}")]
+    Json(JsonError),
+    #[error("the canary configuration could not be loaded: {0}")]
+    Shape(ConfigJsonError),
     #[error("no canaries are configured for this collector or campaign")]
     NotConfigured,
     #[error("{0}")]
@@ -26,18 +30,9 @@ pub enum CanaryError {
 /// Loads the configuration: the collector's `/v1/canaries` answers `{"canaries": … | null}`;
 /// a lab or file URL may answer the configuration itself.
 pub async fn load(url: &str) -> Result<CanaryConfig, CanaryError> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Answer {
-        // First: a wrapped answer fails it (unknown field), a bare one would match `Wrapped`.
-        Bare(CanaryConfig),
-        Wrapped { canaries: Option<CanaryConfig> },
-    }
-    let text = fetch_ok(url, None).await.map_err(|e| CanaryError::Load(e.to_string()))?;
-    let config = match serde_json::from_str::<Answer>(&text).map_err(|e| CanaryError::Load(e.to_string()))? {
-        Answer::Wrapped { canaries: Some(c) } | Answer::Bare(c) => c,
-        Answer::Wrapped { canaries: None } => return Err(CanaryError::NotConfigured),
-    };
+    let text = fetch_ok(url, None).await.map_err(CanaryError::Fetch)?;
+    let answer = Json::parse(&text).map_err(CanaryError::Json)?;
+    let config = CanaryConfig::from_answer(&answer).map_err(CanaryError::Shape)?.ok_or(CanaryError::NotConfigured)?;
     config.validate()?;
     Ok(config)
 }
