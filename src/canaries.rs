@@ -4,6 +4,7 @@
 
 use crate::net::{fetch_ok, NetError};
 use crate::probe;
+use crate::report_build::{random_id, RandomError};
 use ajar_core::canary::{self, CanaryConfig, CanaryResult, ConfigJsonError, Transfer};
 use ajar_core::config::PlanConfig;
 use ajar_core::json::{Json, JsonError};
@@ -25,6 +26,9 @@ pub enum CanaryError {
     NotConfigured,
     #[error("{0}")]
     Invalid(#[from] canary::CanaryError),
+    /// No token can be made for a canary probe (its reports are told apart by it).
+    #[error("{0}")]
+    NoRandomness(#[from] RandomError),
 }
 
 /// Loads the configuration: the collector's `/v1/canaries` answers `{"canaries": … | null}`;
@@ -35,10 +39,6 @@ pub async fn load(url: &str) -> Result<CanaryConfig, CanaryError> {
     let config = CanaryConfig::from_answer(&answer).map_err(CanaryError::Shape)?.ok_or(CanaryError::NotConfigured)?;
     config.validate()?;
     Ok(config)
-}
-
-fn token() -> String {
-    crate::report_build::random_id()
 }
 
 /// Does the local resolver know the host of `url`? (None: the browser cannot tell.)
@@ -56,8 +56,16 @@ async fn fetch_checked(url: &str, named: &str, timeout_ms: u32, plan: &PlanConfi
     (t, resolved)
 }
 
-/// Runs every canary check; `on_result` sees each as it is decided.
-pub async fn run(config: &CanaryConfig, plan: &PlanConfig, on_result: impl Fn(&CanaryResult)) -> Vec<CanaryResult> {
+/// Runs every canary check; `on_result` sees each as it is decided. Every probe's token is
+/// made first: without secure random numbers, none runs.
+pub async fn run(
+    config: &CanaryConfig,
+    plan: &PlanConfig,
+    on_result: impl Fn(&CanaryResult),
+) -> Result<Vec<CanaryResult>, CanaryError> {
+    let tokens = |n: usize| (0..n).map(|_| random_id()).collect::<Result<Vec<_>, _>>();
+    let (tok, trigger_tokens, provider_tokens) =
+        (random_id()?, tokens(config.triggers.len())?, tokens(config.providers.len())?);
     let timeout = plan.fetch_timeout_ms.max(MIN_TIMEOUT_MS);
     probe::canary::clear_timings();
     let mut out = Vec::new();
@@ -71,27 +79,24 @@ pub async fn run(config: &CanaryConfig, plan: &PlanConfig, on_result: impl Fn(&C
     if let Some(apex) = config.apex_url() {
         let _ = probe::canary::transfer(&format!("{apex}{}", canary::HIT_PATH), timeout.min(3_000)).await;
     }
-    let tok = token();
     let (innocuous, resolved) =
         fetch_checked(&config.down_url(&config.innocuous, &tok), &config.innocuous, timeout, plan).await;
     let ok = matches!(innocuous, Transfer::Done { .. });
     keep(canary::judge_innocuous(&innocuous, resolved, &tok));
 
-    for name in &config.triggers {
-        let tok = token();
+    for (name, tok) in config.triggers.iter().zip(&trigger_tokens) {
         let base = config.trigger_url(name);
-        let (t, resolved) = fetch_checked(&config.down_url(&base, &tok), &base, timeout, plan).await;
-        keep(canary::judge_sni(name, &innocuous, &t, resolved, &tok));
+        let (t, resolved) = fetch_checked(&config.down_url(&base, tok), &base, timeout, plan).await;
+        keep(canary::judge_sni(name, &innocuous, &t, resolved, tok));
     }
 
     // Provider canaries are small hits: all at once.
-    let checks = config.providers.iter().map(|p| async {
-        let tok = token();
-        let (t, resolved) = fetch_checked(&CanaryConfig::provider_url(&p.url, &tok), &p.url, timeout, plan).await;
-        canary::judge_provider(&p.name, &t, resolved, ok, &tok)
+    let checks = config.providers.iter().zip(&provider_tokens).map(|(p, tok)| async move {
+        let (t, resolved) = fetch_checked(&CanaryConfig::provider_url(&p.url, tok), &p.url, timeout, plan).await;
+        canary::judge_provider(&p.name, &t, resolved, ok, tok)
     });
     for r in futures_util::future::join_all(checks).await {
         keep(r);
     }
-    out
+    Ok(out)
 }
