@@ -16,7 +16,7 @@ cargo clippy -q --target wasm32-unknown-unknown -p ajar -p ajar-core -p ajar-wor
 # The app crate without yew (probes, runner, collector client) must keep building for the embed.
 cargo clippy -q --target wasm32-unknown-unknown -p ajar --no-default-features -- -D warnings
 echo "== native tests"
-cargo test -q -p ajar-core -p ajar-lab
+cargo test -q -p ajar-core -p ajar-lab -p ajar-worker
 echo "== build (app and collector)"
 bash scripts/build.sh
 echo "== browser and end-to-end tests"

@@ -2,12 +2,13 @@
 //! same canary under each trigger name (one at a time, so no download shares the line
 //! with another), then every provider canary. Decisions are `ajar_core::canary`'s.
 
-use crate::net::fetch_ok;
+use crate::net::{fetch_ok, NetError};
 use crate::probe;
-use ajar_core::canary::{self, CanaryConfig, CanaryResult, Transfer};
+use crate::report_build::{random_id, RandomError};
+use ajar_core::canary::{self, CanaryConfig, CanaryResult, ConfigJsonError, Transfer};
 use ajar_core::config::PlanConfig;
+use ajar_core::json::{Json, JsonError};
 use ajar_core::url::TargetUrl;
-use serde::Deserialize;
 
 /// A canary fetch may take this long at least (a 32 kB download at 128 kbit/s takes 2 s).
 pub const MIN_TIMEOUT_MS: u32 = 6_000;
@@ -16,34 +17,28 @@ pub const MIN_TIMEOUT_MS: u32 = 6_000;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CanaryError {
     #[error("the canary configuration could not be loaded: {0}")]
-    Load(String),
+    Fetch(NetError),
+    #[error("the canary configuration could not be loaded: {0}")]
+    Json(JsonError),
+    #[error("the canary configuration could not be loaded: {0}")]
+    Shape(ConfigJsonError),
     #[error("no canaries are configured for this collector or campaign")]
     NotConfigured,
     #[error("{0}")]
     Invalid(#[from] canary::CanaryError),
+    /// No token can be made for a canary probe (its reports are told apart by it).
+    #[error("{0}")]
+    NoRandomness(#[from] RandomError),
 }
 
 /// Loads the configuration: the collector's `/v1/canaries` answers `{"canaries": … | null}`;
 /// a lab or file URL may answer the configuration itself.
 pub async fn load(url: &str) -> Result<CanaryConfig, CanaryError> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Answer {
-        // First: a wrapped answer fails it (unknown field), a bare one would match `Wrapped`.
-        Bare(CanaryConfig),
-        Wrapped { canaries: Option<CanaryConfig> },
-    }
-    let text = fetch_ok(url, None).await.map_err(|e| CanaryError::Load(e.to_string()))?;
-    let config = match serde_json::from_str::<Answer>(&text).map_err(|e| CanaryError::Load(e.to_string()))? {
-        Answer::Wrapped { canaries: Some(c) } | Answer::Bare(c) => c,
-        Answer::Wrapped { canaries: None } => return Err(CanaryError::NotConfigured),
-    };
+    let text = fetch_ok(url, None).await.map_err(CanaryError::Fetch)?;
+    let answer = Json::parse(&text).map_err(CanaryError::Json)?;
+    let config = CanaryConfig::from_answer(&answer).map_err(CanaryError::Shape)?.ok_or(CanaryError::NotConfigured)?;
     config.validate()?;
     Ok(config)
-}
-
-fn token() -> String {
-    crate::report_build::random_id()
 }
 
 /// Does the local resolver know the host of `url`? (None: the browser cannot tell.)
@@ -61,8 +56,16 @@ async fn fetch_checked(url: &str, named: &str, timeout_ms: u32, plan: &PlanConfi
     (t, resolved)
 }
 
-/// Runs every canary check; `on_result` sees each as it is decided.
-pub async fn run(config: &CanaryConfig, plan: &PlanConfig, on_result: impl Fn(&CanaryResult)) -> Vec<CanaryResult> {
+/// Runs every canary check; `on_result` sees each as it is decided. Every probe's token is
+/// made first: without secure random numbers, none runs.
+pub async fn run(
+    config: &CanaryConfig,
+    plan: &PlanConfig,
+    on_result: impl Fn(&CanaryResult),
+) -> Result<Vec<CanaryResult>, CanaryError> {
+    let tokens = |n: usize| (0..n).map(|_| random_id()).collect::<Result<Vec<_>, _>>();
+    let (tok, trigger_tokens, provider_tokens) =
+        (random_id()?, tokens(config.triggers.len())?, tokens(config.providers.len())?);
     let timeout = plan.fetch_timeout_ms.max(MIN_TIMEOUT_MS);
     probe::canary::clear_timings();
     let mut out = Vec::new();
@@ -76,27 +79,24 @@ pub async fn run(config: &CanaryConfig, plan: &PlanConfig, on_result: impl Fn(&C
     if let Some(apex) = config.apex_url() {
         let _ = probe::canary::transfer(&format!("{apex}{}", canary::HIT_PATH), timeout.min(3_000)).await;
     }
-    let tok = token();
     let (innocuous, resolved) =
         fetch_checked(&config.down_url(&config.innocuous, &tok), &config.innocuous, timeout, plan).await;
     let ok = matches!(innocuous, Transfer::Done { .. });
     keep(canary::judge_innocuous(&innocuous, resolved, &tok));
 
-    for name in &config.triggers {
-        let tok = token();
+    for (name, tok) in config.triggers.iter().zip(&trigger_tokens) {
         let base = config.trigger_url(name);
-        let (t, resolved) = fetch_checked(&config.down_url(&base, &tok), &base, timeout, plan).await;
-        keep(canary::judge_sni(name, &innocuous, &t, resolved, &tok));
+        let (t, resolved) = fetch_checked(&config.down_url(&base, tok), &base, timeout, plan).await;
+        keep(canary::judge_sni(name, &innocuous, &t, resolved, tok));
     }
 
     // Provider canaries are small hits: all at once.
-    let checks = config.providers.iter().map(|p| async {
-        let tok = token();
-        let (t, resolved) = fetch_checked(&CanaryConfig::provider_url(&p.url, &tok), &p.url, timeout, plan).await;
-        canary::judge_provider(&p.name, &t, resolved, ok, &tok)
+    let checks = config.providers.iter().zip(&provider_tokens).map(|(p, tok)| async move {
+        let (t, resolved) = fetch_checked(&CanaryConfig::provider_url(&p.url, tok), &p.url, timeout, plan).await;
+        canary::judge_provider(&p.name, &t, resolved, ok, tok)
     });
     for r in futures_util::future::join_all(checks).await {
         keep(r);
     }
-    out
+    Ok(out)
 }

@@ -6,17 +6,20 @@ use ajar_core::patterns::Pattern;
 use ajar_core::privacy::{browser_family, coarse_hour};
 use ajar_core::report::{Report, ResultEntry, SCHEMA};
 
+/// The browser gave no secure random numbers (`crypto.getRandomValues`): no id can be made,
+/// so no report can be sent and no canary probe told apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RandomError {
+    #[error("this browser gives no secure random numbers ({0})")]
+    Unavailable(getrandom::Error),
+}
+
 /// 16 fresh random bytes as hex: a report's id (it makes retries idempotent and links
 /// nothing) or a canary probe's token.
-pub fn random_id() -> String {
+pub fn random_id() -> Result<String, RandomError> {
     let mut bytes = [0u8; 16];
-    let crypto = web_sys::window().and_then(|w| w.crypto().ok());
-    if crypto.and_then(|c| c.get_random_values_with_u8_array(&mut bytes).ok()).is_none() {
-        for b in bytes.iter_mut() {
-            *b = (js_sys::Math::random() * 256.0) as u8;
-        }
-    }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    getrandom::getrandom(&mut bytes).map_err(RandomError::Unavailable)?;
+    Ok(ajar_core::privacy::hex(&bytes))
 }
 
 pub fn build(
@@ -25,12 +28,12 @@ pub fn build(
     canaries: &[CanaryResult],
     list_id: &str,
     campaign: Option<String>,
-) -> Report {
+) -> Result<Report, RandomError> {
     // No user agent: the browser family reads as unknown.
     let ua = web_sys::window().and_then(|w| w.navigator().user_agent().ok()).unwrap_or_default();
     let mut report = Report {
         schema: SCHEMA.into(),
-        id: random_id(),
+        id: random_id()?,
         created_hour: coarse_hour(wall_ms()),
         software: concat!("ajar/", env!("CARGO_PKG_VERSION")).into(),
         browser: browser_family(&ua).into(),
@@ -43,5 +46,5 @@ pub fn build(
     // The collector refuses address targets (they could be a visitor's own network) and what
     // would carry one: dropped here, so the rest of the report is still sent.
     report.keep_reportable();
-    report
+    Ok(report)
 }

@@ -215,7 +215,11 @@ fn check_canaries(
         };
         d.dispatch(Action::CanariesStarted);
         let each = d.clone();
-        let results = canaries::run(&config, &plan, move |r| each.dispatch(Action::Canary(r.clone()))).await;
+        let results = match canaries::run(&config, &plan, move |r| each.dispatch(Action::Canary(r.clone()))).await {
+            Ok(r) => r,
+            // No probe ran (no token could be made): skipped, and said why.
+            Err(e) => return skip(e.to_string()),
+        };
         let (mut entries, patterns, max_in_flight) = done;
         ajar_core::canary::strengthen(&mut entries, &results);
         automation::publish_done(&entries, &patterns, false, max_in_flight);

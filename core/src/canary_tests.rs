@@ -135,3 +135,58 @@ fn canaries_split_tls_from_reset_on_the_list() {
     assert_eq!(entries[4].verdict, Verdict::Ok, "a clue, not a verdict, when the target itself loads");
     assert!(matches!(&entries[4].clues[0], crate::verdict::Clue::SniCanary { verdict: Verdict::Throttled, .. }));
 }
+
+#[test]
+fn config_is_read_from_json_as_serde_read_it() {
+    let json = |t: &str| crate::json::Json::parse(t).map_err(|e| e.to_string());
+    let bare = r#"{"innocuous":"https://www.canary.test:8471","trigger_base":"https://{name}.canary.test:8471",
+        "triggers":["twimg.com"],"providers":[{"name":"hetzner","url":"http://prov.test/__canary/hit"}]}"#;
+    let read = |t: &str| json(t).map(|v| CanaryConfig::from_json(&v));
+    assert_eq!(read(bare), Ok(Ok(config())));
+    // What serde made of the same text, so the two readers agree.
+    assert_eq!(serde_json::from_str::<CanaryConfig>(bare).ok(), Some(config()));
+    let minimal = r#"{"innocuous":"https://a.test","trigger_base":"https://{name}.b.test"}"#;
+    let counts = read(minimal).map(|c| c.map(|c| (c.triggers.len(), c.providers.len(), c.bytes)));
+    assert_eq!(counts, Ok(Ok((0, 0, DEFAULT_BYTES))));
+    for (text, err) in [
+        ("[]", ConfigJsonError::NotObject),
+        (r#"{"innocuous":"https://a.test"}"#, ConfigJsonError::Field("trigger_base")),
+        (r#"{"innocuous":1,"trigger_base":"x"}"#, ConfigJsonError::Field("innocuous")),
+        (r#"{"innocuous":"a","trigger_base":"b","extra":1}"#, ConfigJsonError::Unknown("extra".into())),
+        (r#"{"innocuous":"a","trigger_base":"b","triggers":null}"#, ConfigJsonError::Field("triggers")),
+        (r#"{"innocuous":"a","trigger_base":"b","triggers":[1]}"#, ConfigJsonError::Field("triggers")),
+        (r#"{"innocuous":"a","trigger_base":"b","bytes":-1}"#, ConfigJsonError::Field("bytes")),
+        (r#"{"innocuous":"a","trigger_base":"b","bytes":4294967296}"#, ConfigJsonError::Field("bytes")),
+        (r#"{"innocuous":"a","trigger_base":"b","providers":[{"name":"x"}]}"#, ConfigJsonError::Field("url")),
+        (
+            r#"{"innocuous":"a","trigger_base":"b","providers":[{"name":"x","url":"y","z":0}]}"#,
+            ConfigJsonError::Unknown("z".into()),
+        ),
+    ] {
+        assert_eq!(read(text), Ok(Err(err)), "{text}");
+    }
+}
+
+#[test]
+fn a_canary_answer_is_wrapped_bare_or_says_none() {
+    let answer =
+        |t: &str| crate::json::Json::parse(t).map(|v| CanaryConfig::from_answer(&v)).map_err(|e| e.to_string());
+    let bare = r#"{"innocuous":"https://a.test","trigger_base":"https://{name}.b.test"}"#;
+    let config = CanaryConfig {
+        innocuous: "https://a.test".into(),
+        trigger_base: "https://{name}.b.test".into(),
+        triggers: vec![],
+        providers: vec![],
+        bytes: DEFAULT_BYTES,
+    };
+    assert_eq!(answer(bare), Ok(Ok(Some(config.clone()))));
+    assert_eq!(answer(&format!(r#"{{"canaries":{bare}}}"#)), Ok(Ok(Some(config))));
+    // Not configured: `null`, no `canaries` at all, or an object that is no configuration.
+    for none in [r#"{"canaries":null}"#, "{}", r#"{"innocuous":"https://a.test"}"#] {
+        assert_eq!(answer(none), Ok(Ok(None)), "{none}");
+    }
+    assert_eq!(answer(r#"{"canaries":{"innocuous":1}}"#), Ok(Err(ConfigJsonError::Field("innocuous"))));
+    assert_eq!(answer(r#"{"canaries":[]}"#), Ok(Err(ConfigJsonError::NotObject)));
+    assert_eq!(answer("[1]"), Ok(Err(ConfigJsonError::NotObject)));
+    assert!(answer("{").is_err());
+}

@@ -15,7 +15,7 @@
 
 // 1. What is measured.
 mod lists;
-pub use lists::{campaign, category, country, csv, list, oonirun};
+pub use lists::{bundled, campaign, category, country, csv, list, oonirun};
 
 // 2. The plan: which probe runs next, paced by the run's own answers.
 pub mod config;

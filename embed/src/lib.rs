@@ -69,6 +69,8 @@ enum Failure {
     CountryUnknown,
     CountrySkipped,
     NothingToMeasure,
+    /// No secure random numbers: the report cannot get an id, so it is not sent.
+    NoReportId(ajar::report_build::RandomError),
 }
 
 impl From<LoadError> for Failure {
@@ -82,6 +84,7 @@ impl std::fmt::Display for Failure {
         f.write_str(match self {
             Failure::Options(e) => return e.fmt(f),
             Failure::Load(e) => return e.fmt(f),
+            Failure::NoReportId(e) => return e.fmt(f),
             Failure::NoCollector => "options: collector is missing",
             Failure::NotConsented => "nothing but the collector is measured before the reader agrees",
             Failure::NoCampaign => "a campaign is needed unless the mode is controls-only",
@@ -185,7 +188,8 @@ async fn run(options: &str) -> Result<Summary, Failure> {
     let _run = runner::start(List { targets }, list_id.into(), controls, config, outside, sink);
     let (entries, patterns) = finished.await;
     let campaign = if o.controls_only { None } else { o.campaign.clone() };
-    let mut report = ajar::report_build::build(&entries, &patterns, &[], list_id, campaign);
+    let mut report =
+        ajar::report_build::build(&entries, &patterns, &[], list_id, campaign).map_err(Failure::NoReportId)?;
     // The collector refuses embed reports from a campaign's embed_skip_countries by this name.
     report.software = concat!("ajar-embed/", env!("CARGO_PKG_VERSION")).into();
     let results = report.results.len();

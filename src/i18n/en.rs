@@ -120,6 +120,7 @@ pub fn text(key: K) -> &'static str {
         K::Queued => "The collector could not be reached. The report is saved in this browser and will be sent on your next visit.",
         K::AutorunNeedsConsent => "This link asks to start a test by itself. ajar starts only when you agree: read what it does below, then start it.",
         K::SendFailed => "The report was refused:",
+        K::NoReportId => "This browser gives no secure random numbers, so the report cannot get an id and cannot be sent.",
         K::ListError => "The list could not be used:",
         K::Again => "Test again",
         K::ConfHigh => "high",

@@ -277,6 +277,7 @@ pub enum K {
     Queued,
     AutorunNeedsConsent,
     SendFailed,
+    NoReportId,
     ListError,
     Again,
     Language,

@@ -8,9 +8,10 @@ use crate::net::fetch_ok;
 use crate::pages::explorer_canaries::ExplorerCanaries;
 use crate::pages::explorer_charts::{legend, Overview, SeriesChart, VerdictPatterns};
 use ajar_core::aggregate::Aggregates;
+use ajar_core::campaign::Summary as Campaign;
 use ajar_core::explore::{hour_bucket, overview, series, span};
+use ajar_core::json::Json;
 use ajar_core::verdict::Verdict;
-use serde::Deserialize;
 use std::collections::BTreeMap;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -21,13 +22,6 @@ pub struct Props {
     pub collector: String,
     pub campaign: Option<String>,
     pub on_run_campaign: Callback<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-struct Campaign {
-    name: String,
-    description: String,
-    active: bool,
 }
 
 /// What the explorer shows: filters of `/v1/aggregates`.
@@ -59,6 +53,8 @@ fn verdict_word(lang: Lang, v: &str) -> String {
 /// The aggregates at `url`.
 async fn get(url: String) -> Load<Aggregates> {
     match fetch_ok(&url, None).await {
+        // serde, not `ajar_core::json`: a large typed answer the collector writes from the same
+        // types (cells, rules, waves), read in the app only, never in the embed.
         Ok(t) => serde_json::from_str(&t).map_or_else(|e| Load::Failed(e.to_string()), Load::Ready),
         Err(e) => Load::Failed(e.to_string()),
     }
@@ -91,7 +87,7 @@ pub fn explorer(props: &Props) -> Html {
                 if let Some(id) = &id {
                     q.push_str(&format!("&campaign={id}"));
                     if let Ok(t) = fetch_ok(&format!("{base}/v1/campaigns/{id}"), None).await {
-                        campaign.set(serde_json::from_str(&t).ok());
+                        campaign.set(Json::parse(&t).ok().and_then(|v| Campaign::from_json(&v)));
                     }
                 }
                 let enc = |v: &str| String::from(js_sys::encode_uri_component(v));

@@ -43,6 +43,7 @@ pub fn explorer_canaries(props: &Props) -> Html {
         let (cells, url) = (cells.clone(), format!("{}/v1/aggregates/canaries?{}", props.collector, props.query));
         use_effect_with(url.clone(), move |_| {
             wasm_bindgen_futures::spawn_local(async move {
+                // serde, not `ajar_core::json`: a typed aggregates answer, read in the app only (not the embed).
                 let got =
                     fetch_ok(&url, None).await.ok().and_then(|t| serde_json::from_str::<CanaryAggregates>(&t).ok());
                 // Unreachable or unreadable: no cells, as with no data.

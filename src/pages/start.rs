@@ -3,8 +3,9 @@
 use crate::i18n::{Lang, K};
 use crate::net::fetch_ok;
 use crate::session::ListChoice;
+use ajar_core::bundled::Bundled;
 use ajar_core::category::CODES;
-use serde::Deserialize;
+use ajar_core::json::Json;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
@@ -15,13 +16,6 @@ pub struct Props {
     pub initial_list: Option<String>,
     /// Reached by a campaign link: run the campaign's list.
     pub campaign: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-struct Bundled {
-    id: String,
-    name: String,
-    count: usize,
 }
 
 const CUSTOM: &str = "__custom__";
@@ -48,22 +42,21 @@ pub fn start(props: &Props) -> Html {
                 if let Some(id) = campaign {
                     if let Ok(text) = fetch_ok(&format!("v1/campaigns/{id}"), None).await {
                         // A descriptor that does not parse shows no name; loading the campaign reports the error.
-                        let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+                        let v = Json::parse(&text).unwrap_or(Json::Null);
                         // A campaign without a name or description shows none.
-                        let field = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+                        let field = |k: &str| v.get(k).as_str().unwrap_or_default().to_string();
                         campaign_name.set(Some((field("name"), field("description"))));
                     }
                 }
                 if let Ok(text) = fetch_ok("lists/index.json", None).await {
                     // No index: the bundled lists are not offered, the global list and a custom one still are.
-                    lists.set(serde_json::from_str(&text).unwrap_or_default());
+                    lists.set(Json::parse(&text).map(|v| Bundled::index_from_json(&v)).unwrap_or_default());
                 }
                 // Suggest the visitor's country list, from the collector's view of the connection.
                 if !had_initial {
                     if let Ok(text) = fetch_ok("v1/whoami", None).await {
-                        // No country in the answer: no list is suggested.
-                        let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-                        if let Some(cc) = v["country"].as_str() {
+                        // No country in the answer (or no JSON): no list is suggested.
+                        if let Some(cc) = Json::parse(&text).ok().as_ref().and_then(|v| v.get("country").as_str()) {
                             let cc = cc.to_ascii_lowercase();
                             if fetch_ok(&format!("lists/{cc}.csv"), None).await.is_ok() && !*touched.borrow() {
                                 choice.set(cc);

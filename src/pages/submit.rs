@@ -24,7 +24,7 @@ pub struct Props {
 #[function_component(SubmitPanel)]
 pub fn submit_panel(props: &Props) -> Html {
     let lang = props.lang;
-    let report = use_memo((props.entries.clone(), props.list_id.clone(), props.canaries.clone()), |_| {
+    let built = use_memo((props.entries.clone(), props.list_id.clone(), props.canaries.clone()), |_| {
         report_build::build(
             &props.entries,
             &props.patterns,
@@ -32,7 +32,20 @@ pub fn submit_panel(props: &Props) -> Html {
             &props.list_id,
             props.campaign.clone(),
         )
+        .map(std::rc::Rc::new)
     });
+    // No secure random numbers: no id, so nothing can be sent (the verdicts above still stand).
+    let report = match &*built {
+        Ok(r) => r.clone(),
+        Err(_) => {
+            return html! {
+                <section class="submit" aria-labelledby="submit-title">
+                    <h2 id="submit-title">{ lang.t(K::SubmitTitle) }</h2>
+                    <p role="alert" id="no-report-id">{ lang.t(K::NoReportId) }</p>
+                </section>
+            }
+        }
+    };
     // Serialising a report (plain data) cannot fail.
     let preview = serde_json::to_string_pretty(&*report).unwrap_or_default();
     let send = {

@@ -35,8 +35,8 @@ pub async fn oonirun(db: &D1Database, id: &str, now_ms: u64) -> Result<(Value, V
 
 async fn insert(db: &D1Database, d: &Descriptor, now_ms: u64) -> Result<Value, ApiError> {
     let hour = coarse_hour(now_ms);
-    let no_random = || ApiError::Storage(StorageError::NoRandom);
-    let (id, token) = (crate::random::hex(8).ok_or_else(no_random)?, crate::random::hex(24).ok_or_else(no_random)?);
+    let no_random = |e| ApiError::Storage(StorageError::NoRandom(e));
+    let (id, token) = (crate::random::hex::<8>().map_err(no_random)?, crate::random::hex::<24>().map_err(no_random)?);
     db.prepare(
         "INSERT INTO campaigns (id, descriptor, owner_sha256, created_hour, updated_hour) VALUES (?1, ?2, ?3, ?4, ?4)",
     )
@@ -116,5 +116,5 @@ pub async fn update(db: &D1Database, id: &str, token: &str, body: &[u8], now_ms:
 /// SHA-256 of `data`, as lowercase hex (what the campaigns table stores of an owner token).
 fn sha256_hex(data: &[u8]) -> String {
     use sha2::Digest as _;
-    sha2::Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
+    ajar_core::privacy::hex(&sha2::Sha256::digest(data))
 }

@@ -143,7 +143,7 @@ pub enum StorageError {
     #[error("the write was interrupted; please retry")]
     Interrupted,
     #[error("no random source")]
-    NoRandom,
+    NoRandom(#[source] getrandom::Error),
     #[error("the CANARIES setting: {0}")]
     CanariesNotJson(#[source] serde_json::Error),
     #[error("the CANARIES setting: {0}")]

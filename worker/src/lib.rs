@@ -9,6 +9,7 @@ mod body;
 mod campaigns;
 mod canaries;
 mod coalesce;
+mod coalesce_queue;
 mod control;
 mod embed_frame;
 mod error;

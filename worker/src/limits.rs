@@ -112,11 +112,11 @@ impl DurableObject for Limiter {
     }
 }
 
+/// The key that makes lease ids unforeseeable. No random source (never on workerd): a fixed
+/// key, as guessable as `Math.random` was; leases still count right, only which two keys
+/// share an id could be foreseen.
 fn random_key() -> u64 {
-    match crate::random::bytes(8) {
-        Some(b) => u64::from_le_bytes(b.try_into().unwrap_or([0; 8])),
-        None => (js_sys::Math::random() * u64::MAX as f64) as u64,
-    }
+    crate::random::bytes::<8>().map(u64::from_le_bytes).unwrap_or(0)
 }
 
 /// The client a request counts as: its IPv4 address, or its IPv6 /64 (an IPv4-mapped IPv6

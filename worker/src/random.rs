@@ -1,15 +1,14 @@
-//! Random bytes from the runtime's `crypto.getRandomValues`.
+//! Random bytes from the runtime's `crypto.getRandomValues`, through `getrandom` (the app's
+//! report ids come from the same crate).
 
-/// `n` random bytes; `None` if the runtime has no `crypto` (never on workerd).
-pub fn bytes(n: usize) -> Option<Vec<u8>> {
-    let array = js_sys::Uint8Array::new_with_length(n as u32);
-    let crypto = js_sys::Reflect::get(&js_sys::global(), &"crypto".into()).ok()?;
-    let f = js_sys::Reflect::get(&crypto, &"getRandomValues".into()).ok()?;
-    js_sys::Function::from(f).call1(&crypto, &array).ok()?;
-    Some(array.to_vec())
+/// `N` random bytes; an error if the runtime has no `crypto` (never on workerd).
+pub fn bytes<const N: usize>() -> Result<[u8; N], getrandom::Error> {
+    let mut out = [0u8; N];
+    getrandom::getrandom(&mut out)?;
+    Ok(out)
 }
 
-/// `n` random bytes as lowercase hex.
-pub fn hex(n: usize) -> Option<String> {
-    Some(bytes(n)?.iter().map(|b| format!("{b:02x}")).collect())
+/// `N` random bytes as lowercase hex.
+pub fn hex<const N: usize>() -> Result<String, getrandom::Error> {
+    Ok(ajar_core::privacy::hex(&bytes::<N>()?))
 }

@@ -2,8 +2,10 @@
 //! URLs it derives (the trigger names, the NEL apex, the download and provider URLs).
 
 use super::{CanaryError, DOWN_PATH, MAX_DOWN_BYTES};
+use crate::json::Json;
 use crate::url::{with_query, TargetUrl};
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
 
 /// Default size of the A/B download: 2 s at 128 kbit/s, a few ms on a normal line.
 pub const DEFAULT_BYTES: u32 = 32 * 1024;
@@ -33,6 +35,18 @@ fn default_bytes() -> u32 {
     DEFAULT_BYTES
 }
 
+/// Why a JSON value is not a [`CanaryConfig`] (read as serde reads it: no unknown field,
+/// `triggers`, `providers` and `bytes` optional but of their type when present).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ConfigJsonError {
+    #[error("not a JSON object")]
+    NotObject,
+    #[error("unknown field `{0}`")]
+    Unknown(String),
+    #[error("`{0}` is missing or of the wrong type")]
+    Field(&'static str),
+}
+
 /// A canary on one hosting provider or CDN.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -59,7 +73,73 @@ fn web_base(url: &str) -> bool {
     TargetUrl::parse(url).is_ok_and(|u| u.scheme.is_web()) && !url.ends_with('/') && url.splitn(4, '/').nth(3).is_none()
 }
 
+/// The members of an object whose keys are all in `known`.
+fn members_of<'a>(v: &'a Json, known: &[&str]) -> Result<&'a [(String, Json)], ConfigJsonError> {
+    let Json::Obj(members) = v else { return Err(ConfigJsonError::NotObject) };
+    match members.iter().find(|(k, _)| !known.contains(&k.as_str())) {
+        Some((k, _)) => Err(ConfigJsonError::Unknown(k.clone())),
+        None => Ok(members),
+    }
+}
+
+fn string(v: &Json, field: &'static str) -> Result<String, ConfigJsonError> {
+    v.get(field).as_str().map(String::from).ok_or(ConfigJsonError::Field(field))
+}
+
+/// The elements of `v`'s array `field`: none when absent, an error when not an array.
+fn array<'a>(v: &'a Json, field: &'static str) -> Result<&'a [Json], ConfigJsonError> {
+    match v.get(field) {
+        Json::Arr(items) => Ok(items),
+        _ if !v.has(field) => Ok(&[]),
+        _ => Err(ConfigJsonError::Field(field)),
+    }
+}
+
+impl ProviderCanary {
+    pub fn from_json(v: &Json) -> Result<ProviderCanary, ConfigJsonError> {
+        members_of(v, &["name", "url"])?;
+        Ok(ProviderCanary { name: string(v, "name")?, url: string(v, "url")? })
+    }
+}
+
 impl CanaryConfig {
+    /// A configuration as JSON (not yet validated: see [`CanaryConfig::validate`]).
+    pub fn from_json(v: &Json) -> Result<CanaryConfig, ConfigJsonError> {
+        members_of(v, &["innocuous", "trigger_base", "triggers", "providers", "bytes"])?;
+        let triggers = array(v, "triggers")?
+            .iter()
+            .map(|t| t.as_str().map(String::from).ok_or(ConfigJsonError::Field("triggers")))
+            .collect::<Result<_, _>>()?;
+        let providers = array(v, "providers")?.iter().map(ProviderCanary::from_json).collect::<Result<_, _>>()?;
+        let bytes = match v.has("bytes") {
+            false => DEFAULT_BYTES,
+            true => {
+                v.get("bytes").as_u64().and_then(|n| u32::try_from(n).ok()).ok_or(ConfigJsonError::Field("bytes"))?
+            }
+        };
+        Ok(CanaryConfig {
+            innocuous: string(v, "innocuous")?,
+            trigger_base: string(v, "trigger_base")?,
+            triggers,
+            providers,
+            bytes,
+        })
+    }
+
+    /// What a canary configuration URL answers: the collector's `/v1/canaries` wraps it as
+    /// `{"canaries": … | null}`, a lab or a file may answer the configuration itself.
+    /// `Ok(None)`: none is configured (any object that is neither, as it always was).
+    pub fn from_answer(v: &Json) -> Result<Option<CanaryConfig>, ConfigJsonError> {
+        if let Ok(bare) = CanaryConfig::from_json(v) {
+            return Ok(Some(bare));
+        }
+        match v {
+            Json::Obj(_) if matches!(v.get("canaries"), Json::Null) => Ok(None),
+            Json::Obj(_) => CanaryConfig::from_json(v.get("canaries")).map(Some),
+            _ => Err(ConfigJsonError::NotObject),
+        }
+    }
+
     pub fn validate(&self) -> Result<(), CanaryError> {
         if !web_base(&self.innocuous) {
             return Err(CanaryError::Innocuous);

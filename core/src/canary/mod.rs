@@ -24,7 +24,7 @@ mod strengthen;
 mod transfer;
 mod wire;
 
-pub use config::{is_name, CanaryConfig, ProviderCanary, DEFAULT_BYTES, MAX_PROVIDERS, MAX_TRIGGERS};
+pub use config::{is_name, CanaryConfig, ConfigJsonError, ProviderCanary, DEFAULT_BYTES, MAX_PROVIDERS, MAX_TRIGGERS};
 pub use judge::{
     judge_innocuous, judge_provider, judge_sni, CanaryKind, CanaryResult, Phase, MIN_SLOW_MS, THROTTLE_RATIO,
 };

@@ -2,6 +2,7 @@
 //! time, shared as a link. No delete: an owner ends a campaign by expiring it.
 
 use crate::canary::{CanaryConfig, CanaryError, ProviderCanary};
+use crate::json::Json;
 use crate::list::{List, ListError, Target};
 use crate::privacy::parse_hour;
 use crate::url::TargetUrl;
@@ -170,9 +171,47 @@ impl Descriptor {
     }
 }
 
+/// What a campaign's page shows of the collector's answer to `GET /v1/campaigns/<id>` (the
+/// descriptor with `id` and `active` added).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    pub name: String,
+    pub description: String,
+    /// Started and not expired when the collector answered.
+    pub active: bool,
+}
+
+impl Summary {
+    /// `None` unless the answer has all three, of their types.
+    pub fn from_json(v: &Json) -> Option<Summary> {
+        Some(Summary {
+            name: v.get("name").as_str()?.to_string(),
+            description: v.get("description").as_str()?.to_string(),
+            active: v.get("active").as_bool()?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_summary_needs_name_description_and_active() {
+        let summary = |t: &str| Json::parse(t).ok().and_then(|v| Summary::from_json(&v));
+        let page = r#"{"id":"c1","name":"N","description":"D","active":false,"countries":["RU"]}"#;
+        let want = Summary { name: "N".into(), description: "D".into(), active: false };
+        assert_eq!(summary(page), Some(want));
+        for partial in [
+            r#"{"name":"N","description":"D"}"#,
+            r#"{"name":"N","active":true}"#,
+            r#"{"name":1,"description":"D","active":true}"#,
+            "[]",
+            "{",
+        ] {
+            assert_eq!(summary(partial), None, "{partial}");
+        }
+    }
 
     fn sample() -> Descriptor {
         Descriptor {

@@ -1,10 +1,11 @@
 //! A small JSON reader for what the browser side reads: DoH answers, lists, campaign
-//! descriptors, the collector's answers, the offline queue.
+//! descriptors, the collector's answers, the canary configuration, the offline queue.
 //!
 //! Why not serde's `Deserialize` there: in WebAssembly, serde's deserializers and the float
 //! formatting their error messages pull in cost about a third of the partner embed's
 //! download (see docs/embed.md). Writing stays with serde (`Serialize`), and the collector,
-//! which validates reports field by field, keeps serde's typed deserialization.
+//! which validates reports field by field, keeps serde's typed deserialization; so does the
+//! app's explorer for the aggregates (typed answers the collector writes, never in the embed).
 
 use thiserror::Error;
 

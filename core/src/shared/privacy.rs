@@ -95,6 +95,12 @@ pub fn is_report_id(id: &str) -> bool {
     id.len() == 32 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
+/// Bytes as lowercase hex, two digits each (16 fresh random bytes: a report id).
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    bytes.iter().flat_map(|b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 0x0f)]]).map(char::from).collect()
+}
+
 /// Host names the machine running the control may answer itself, whatever a public DNS
 /// resolver says of them: `localhost` and its subdomains (RFC 6761: loopback), single-label
 /// names (a hosts file or search domain), and the local-use suffixes `.local` (mDNS),
@@ -215,6 +221,13 @@ pub fn contains_address(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_is_two_lowercase_digits_a_byte() {
+        assert_eq!(hex(&[0x00, 0x01, 0xab, 0xff, 0x5c]), "0001abff5c");
+        assert_eq!(hex(&[]), "");
+        assert!(is_report_id(&hex(&[0xa7; 16])));
+    }
 
     #[test]
     fn local_names_are_told_apart() {
