@@ -1,4 +1,5 @@
 //! CSV as the test lists and exports use it (RFC 4180 quoting, one record per line).
+//! Hand-written, not the `csv` crate: the app's wasm stays small, and lists need only this.
 
 use crate::list::LineProblem;
 
