@@ -46,7 +46,7 @@ pub struct Run {
     /// (target index, its finding), each target once, in the order they came.
     findings: RefCell<Vec<(usize, Finding)>>,
     stop: Cell<bool>,
-    workers: Cell<u32>,
+    workers: Cell<usize>,
     /// The outside view has been asked for and has not arrived (or failed) yet.
     outside_pending: Cell<bool>,
     /// Most probes ever in flight at once (the plan caps it; reported for benchmarks).
@@ -64,13 +64,12 @@ pub fn start(
     outside: Option<OutsideSource>,
     sink: Rc<dyn Fn(Event)>,
 ) -> Rc<Run> {
-    // As many workers as the pace may ever allow (hanging probes beside a full set, on an
-    // unhurried link); the plan says when each may start a probe.
-    let workers = config.effective_max_concurrency() * ajar_core::pace::HANGING_ROOM as u32;
     // From an https page a browser refuses plain http:// and ws:// (mixed content).
     let page_secure = web_sys::window().and_then(|w| w.location().protocol().ok()).is_some_and(|p| p == "https:");
     let config = PlanConfig { page_secure, ..config };
     let plan = Plan::new(config, controls.targets, list.targets);
+    // As many workers as the pace may ever allow; the plan says when each may start a probe.
+    let workers = plan.most_in_flight();
     let run = Rc::new(Run {
         plan: RefCell::new(plan),
         findings: RefCell::new(Vec::new()),

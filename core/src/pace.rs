@@ -29,7 +29,7 @@ const WINDOW: usize = 64;
 const HANGING_FLOOR_MS: u64 = 1_000;
 /// On an unhurried link, hanging probes may stand beside working ones up to this many times
 /// the ceiling in all (a hang holds a socket, not bandwidth).
-pub const HANGING_ROOM: usize = 2;
+const HANGING_ROOM: usize = 2;
 /// A link is unhurried only while its slow tail of answers is this short or shorter: a few
 /// round trips of a wired or good mobile link, never a distant or congested one.
 pub const UNHURRIED_TAIL_MS: u32 = 1_000;
@@ -92,7 +92,9 @@ impl Pace {
 
     /// How many probes may be in flight at `now_ms`: the limit, plus those hanging.
     pub fn allowed(&self, now_ms: u64) -> usize {
-        let hanging = match self.slow_tail() {
+        // The slow tail sorts the recent answers: found once for both uses.
+        let tail = self.slow_tail();
+        let hanging = match tail {
             Some(tail) if self.adaptive_in_flight => {
                 let after = (u64::from(tail) * 2).max(HANGING_FLOOR_MS);
                 self.running.iter().filter(|(_, at)| now_ms.saturating_sub(*at) > after).count()
@@ -101,8 +103,18 @@ impl Pace {
         };
         // Past the ceiling only while the link is unhurried: on a busy link a probe may look
         // hanging while it waits its turn, and more probes would make every answer later.
-        let most = if self.unhurried() { self.ceiling as usize * HANGING_ROOM } else { self.ceiling as usize };
+        let most = if self.unhurried_at(tail) { self.most_in_flight() } else { self.ceiling as usize };
         (self.limit as usize + hanging).min(most)
+    }
+
+    /// The most probes this pace may ever allow in flight at once: hanging ones beside a full
+    /// set when it adapts, the fixed number when it does not (a driver needs no more workers).
+    pub fn most_in_flight(&self) -> usize {
+        if self.adaptive_in_flight {
+            self.ceiling as usize * HANGING_ROOM
+        } else {
+            self.ceiling as usize
+        }
     }
 
     /// The link shows no sign of queueing: the limit has grown to the ceiling on answers about
@@ -112,9 +124,11 @@ impl Pace {
     /// before its link fills: with room for hanging probes, the slow-phone scan then called 61
     /// healthy sites `blackhole` (probes waiting their turn looked hanging).
     pub fn unhurried(&self) -> bool {
-        self.adaptive_in_flight
-            && self.limit >= self.ceiling
-            && self.slow_tail().is_some_and(|tail| tail <= UNHURRIED_TAIL_MS)
+        self.unhurried_at(self.slow_tail())
+    }
+
+    fn unhurried_at(&self, slow_tail: Option<u32>) -> bool {
+        self.adaptive_in_flight && self.limit >= self.ceiling && slow_tail.is_some_and(|tail| tail <= UNHURRIED_TAIL_MS)
     }
 
     pub fn started(&mut self, id: u32, now_ms: u64) {
@@ -235,6 +249,7 @@ mod tests {
         assert_eq!(pace.allowed(5_000), 32);
         let fixed = Pace::new(8, 8, true);
         assert!(!fixed.unhurried(), "a fixed number in flight never grows");
+        assert_eq!((pace.most_in_flight(), fixed.most_in_flight()), (64, 8));
     }
 
     #[test]

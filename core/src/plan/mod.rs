@@ -101,6 +101,11 @@ impl Plan {
     pub fn evidence(&self, index: usize) -> &Evidence {
         &self.states[index].evidence
     }
+    /// The most probes this plan may ever have in flight at once (see `Pace::most_in_flight`):
+    /// as many workers as a driver needs.
+    pub fn most_in_flight(&self) -> usize {
+        self.pace.most_in_flight()
+    }
     pub fn in_flight(&self) -> usize {
         self.running.len() + self.checks_running()
     }

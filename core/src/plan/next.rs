@@ -34,8 +34,8 @@ impl Plan {
         // sites would end with a queue of them, a timeout each).
         if self.ready.is_empty()
             && !self.unstarted.is_empty()
-            && self.pace.unhurried()
             && matches!(self.deferred.front(), Some((_, ProbeKind::Fetch)))
+            && self.pace.unhurried()
         {
             if let Some((i, kind)) = self.deferred.pop_front() {
                 self.states[i].confirm_due = false;
