@@ -9,6 +9,7 @@
 //! - `next`: choosing what runs next ([`Plan::next`]);
 //! - `record`: taking an answer back ([`Plan::record`]);
 //! - `probes`: each target's first probe, its follow-ups, their URLs and timeouts;
+//! - `sockets`: WebSocket probes one at a time, with the time a browser may hold them back;
 //! - `checks`: the plan's own checks (the resolver's signal, the content blocker's bait);
 //! - `outside`: what the outside view is asked and what it tells;
 //! - `findings`: the run's context and the verdicts released ([`Plan::take_findings`]);
@@ -20,6 +21,7 @@ mod next;
 mod outside;
 mod probes;
 mod record;
+mod sockets;
 mod target_state;
 mod task;
 
@@ -33,6 +35,7 @@ use crate::observation::ProbeKind;
 use crate::pace::Pace;
 use checks::Check;
 use std::collections::VecDeque;
+use sockets::Sockets;
 use target_state::TargetState;
 use task::Pending;
 
@@ -44,7 +47,7 @@ pub struct Plan {
     unstarted: VecDeque<usize>,
     ready: VecDeque<usize>,
     /// Targets to be asked once more at the end, and with which probe (see [`Plan::record`]):
-    /// a fetch that hung, a fast failure after a hang, a WebSocket that failed.
+    /// a fetch that hung, a fast failure after a hang, a WebSocket that timed out.
     deferred: VecDeque<(usize, ProbeKind)>,
     /// Targets whose known image came slowly enough to call them throttled: loaded once more
     /// at the very end, alone (the list's other images may have shared the link with it).
@@ -62,6 +65,8 @@ pub struct Plan {
     bait_check: Check,
     /// Timeouts and probes in flight, learned from the run's answers.
     pace: Pace,
+    /// WebSocket probes: one at a time (see `sockets.rs`).
+    sockets: Sockets,
 }
 
 impl Plan {
@@ -89,6 +94,7 @@ impl Plan {
             resolver_check: Check::NotStarted,
             bait_check: Check::NotStarted,
             pace,
+            sockets: Sockets::default(),
         }
     }
 

@@ -1,7 +1,7 @@
 //! Choosing what runs next ([`Plan::next`]): the budget, the pace's limit on probes in
 //! flight, the plan's checks, then started targets before new ones, and last the second
 //! looks at hangs and slow images (a hang's second look goes at once while the link is
-//! unhurried).
+//! unhurried). WebSocket probes run one at a time (`sockets.rs`).
 
 use super::{Pending, Plan, ProbeTask, Step};
 use crate::observation::ProbeKind;
@@ -22,6 +22,7 @@ impl Plan {
             self.ready.clear();
             self.deferred.clear();
             self.deferred_images.clear();
+            self.sockets.waiting.clear();
         }
         if self.in_flight() >= self.pace.allowed(now_ms) {
             return Step::Wait;
@@ -53,15 +54,8 @@ impl Plan {
                     self.states[i].pending = first;
                     i
                 }
-                // Every target has had its first look: the hung ones (and failed sockets) are
-                // asked again, now that the link is not busy with the rest of the list.
-                // A socket is tried again with no other socket opening (Firefox opens one at a
-                // time per address: two at once, and it refused one).
-                None if self.deferred.front().is_some_and(|(_, k)| *k == ProbeKind::WebSocket)
-                    && self.running.iter().any(|r| r.2 == Pending::Probe(ProbeKind::WebSocket)) =>
-                {
-                    return Step::Wait;
-                }
+                // Every target has had its first look: the hung ones (and sockets that timed
+                // out) are asked again, now that the link is not busy with the rest of the list.
                 None if !self.deferred.is_empty() => {
                     // Not empty (the guard): the default is never taken.
                     let (i, kind) = self.deferred.pop_front().unwrap_or((0, ProbeKind::Fetch));
@@ -84,10 +78,17 @@ impl Plan {
                 None => return Step::Wait,
             },
         };
+        // One socket at a time: the others wait their turn outside the browser, where the
+        // wait costs them none of their timeout.
+        if self.sockets.opening && self.states[index].pending.front() == Some(&Pending::Probe(ProbeKind::WebSocket)) {
+            self.sockets.waiting.push_back(index);
+            return self.next(now_ms);
+        }
         let Some(probe) = self.states[index].pending.pop_front() else {
             self.settle(index);
             return self.next(now_ms);
         };
+        self.sockets.opening |= probe == Pending::Probe(ProbeKind::WebSocket);
         let kind = probe.kind();
         if !self.states[index].pending.is_empty() {
             self.ready.push_front(index);
@@ -102,7 +103,7 @@ impl Plan {
             target: index,
             kind,
             url: self.probe_url(index, probe),
-            timeout_ms: self.timeout(kind),
+            timeout_ms: self.timeout(kind, now_ms),
         })
     }
 }

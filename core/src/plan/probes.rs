@@ -18,16 +18,17 @@ impl Plan {
         self.states[index].fetch_url.clone()
     }
 
-    pub(super) fn timeout(&self, kind: ProbeKind) -> u32 {
+    pub(super) fn timeout(&self, kind: ProbeKind, now_ms: u64) -> u32 {
         let c = &self.config;
         match kind {
             ProbeKind::Fetch => self.pace.timeout(c.fetch_timeout_ms),
             ProbeKind::Doh => c.doh_timeout_ms,
             ProbeKind::Resolve => c.resolve_timeout_ms,
             ProbeKind::Image => c.image_timeout_ms,
-            // Not paced: a browser opens one WebSocket at a time per address (RFC 6455
-            // §4.1), so a socket's wait includes the handshakes queued before it.
-            ProbeKind::WebSocket => c.socket_timeout_ms,
+            // Not paced: a socket's time is the browser's as much as the network's. Sockets
+            // run one at a time, each with what is left of any delay the browser may have set
+            // after the failures before it (`sockets.rs`).
+            ProbeKind::WebSocket => c.socket_timeout_ms.saturating_add(self.sockets.allowance_ms(now_ms)),
             ProbeKind::Ice => c.ice_timeout_ms,
         }
     }

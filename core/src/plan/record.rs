@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 
 impl Plan {
     /// Feeds back what probe `id` saw. Unknown ids are ignored.
-    pub fn record(&mut self, id: u32, observation: Observation, _now_ms: u64) {
+    pub fn record(&mut self, id: u32, observation: Observation, now_ms: u64) {
         let answered = match observation {
             Observation::FetchOk { ms } => Some(ms),
             _ => None,
@@ -21,6 +21,12 @@ impl Plan {
             return;
         };
         let (_, index, probe) = self.running.swap_remove(at);
+        if probe == Pending::Probe(ProbeKind::WebSocket) {
+            self.sockets.answered(&observation, now_ms);
+            if let Some(next) = self.sockets.waiting.pop_front() {
+                self.ready.push_front(next);
+            }
+        }
         let follow = if self.out_of_budget { VecDeque::new() } else { self.follow_ups(index, probe, &observation) };
         let first = index % self.resolver_count();
         let second = follow.iter().any(|p| matches!(p, Pending::Doh { resolver, .. } if *resolver != first));
@@ -43,17 +49,14 @@ impl Plan {
         // its own, and that look decides.
         let seen = &self.states[index].evidence.observations;
         let hung = seen.iter().any(|o| matches!(o, Observation::FetchTimeout { .. }));
-        // A WebSocket that failed is tried once more at the end too: a browser may refuse a
-        // socket of its own accord while many are opening (Firefox opens one at a time per
-        // address, and the sites of a CDN share addresses), and that is no block.
-        let socket_seen =
-            seen.iter().any(|o| matches!(o, Observation::SocketFailed { .. } | Observation::SocketTimeout { .. }));
+        // A WebSocket that timed out is tried once more at the end too, as a hang is. One that
+        // failed is not: sockets run one at a time, given any delay the browser may add after
+        // failures (`sockets.rs`), so a failure is the handshake's own; and in Firefox each
+        // retry of a blocked socket would lengthen the delay for every socket after it.
         let again = match observation {
             Observation::FetchTimeout { .. } if first_look => Some(ProbeKind::Fetch),
             Observation::FetchError { .. } if first_look && hung => Some(ProbeKind::Fetch),
-            Observation::SocketFailed { .. } | Observation::SocketTimeout { .. } if first_look && !socket_seen => {
-                Some(ProbeKind::WebSocket)
-            }
+            Observation::SocketTimeout { .. } if first_look => Some(ProbeKind::WebSocket),
             Observation::ImageDecoded { .. } if first_look && self.looks_throttled(index, &observation) => {
                 Some(ProbeKind::Image)
             }
