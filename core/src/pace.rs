@@ -5,7 +5,9 @@
 //!   90th percentile of recent answer times, never under [`TIMEOUT_FLOOR_MS`] (a lost SYN
 //!   costs a healthy distant site a second or more) nor over the larger of
 //!   [`TIMEOUT_CEILING_MS`] and the configured timeout; the configured timeout until
-//!   [`MIN_SAMPLES`] answers are in (the controls answer first).
+//!   [`MIN_SAMPLES`] answers are in (the controls answer first). A site's first look may
+//!   give up sooner, at [`FIRST_LOOK_FLOOR_MS`]: a hang there only calls for a second look,
+//!   which has the full floor and decides.
 //! - **Probes in flight** start at the configured number and move like TCP Vegas: an answer
 //!   about as fast as the run's usual (within 3× its first quartile + 300 ms) adds half a
 //!   probe (a whole one until the first slow answer, as TCP's slow start), a slower one (the
@@ -21,6 +23,10 @@ use std::collections::VecDeque;
 pub const MIN_SAMPLES: usize = 3;
 pub const TAIL_MULTIPLE: u32 = 4;
 pub const TIMEOUT_FLOOR_MS: u32 = 4_000;
+/// The floor of a site's first look, when the slow tail allows it: a healthy site that takes
+/// longer (a lost SYN and a distant server) answers its second look, the browser joining it
+/// to the connection the first look began.
+pub const FIRST_LOOK_FLOOR_MS: u32 = 2_000;
 pub const TIMEOUT_CEILING_MS: u32 = 30_000;
 pub const MIN_IN_FLIGHT: f32 = 4.0;
 /// Answers remembered (the most recent).
@@ -82,9 +88,19 @@ impl Pace {
 
     /// How long a fetch may hang before it counts as no answer.
     pub fn timeout(&self, configured: u32) -> u32 {
+        self.timeout_above(configured, TIMEOUT_FLOOR_MS)
+    }
+
+    /// How long a site's first look may hang: as [`Pace::timeout`], with the lower floor
+    /// [`FIRST_LOOK_FLOOR_MS`].
+    pub fn first_look_timeout(&self, configured: u32) -> u32 {
+        self.timeout_above(configured, FIRST_LOOK_FLOOR_MS)
+    }
+
+    fn timeout_above(&self, configured: u32, floor: u32) -> u32 {
         match self.slow_tail() {
             Some(tail) if self.adaptive_timeouts => {
-                tail.saturating_mul(TAIL_MULTIPLE).clamp(TIMEOUT_FLOOR_MS, TIMEOUT_CEILING_MS.max(configured))
+                tail.saturating_mul(TAIL_MULTIPLE).clamp(floor, TIMEOUT_CEILING_MS.max(configured))
             }
             _ => configured,
         }
@@ -178,6 +194,10 @@ mod tests {
         assert_eq!(pace.timeout(8_000), 8_000);
         with_answers(&mut pace, &[180]);
         assert_eq!(pace.timeout(8_000), TIMEOUT_FLOOR_MS, "fast answers: the floor");
+        assert_eq!(pace.first_look_timeout(8_000), FIRST_LOOK_FLOOR_MS);
+        with_answers(&mut pace, &[900; 10]);
+        assert_eq!(pace.first_look_timeout(8_000), 3_600, "the slow tail's multiple when above the floor");
+        assert_eq!(pace.timeout(8_000), TIMEOUT_FLOOR_MS);
     }
 
     #[test]

@@ -65,7 +65,7 @@ fn steady_answers_raise_the_number_in_flight_and_shorten_the_timeout() {
     let (log, max_inflight, _) = drive(&mut plan, |_| (Observation::FetchOk { ms: 100 }, 100));
     assert_eq!(max_inflight, crate::config::MAX_CONCURRENCY as usize, "from 8 up to the ceiling");
     assert_eq!(log[0].timeout_ms, 8_000, "the configured timeout before any answer");
-    assert_eq!(log.last().map(|l| l.timeout_ms), Some(crate::pace::TIMEOUT_FLOOR_MS));
+    assert_eq!(log.last().map(|l| l.timeout_ms), Some(crate::pace::FIRST_LOOK_FLOOR_MS), "a first look's floor");
     // A fixed number in flight and fixed timeouts when asked for.
     let targets: Vec<Target> = (0..100).map(|i| t(&format!("https://t{i}.test/"))).collect();
     let fixed = PlanConfig { max_concurrency: 8, adaptive_timeouts: false, ..PlanConfig::default() };
@@ -73,6 +73,21 @@ fn steady_answers_raise_the_number_in_flight_and_shorten_the_timeout() {
     let (log, max_inflight, _) = drive(&mut plan, |_| (Observation::FetchOk { ms: 100 }, 100));
     assert_eq!(max_inflight, 8);
     assert!(log.iter().all(|l| l.timeout_ms == 8_000));
+}
+
+#[test]
+fn a_first_look_gives_up_at_its_own_floor_and_the_second_look_at_the_full_one() {
+    let targets: Vec<Target> = (0..100).map(|i| t(&format!("https://t{i}.test/"))).collect();
+    let mut plan = Plan::new(PlanConfig::default(), vec![t("https://control.test/")], targets);
+    let (log, _, _) = drive(&mut plan, |task| match task.kind {
+        ProbeKind::Fetch if task.url == "https://t50.test/" => {
+            (Observation::FetchTimeout { ms: task.timeout_ms }, u64::from(task.timeout_ms))
+        }
+        ProbeKind::Fetch => (Observation::FetchOk { ms: 150 }, 150),
+        _ => (Observation::DohAddresses { addresses: vec!["10.1.2.3".into()] }, 60),
+    });
+    let looks: Vec<u32> = log.iter().filter(|l| l.url == "https://t50.test/").map(|l| l.timeout_ms).collect();
+    assert_eq!(looks, vec![crate::pace::FIRST_LOOK_FLOOR_MS, crate::pace::TIMEOUT_FLOOR_MS]);
 }
 
 #[test]

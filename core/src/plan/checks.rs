@@ -50,7 +50,7 @@ impl Plan {
         }
         if self.resolver_check == Check::NotStarted {
             let url = format!("stun:{RESOLVER_CHECK_HOST}:{}", self.config.resolve_port);
-            let timeout_ms = self.timeout(ProbeKind::Resolve, now_ms);
+            let timeout_ms = self.timeout(RESOLVER_CHECK_TARGET, ProbeKind::Resolve, now_ms);
             let task = self.check_task(RESOLVER_CHECK_TARGET, ProbeKind::Resolve, url, timeout_ms, now_ms);
             self.resolver_check = Check::Running(task.id);
             return Some(task);

@@ -103,7 +103,7 @@ impl Plan {
             target: index,
             kind,
             url: self.probe_url(index, probe),
-            timeout_ms: self.timeout(kind, now_ms),
+            timeout_ms: self.timeout(index, kind, now_ms),
         })
     }
 }

@@ -18,9 +18,13 @@ impl Plan {
         self.states[index].fetch_url.clone()
     }
 
-    pub(super) fn timeout(&self, kind: ProbeKind, now_ms: u64) -> u32 {
+    /// How long probe `kind` of target `index` may take, started at `now_ms`.
+    pub(super) fn timeout(&self, index: usize, kind: ProbeKind, now_ms: u64) -> u32 {
         let c = &self.config;
         match kind {
+            // A list site's first look at its page may give up sooner: a hang only calls for
+            // a second look (`record.rs`), and that one decides.
+            ProbeKind::Fetch if self.first_look_at_page(index) => self.pace.first_look_timeout(c.fetch_timeout_ms),
             ProbeKind::Fetch => self.pace.timeout(c.fetch_timeout_ms),
             ProbeKind::Doh => c.doh_timeout_ms,
             ProbeKind::Resolve => c.resolve_timeout_ms,
@@ -31,6 +35,16 @@ impl Plan {
             ProbeKind::WebSocket => c.socket_timeout_ms.saturating_add(self.sockets.allowance_ms(now_ms)),
             ProbeKind::Ice => c.ice_timeout_ms,
         }
+    }
+
+    /// Target `index` is a list site whose page has not been looked at yet.
+    fn first_look_at_page(&self, index: usize) -> bool {
+        index >= self.controls
+            && self.states.get(index).is_some_and(|s| {
+                !s.evidence.observations.iter().any(|o| {
+                    matches!(o, Observation::FetchOk { .. } | Observation::FetchError { .. } | Observation::FetchTimeout { .. })
+                })
+            })
     }
 
     pub(super) fn resolver_count(&self) -> usize {
