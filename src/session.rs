@@ -91,28 +91,41 @@ async fn load_and_run(
 
 /// What the runner tells the page. Verdicts reach the page in batches, one render every
 /// `SHOW_EVERY_MS` at most: rendered one by one, a 1,000-site list kept the page's only
-/// thread busy, and the probes' own work waited behind it. When the list is done, the
-/// canaries follow ([`check_canaries`]).
+/// thread busy, and the probes' own work waited behind it. A batch after a quiet spell (the
+/// run's first verdicts among them) is shown at once; later ones wait out the rest of the
+/// interval. When the list is done, the canaries follow ([`check_canaries`]).
 fn verdict_sink(
     d: UseReducerDispatcher<AppState>,
     canaries_url: Option<String>,
     plan_config: PlanConfig,
 ) -> Rc<dyn Fn(runner::Event)> {
     let shown_later: Rc<RefCell<Vec<(usize, Finding)>>> = Rc::default();
+    // When verdicts were last shown (`Date.now()`); none yet: long ago.
+    let last_shown = Rc::new(std::cell::Cell::new(f64::NEG_INFINITY));
     Rc::new(move |e| match e {
         runner::Event::Found(found) => {
-            let first = shown_later.borrow().is_empty();
+            let waiting = !shown_later.borrow().is_empty();
             shown_later.borrow_mut().extend(found);
-            if first {
-                let (later, d) = (shown_later.clone(), d.clone());
-                wasm_bindgen_futures::spawn_local(async move {
-                    timer::sleep(SHOW_EVERY_MS).await;
-                    let found = std::mem::take(&mut *later.borrow_mut());
-                    if !found.is_empty() {
-                        d.dispatch(Action::Found(found));
-                    }
-                });
+            if waiting {
+                return;
             }
+            let since = js_sys::Date::now() - last_shown.get();
+            if since >= f64::from(SHOW_EVERY_MS) {
+                last_shown.set(js_sys::Date::now());
+                d.dispatch(Action::Found(std::mem::take(&mut *shown_later.borrow_mut())));
+                return;
+            }
+            let (later, d, last_shown) = (shown_later.clone(), d.clone(), last_shown.clone());
+            // In 0..SHOW_EVERY_MS (the branch above takes the rest): the cast keeps it.
+            let wait = (f64::from(SHOW_EVERY_MS) - since).max(0.0) as u32;
+            wasm_bindgen_futures::spawn_local(async move {
+                timer::sleep(wait).await;
+                let found = std::mem::take(&mut *later.borrow_mut());
+                if !found.is_empty() {
+                    last_shown.set(js_sys::Date::now());
+                    d.dispatch(Action::Found(found));
+                }
+            });
         }
         runner::Event::Finished { entries, patterns, stopped, max_in_flight } => {
             // The entries hold every verdict: nothing is left to show after them.
