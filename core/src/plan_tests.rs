@@ -322,7 +322,11 @@ fn websocket_failure_checks_the_host_over_http() {
     });
     assert_eq!(log[1].url, "https://chat.test/ws");
     let kinds: Vec<ProbeKind> = log.iter().map(|l| l.kind).collect();
-    assert_eq!(kinds.iter().filter(|k| **k == ProbeKind::WebSocket).count(), 1, "a failure is not asked again: {kinds:?}");
+    assert_eq!(
+        kinds.iter().filter(|k| **k == ProbeKind::WebSocket).count(),
+        1,
+        "a failure is not asked again: {kinds:?}"
+    );
     assert_eq!(plan.take_findings()[0].1.verdict, Verdict::BlockedProtocol);
 }
 
@@ -330,7 +334,9 @@ fn websocket_failure_checks_the_host_over_http() {
 fn a_socket_that_timed_out_once_and_opens_at_the_end_is_ok() {
     let mut plan = Plan::new(PlanConfig::default(), vec![], vec![t("wss://chat.test/ws"), t("https://b.test/")]);
     let (log, _, _) = drive(&mut plan, |task| match task.kind {
-        ProbeKind::WebSocket if task.id < 3 => (Observation::SocketTimeout { ms: task.timeout_ms }, u64::from(task.timeout_ms)),
+        ProbeKind::WebSocket if task.id < 3 => {
+            (Observation::SocketTimeout { ms: task.timeout_ms }, u64::from(task.timeout_ms))
+        }
         ProbeKind::WebSocket => (Observation::SocketOpen { ms: 40 }, 40),
         _ => (Observation::FetchOk { ms: 5 }, 5),
     });
@@ -352,7 +358,8 @@ fn sockets_open_one_at_a_time_while_other_probes_go_on() {
         match plan.next(now) {
             Step::Run(task) => {
                 inflight.push((now + 100, task));
-                most_sockets = most_sockets.max(inflight.iter().filter(|(_, t)| t.kind == ProbeKind::WebSocket).count());
+                most_sockets =
+                    most_sockets.max(inflight.iter().filter(|(_, t)| t.kind == ProbeKind::WebSocket).count());
                 most = most.max(inflight.len());
             }
             Step::Wait => {
@@ -384,10 +391,8 @@ fn sockets_open_one_at_a_time_while_other_probes_go_on() {
 #[test]
 fn a_working_socket_after_many_blocked_ones_at_its_address_is_ok() {
     let blocked = 14;
-    let targets: Vec<Target> = (0..blocked)
-        .map(|i| t(&format!("wss://blocked{i}.test/ws")))
-        .chain([t("wss://works.test/ws")])
-        .collect();
+    let targets: Vec<Target> =
+        (0..blocked).map(|i| t(&format!("wss://blocked{i}.test/ws"))).chain([t("wss://works.test/ws")]).collect();
     let mut plan = Plan::new(PlanConfig::default(), vec![], targets);
     // The browser's side, worked out when each socket is created (the queue is in order).
     let (mut failures, mut last_failure, mut free_at) = (0i32, 0u64, 0u64);

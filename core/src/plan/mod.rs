@@ -34,8 +34,8 @@ use crate::list::Target;
 use crate::observation::ProbeKind;
 use crate::pace::Pace;
 use checks::Check;
-use std::collections::VecDeque;
 use sockets::Sockets;
+use std::collections::VecDeque;
 use target_state::TargetState;
 use task::Pending;
 

@@ -42,7 +42,10 @@ impl Plan {
         index >= self.controls
             && self.states.get(index).is_some_and(|s| {
                 !s.evidence.observations.iter().any(|o| {
-                    matches!(o, Observation::FetchOk { .. } | Observation::FetchError { .. } | Observation::FetchTimeout { .. })
+                    matches!(
+                        o,
+                        Observation::FetchOk { .. } | Observation::FetchError { .. } | Observation::FetchTimeout { .. }
+                    )
                 })
             })
     }
