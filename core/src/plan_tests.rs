@@ -683,3 +683,25 @@ fn a_held_plan_is_not_done_while_the_outside_view_may_add_an_image() {
     assert_eq!(plan.next(10), Step::Done);
     assert_eq!(plan.take_findings()[0].1.verdict, Verdict::Blockpage);
 }
+
+#[test]
+fn blackholed_sockets_all_get_their_looks_and_verdicts() {
+    // Each hangs as a socket and as a page: two second looks each at the end of the list,
+    // while other sockets are opening (a target once waited twice in the sockets' queue and
+    // the last was left there, `not measured`).
+    let targets: Vec<Target> = (0..5).map(|i| t(&format!("wss://hole{i}.test/ws"))).collect();
+    let mut plan = Plan::new(PlanConfig::default(), vec![], targets);
+    let (log, _, _) = drive(&mut plan, |task| match task.kind {
+        ProbeKind::WebSocket => (Observation::SocketTimeout { ms: task.timeout_ms }, u64::from(task.timeout_ms)),
+        ProbeKind::Fetch => (Observation::FetchTimeout { ms: task.timeout_ms }, u64::from(task.timeout_ms)),
+        _ => (Observation::DohAddresses { addresses: vec!["10.1.2.3".into()] }, 60),
+    });
+    for i in 0..5 {
+        let url = format!("wss://hole{i}.test/ws");
+        let sockets = log.iter().filter(|l| l.kind == ProbeKind::WebSocket && l.url == url).count();
+        assert_eq!(sockets, 2, "{url}: {log:?}");
+    }
+    let f = plan.take_findings();
+    assert_eq!(f.len(), 5);
+    assert!(f.iter().all(|(_, f)| !f.clues.contains(&Clue::NotMeasured)), "{f:?}");
+}

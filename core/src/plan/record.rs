@@ -21,11 +21,9 @@ impl Plan {
             return;
         };
         let (_, index, probe) = self.running.swap_remove(at);
+        // The next socket waiting its turn goes at the plan's next step (`next.rs`).
         if probe == Pending::Probe(ProbeKind::WebSocket) {
             self.sockets.answered(&observation, now_ms);
-            if let Some(next) = self.sockets.waiting.pop_front() {
-                self.ready.push_front(next);
-            }
         }
         let follow = if self.out_of_budget { VecDeque::new() } else { self.follow_ups(index, probe, &observation) };
         let first = index % self.resolver_count();
