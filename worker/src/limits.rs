@@ -20,10 +20,7 @@ use crate::error::{ApiError, BadInput, StorageError};
 use ajar_core::limits::Limiter as Counts;
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::future::Future;
 use std::net::IpAddr;
-use std::pin::Pin;
-use std::task::{Context, Poll, Waker};
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
 /// Shards of the keys: each a Durable Object of its own.
@@ -166,39 +163,19 @@ fn shard(key: &str) -> u64 {
 
 /// Counts one request of `who` in `scope`; false when past `limit` per minute. A limiter
 /// that cannot be reached fails closed for this request (503: the client retries).
-///
-/// One request at a time asks the object for a key's lease; the others of that key wait for
-/// its answer and spend from it. Without this, every request of a client in flight when its
-/// lease ran out asked the object, one after another in the same object: the bench's 32
-/// clients (one address) waited up to 200 ms for it each time a minute ended.
 pub async fn allow(env: &Env, scope: &str, who: &str, limit: u32) -> std::result::Result<bool, ApiError> {
     let key = format!("{scope}\u{0}{who}");
-    let asking = loop {
-        if let Some(spent) = spend(&key, worker::Date::now().as_millis()) {
-            return Ok(spent);
-        }
-        match Asking::start(&key) {
-            Some(asking) => break asking,
-            None => AskedFor(lease_key(&key)).await,
-        }
-    };
-    let lease = ask(env, &key, limit).await;
-    drop(asking);
-    let (granted, until_ms) = lease?;
     let now = worker::Date::now().as_millis();
-    keep(&key, Lease { left: granted.saturating_sub(1), until_ms, used_up: granted == 0 }, now);
-    Ok(granted > 0)
-}
-
-/// The object's grant for `key`: (counts granted, the minute's end in ms).
-async fn ask(env: &Env, key: &str, limit: u32) -> std::result::Result<(u32, u64), ApiError> {
+    if let Some(spent) = spend(&key, now) {
+        return Ok(spent);
+    }
     let want = (limit / 4).clamp(1, MAX_LEASE);
     let unavailable = |e: worker::Error| ApiError::Storage(StorageError::Limiter(e));
     let stub = env
         .durable_object("LIMITER")
-        .and_then(|ns| ns.id_from_name(&format!("limits-{}", shard(key)))?.get_stub())
+        .and_then(|ns| ns.id_from_name(&format!("limits-{}", shard(&key)))?.get_stub())
         .map_err(unavailable)?;
-    let url = format!("https://limiter/?k={}&n={limit}&w={want}", String::from(js_sys::encode_uri_component(key)));
+    let url = format!("https://limiter/?k={}&n={limit}&w={want}", String::from(js_sys::encode_uri_component(&key)));
     let mut resp = stub.fetch_with_str(&url).await.map_err(unavailable)?;
     if resp.status_code() != 200 {
         return Err(ApiError::Storage(StorageError::LimiterStatus(resp.status_code())));
@@ -208,59 +185,9 @@ async fn ask(env: &Env, key: &str, limit: u32) -> std::result::Result<(u32, u64)
     let (Some(Some(granted)), Some(Some(until_ms))) = (parts.next(), parts.next()) else {
         return Err(ApiError::Storage(StorageError::LimiterAnswer));
     };
-    Ok((u32::try_from(granted).unwrap_or(0), until_ms))
-}
-
-thread_local! {
-    /// Keys (as lease ids) whose lease one request is asking the object for, with the
-    /// requests waiting for its answer.
-    static ASKING: RefCell<HashMap<u64, Vec<Waker>>> = RefCell::new(HashMap::new());
-}
-
-fn lease_key(key: &str) -> u64 {
-    LEASES.with(|l| lease_id(l.borrow().0, key))
-}
-
-/// This request asks the object for a key's lease: while it lives, others of the key wait.
-/// Dropped (answered, failed, or the request gone), it wakes them.
-struct Asking(u64);
-
-impl Asking {
-    /// `None` when another request is asking already.
-    fn start(key: &str) -> Option<Asking> {
-        let id = lease_key(key);
-        ASKING.with(|a| {
-            let mut a = a.borrow_mut();
-            if a.contains_key(&id) {
-                return None;
-            }
-            a.insert(id, Vec::new());
-            Some(Asking(id))
-        })
-    }
-}
-
-impl Drop for Asking {
-    fn drop(&mut self) {
-        let waiting = ASKING.with(|a| a.borrow_mut().remove(&self.0)).unwrap_or_default();
-        waiting.into_iter().for_each(Waker::wake);
-    }
-}
-
-/// Ready once no request is asking for the lease of this key.
-struct AskedFor(u64);
-
-impl Future for AskedFor {
-    type Output = ();
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        ASKING.with(|a| match a.borrow_mut().get_mut(&self.0) {
-            Some(waiting) => {
-                waiting.push(cx.waker().clone());
-                Poll::Pending
-            }
-            None => Poll::Ready(()),
-        })
-    }
+    let granted = u32::try_from(granted).unwrap_or(0);
+    keep(&key, Lease { left: granted.saturating_sub(1), until_ms, used_up: granted == 0 }, now);
+    Ok(granted > 0)
 }
 
 /// [`allow`], as the error a handler returns past the limit.
@@ -289,37 +216,5 @@ mod tests {
         keep(key, Lease { left: 0, until_ms: 60_000, used_up: true }, 2_000);
         assert_eq!(spend(key, 2_000), Some(false));
         assert_eq!(spend(key, 60_001), None, "a new minute asks the object again");
-    }
-}
-
-#[cfg(test)]
-mod asking_tests {
-    use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Arc;
-    use std::task::Wake;
-
-    struct Count(AtomicUsize);
-    impl Wake for Count {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-
-    #[test]
-    fn one_request_asks_for_a_key_and_the_others_wait_for_it() {
-        let key = "reports\u{0}198.51.100.7";
-        let asking = Asking::start(key).expect("nobody asking yet");
-        assert!(Asking::start(key).is_none(), "a second request waits");
-        assert!(Asking::start("reports\u{0}198.51.100.8").is_some(), "another key does not");
-        let woken = Arc::new(Count(AtomicUsize::new(0)));
-        let waker = Waker::from(woken.clone());
-        let mut cx = Context::from_waker(&waker);
-        let mut waiting = AskedFor(lease_key(key));
-        assert!(Pin::new(&mut waiting).poll(&mut cx).is_pending());
-        drop(asking);
-        assert_eq!(woken.0.load(Ordering::SeqCst), 1, "the waiter is woken when the asker is done");
-        assert!(Pin::new(&mut waiting).poll(&mut cx).is_ready());
-        assert!(Asking::start(key).is_some(), "and the next may ask");
     }
 }
