@@ -48,7 +48,7 @@ impl Plan {
             }
             // A socket waiting its turn goes as soon as none is opening; then started targets
             // before new ones (controls are queued first).
-            let waiting = if self.sockets.opening { None } else { self.sockets.waiting.pop_front() };
+            let waiting = if self.socket_opening() { None } else { self.sockets.waiting.pop_front() };
             let index = match waiting.or_else(|| self.ready.pop_front()) {
                 Some(i) => i,
                 None => match self.unstarted.pop_front() {
@@ -84,7 +84,8 @@ impl Plan {
             };
             // One socket at a time: the others wait their turn outside the browser, where the
             // wait costs them none of their timeout.
-            if self.sockets.opening && self.states[index].pending.front() == Some(&Pending::Probe(ProbeKind::WebSocket))
+            if self.socket_opening()
+                && self.states[index].pending.front() == Some(&Pending::Probe(ProbeKind::WebSocket))
             {
                 if !self.sockets.waiting.contains(&index) {
                     self.sockets.waiting.push_back(index);
@@ -95,7 +96,6 @@ impl Plan {
                 self.settle(index);
                 continue;
             };
-            self.sockets.opening |= probe == Pending::Probe(ProbeKind::WebSocket);
             let kind = probe.kind();
             if !self.states[index].pending.is_empty() {
                 self.ready.push_front(index);

@@ -11,7 +11,8 @@
 //! behind blocked ones spent its 8 s waiting in the browser and was called `blocked_protocol`
 //! (Firefox, a lab where every socket shares one address: three of ten working ones).
 
-use crate::observation::Observation;
+use super::{Pending, Plan};
+use crate::observation::{Observation, ProbeKind};
 use std::collections::VecDeque;
 
 /// Firefox's first delay after a failed handshake, at most (its base 200 ms + up to 200 ms).
@@ -21,8 +22,6 @@ const MOST_DELAY_MS: f64 = 60_000.0;
 
 #[derive(Debug, Default)]
 pub(super) struct Sockets {
-    /// A socket probe is in flight.
-    pub(super) opening: bool,
     /// Targets whose next probe is a socket, waiting for the one in flight.
     pub(super) waiting: VecDeque<usize>,
     /// Handshakes failed in a row since the last socket opened.
@@ -46,7 +45,6 @@ impl Sockets {
 
     /// A socket probe answered.
     pub(super) fn answered(&mut self, seen: &Observation, now_ms: u64) {
-        self.opening = false;
         match seen {
             Observation::SocketOpen { .. } => self.failed_in_row = 0,
             Observation::SocketFailed { .. } => {
@@ -61,6 +59,13 @@ impl Sockets {
             }
             _ => {}
         }
+    }
+}
+
+impl Plan {
+    /// A socket probe is in flight.
+    pub(super) fn socket_opening(&self) -> bool {
+        self.running.iter().any(|r| r.2 == Pending::Probe(ProbeKind::WebSocket))
     }
 }
 
