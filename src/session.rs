@@ -100,8 +100,19 @@ fn verdict_sink(
     plan_config: PlanConfig,
 ) -> Rc<dyn Fn(runner::Event)> {
     let shown_later: Rc<RefCell<Vec<(usize, Finding)>>> = Rc::default();
-    // When verdicts were last shown (`Date.now()`); none yet: long ago.
+    // When verdicts were last shown (`timer::now_ms`); none yet: long ago.
     let last_shown = Rc::new(std::cell::Cell::new(f64::NEG_INFINITY));
+    // Shows what waits, if anything does.
+    let show = {
+        let (later, d, last_shown) = (shown_later.clone(), d.clone(), last_shown.clone());
+        Rc::new(move || {
+            let found = std::mem::take(&mut *later.borrow_mut());
+            if !found.is_empty() {
+                last_shown.set(timer::now_ms());
+                d.dispatch(Action::Found(found));
+            }
+        })
+    };
     Rc::new(move |e| match e {
         runner::Event::Found(found) => {
             let waiting = !shown_later.borrow().is_empty();
@@ -109,22 +120,16 @@ fn verdict_sink(
             if waiting {
                 return;
             }
-            let since = js_sys::Date::now() - last_shown.get();
+            let since = timer::now_ms() - last_shown.get();
             if since >= f64::from(SHOW_EVERY_MS) {
-                last_shown.set(js_sys::Date::now());
-                d.dispatch(Action::Found(std::mem::take(&mut *shown_later.borrow_mut())));
-                return;
+                return show();
             }
-            let (later, d, last_shown) = (shown_later.clone(), d.clone(), last_shown.clone());
+            let show = show.clone();
             // In 0..SHOW_EVERY_MS (the branch above takes the rest): the cast keeps it.
             let wait = (f64::from(SHOW_EVERY_MS) - since).max(0.0) as u32;
             wasm_bindgen_futures::spawn_local(async move {
                 timer::sleep(wait).await;
-                let found = std::mem::take(&mut *later.borrow_mut());
-                if !found.is_empty() {
-                    last_shown.set(js_sys::Date::now());
-                    d.dispatch(Action::Found(found));
-                }
+                show();
             });
         }
         runner::Event::Finished { entries, patterns, stopped, max_in_flight } => {
