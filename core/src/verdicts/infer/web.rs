@@ -59,22 +59,30 @@ fn infer_fetched(target: &Target, ev: &Evidence, ctx: &RunContext) -> Finding {
             }
             finding
         }
-        // After a hang, a failure too fast to have made a round trip is the browser's memory
-        // of the hang's failed lookup (Firefox caches it): the hang stands.
+        // After a hang the last look decides, as any fast failure does, and the hang is said
+        // first: it may have been the browser's own (Firefox restarts a request reset during
+        // the TLS handshake up to ten times, and a restart can wait in its queue for seconds:
+        // docs/verdicts.md). A failure too fast to have made a round trip may instead be the
+        // browser's memory of the hang's own failed lookup: a claim of interference is then
+        // less sure.
         Some(Observation::FetchError { ms }) => {
-            match first_hang(ev).filter(|_| ctx.no_round_trip_ms.is_some_and(|f| ms < f)) {
-                Some(hung) => {
-                    let mut finding = failed(ev, ctx, Clue::TimedOut { ms: hung }, false);
-                    finding.clues.insert(1, Clue::FailedFast { ms });
-                    finding
+            let mut finding = failed(ev, ctx, Clue::FailedFast { ms }, true);
+            if let Some(hung) = first_hang(ev) {
+                finding.clues.insert(0, Clue::TimedOut { ms: hung });
+                if finding.verdict.is_blocked() && ctx.no_round_trip_ms.is_some_and(|f| ms < f) {
+                    finding.confidence = finding.confidence.min(NO_ROUND_TRIP_CONFIDENCE);
                 }
-                None => failed(ev, ctx, Clue::FailedFast { ms }, true),
             }
+            finding
         }
         Some(Observation::FetchTimeout { ms }) => failed(ev, ctx, Clue::TimedOut { ms }, false),
         Some(_) => Finding::new(Verdict::Inconclusive, 0.0, vec![Clue::NotMeasured]),
     }
 }
+
+/// How sure a claim of interference is when, after a hang, the failure that decides came
+/// faster than a round trip: what failed may be the browser's memory, not the network.
+const NO_ROUND_TRIP_CONFIDENCE: f32 = 0.7;
 
 /// How long the target's first fetch hung, if one did.
 fn first_hang(ev: &Evidence) -> Option<u32> {
