@@ -466,7 +466,13 @@ fn held_verdicts_wait_for_the_outside_view() {
     assert!(plan.take_findings().is_empty(), "held");
     plan.set_outside(
         "https://a.test/",
-        OutsideView { resolves: true, reachable: false, cross_origin_blocked: false, server_error: false },
+        OutsideView {
+            resolves: true,
+            reachable: false,
+            cross_origin_blocked: false,
+            server_error: false,
+            answer_ms: None,
+        },
     );
     plan.set_hold(false);
     assert_eq!(plan.take_findings()[0].1.verdict, Verdict::Down, "the late outside view counts");
@@ -482,7 +488,13 @@ fn while_held_a_target_is_released_once_its_own_outside_view_has_come() {
         plan.record(task.id, Observation::FetchOk { ms: 100 }, 100 + at);
     }
     assert!(plan.take_findings().is_empty(), "held: no outside view yet");
-    let seen = OutsideView { resolves: true, reachable: true, cross_origin_blocked: false, server_error: false };
+    let seen = OutsideView {
+        resolves: true,
+        reachable: true,
+        cross_origin_blocked: false,
+        server_error: false,
+        answer_ms: None,
+    };
     plan.set_outside("https://b.test/", seen);
     let found = plan.take_findings();
     assert_eq!(found.iter().map(|(i, _)| *i).collect::<Vec<_>>(), [1], "b's view came: b alone");
@@ -527,7 +539,13 @@ fn an_https_page_measures_the_secure_equivalent_of_plain_targets() {
     // The outside view is matched by the URL actually fetched.
     plan.set_outside(
         "https://plain.test/a?b",
-        OutsideView { resolves: true, reachable: true, cross_origin_blocked: false, server_error: false },
+        OutsideView {
+            resolves: true,
+            reachable: true,
+            cross_origin_blocked: false,
+            server_error: false,
+            answer_ms: None,
+        },
     );
     assert!(plan.evidence(0).outside.is_some());
 }
@@ -586,7 +604,13 @@ fn a_browser_silent_about_a_name_that_exists_nowhere_is_not_trusted_about_target
     }
     plan.set_outside(
         "https://gone.test/",
-        OutsideView { resolves: true, reachable: true, cross_origin_blocked: false, server_error: false },
+        OutsideView {
+            resolves: true,
+            reachable: true,
+            cross_origin_blocked: false,
+            server_error: false,
+            answer_ms: None,
+        },
     );
     let f = plan.take_findings();
     assert_eq!(f[0].1.verdict, Verdict::Inconclusive, "not a reset: the browser's silence proves nothing");
@@ -623,7 +647,13 @@ fn a_content_blocker_that_refuses_the_bait_makes_fast_failures_inconclusive() {
         assert_eq!(bait_url, "https://ajar.test/ads/banner.gif?ajar=1&ad_type=banner&adclient=ajar&ad_zones=1");
         plan.set_outside(
             "https://gone.test/",
-            OutsideView { resolves: true, reachable: true, cross_origin_blocked: false, server_error: false },
+            OutsideView {
+                resolves: true,
+                reachable: true,
+                cross_origin_blocked: false,
+                server_error: false,
+                answer_ms: None,
+            },
         );
         plan.take_findings().remove(0).1
     };
@@ -645,7 +675,13 @@ fn the_image_learned_outside_is_loaded_even_after_the_page_answered() {
     let Step::Run(b) = plan.next(5) else { panic!() };
     assert_eq!(b.url, "https://b.test/");
     assert_eq!(plan.next(5), Step::Wait, "a is done: nothing known to load yet");
-    let view = OutsideView { resolves: true, reachable: true, cross_origin_blocked: false, server_error: false };
+    let view = OutsideView {
+        resolves: true,
+        reachable: true,
+        cross_origin_blocked: false,
+        server_error: false,
+        answer_ms: None,
+    };
     let image = |u: &str| ImageSpec { url: u.into(), width: 16, height: 16, bytes: Some(20_000) };
     // The outside view arrives: a's page has answered, b's has not.
     plan.set_outside("http://a.test/", view);

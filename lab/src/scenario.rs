@@ -10,7 +10,7 @@ mod resolver;
 mod technique;
 
 pub use host::{Browser, Host, DISTANT_LOSS, DISTANT_MS};
-pub use technique::Technique;
+pub use technique::{Technique, SLOW_SERVER_MS};
 
 use crate::canary::CanaryLab;
 use ajar_core::list::{ImageSpec, List, Target};
@@ -164,14 +164,20 @@ impl Scenario {
 
     /// What an outside vantage point sees of a host.
     pub fn outside(&self, host: &Host) -> OutsideView {
-        let view =
-            |resolves, reachable| OutsideView { resolves, reachable, cross_origin_blocked: false, server_error: false };
+        let view = |resolves, reachable| OutsideView {
+            resolves,
+            reachable,
+            cross_origin_blocked: false,
+            server_error: false,
+            answer_ms: None,
+        };
         match host.technique {
             Technique::NoSuchName => view(false, false),
             Technique::Down | Technique::Silent => view(true, false),
             Technique::CertExpired | Technique::CertWrongName | Technique::CertUnknownCa => view(true, false),
             Technique::Corp => OutsideView { cross_origin_blocked: true, ..view(true, true) },
             Technique::ServerError => OutsideView { server_error: true, ..view(true, true) },
+            Technique::SlowServer => OutsideView { answer_ms: Some(SLOW_SERVER_MS as u32), ..view(true, true) },
             _ => view(true, true),
         }
     }

@@ -265,6 +265,7 @@ pub fn clue(c: &Clue) -> &'static str {
             "the site forbids other sites to load it: your browser refused it, not your network"
         }
         Clue::OutsideServerError => "from outside too, the site answers with a server error",
+        Clue::OutsideSlow { .. } => "from outside, the site answered only after {n} s: a hang here may be its own slowness",
         Clue::ControlsFailed => "sites that always work failed too: your connection seems down",
         Clue::NoControls => "no control sites were measured",
         Clue::SkippedUnsupported => "skipped: your browser lacks what this test needs",

@@ -106,7 +106,7 @@ impl Lang {
                 return text.replace("{t}", name).replace("{v}", self.verdict(*verdict))
             }
             Clue::Loaded { ms } | Clue::FailedFast { ms } => *ms as f32,
-            Clue::TimedOut { ms } | Clue::ImageTimedOut { ms } => *ms as f32 / 1000.0,
+            Clue::TimedOut { ms } | Clue::ImageTimedOut { ms } | Clue::OutsideSlow { ms } => *ms as f32 / 1000.0,
             Clue::SlowerThanControl { ratio } => *ratio,
             _ => return text.to_string(),
         };

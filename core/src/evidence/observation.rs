@@ -137,6 +137,10 @@ pub struct OutsideView {
     /// The site answers from outside, but with a server error (5xx): down everywhere.
     #[serde(default)]
     pub server_error: bool,
+    /// How long the site took to answer from outside (its response's headers), in ms: a site
+    /// that is slow everywhere may hang here for no one's doing.
+    #[serde(default)]
+    pub answer_ms: Option<u32>,
 }
 
 /// What the app asks the collector's `/v1/control` (at most [`OUTSIDE_BATCH`] URLs).
@@ -158,6 +162,7 @@ impl OutsideView {
             reachable: v.get("reachable").as_bool()?,
             cross_origin_blocked: matches!(corp.as_deref(), Some("same-origin" | "same-site")),
             server_error: v.get("status").as_u64().is_some_and(|s| s >= 500),
+            answer_ms: v.get("ms").as_u64().and_then(|ms| u32::try_from(ms).ok()),
         })
     }
 

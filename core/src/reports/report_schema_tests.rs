@@ -61,6 +61,7 @@ fn all_clues() -> Vec<Clue> {
         Clue::NoOutsideView,
         Clue::OutsideCrossOriginBlocked,
         Clue::OutsideServerError,
+        Clue::OutsideSlow { ms: 4500 },
         Clue::ControlsFailed,
         Clue::NoControls,
         Clue::SkippedUnsupported,

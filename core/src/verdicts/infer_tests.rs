@@ -21,7 +21,13 @@ fn ctx() -> RunContext {
 }
 /// What the outside view says of a site that answers from beyond the visitor's network.
 fn reached() -> Option<OutsideView> {
-    Some(OutsideView { resolves: true, reachable: true, cross_origin_blocked: false, server_error: false })
+    Some(OutsideView {
+        resolves: true,
+        reachable: true,
+        cross_origin_blocked: false,
+        server_error: false,
+        answer_ms: None,
+    })
 }
 fn addrs() -> Observation {
     Observation::DohAddresses { addresses: vec!["10.0.0.1".into()] }
@@ -47,6 +53,7 @@ fn fast_failure_not_resolving_locally_but_via_doh_is_dns() {
             reachable: true,
             cross_origin_blocked: false,
             server_error: false,
+            answer_ms: None,
         }),
         ..e
     };
@@ -65,7 +72,13 @@ fn fast_failure_that_resolves_is_reset_only_when_it_answers_from_outside() {
     e.outside = reached();
     assert_eq!(infer(&web("https://a.test/"), &e, &ctx()).verdict, Verdict::Reset);
     // The site forbids cross-origin loads (CORP): the browser refused, not the network.
-    e.outside = Some(OutsideView { resolves: true, reachable: true, cross_origin_blocked: true, server_error: false });
+    e.outside = Some(OutsideView {
+        resolves: true,
+        reachable: true,
+        cross_origin_blocked: true,
+        server_error: false,
+        answer_ms: None,
+    });
     let f = infer(&web("https://a.test/"), &e, &ctx());
     assert_eq!(f.verdict, Verdict::Inconclusive);
     assert!(f.clues.contains(&Clue::OutsideCrossOriginBlocked));
@@ -133,6 +146,20 @@ fn a_reset_whose_first_look_waited_in_the_browser_is_a_reset() {
 }
 
 #[test]
+fn a_hang_at_a_site_slow_from_outside_too_is_not_called_blocked() {
+    // From outside the site took 4.5 s to answer; here both looks gave up, the last at 4 s.
+    let slow = |ms| Some(OutsideView { answer_ms: Some(ms), ..reached().unwrap() });
+    let mut e =
+        Evidence { outside: slow(4500), ..ev(vec![FetchTimeout { ms: 2000 }, addrs(), FetchTimeout { ms: 4000 }]) };
+    let f = infer(&web("https://a.test/"), &e, &ctx());
+    assert_eq!(f.verdict, Verdict::Inconclusive, "{f:?}");
+    assert!(f.clues.contains(&Clue::OutsideSlow { ms: 4500 }));
+    // A hang far longer than the site takes from outside is still the network's.
+    e.outside = slow(900);
+    assert_eq!(infer(&web("https://a.test/"), &e, &ctx()).verdict, Verdict::Blackhole);
+}
+
+#[test]
 fn dns_needs_the_name_to_exist_outside() {
     let e = ev(vec![FetchError { ms: 6 }, DohFailed, DoesNotResolve { ms: 3 }]);
     assert_eq!(infer(&web("https://a.test/"), &e, &ctx()).verdict, Verdict::Inconclusive);
@@ -174,6 +201,7 @@ fn plain_http_from_an_https_page_is_never_blamed_on_the_network() {
             reachable: false,
             cross_origin_blocked: false,
             server_error: false,
+            answer_ms: None,
         }),
         ..ev(vec![FetchError { ms: 6 }, addrs(), Resolves { ms: 4 }])
     };
@@ -214,10 +242,21 @@ fn a_name_that_exists_nowhere_is_down_not_dns() {
 #[test]
 fn outside_view_tells_down_from_blocked() {
     let mut e = ev(vec![FetchTimeout { ms: 6000 }, addrs()]);
-    e.outside =
-        Some(OutsideView { resolves: true, reachable: false, cross_origin_blocked: false, server_error: false });
+    e.outside = Some(OutsideView {
+        resolves: true,
+        reachable: false,
+        cross_origin_blocked: false,
+        server_error: false,
+        answer_ms: None,
+    });
     assert_eq!(infer(&web("https://a.test/"), &e, &ctx()).verdict, Verdict::Down);
-    e.outside = Some(OutsideView { resolves: true, reachable: true, cross_origin_blocked: false, server_error: false });
+    e.outside = Some(OutsideView {
+        resolves: true,
+        reachable: true,
+        cross_origin_blocked: false,
+        server_error: false,
+        answer_ms: None,
+    });
     let f = infer(&web("https://a.test/"), &e, &ctx());
     assert_eq!(f.verdict, Verdict::Blackhole);
     assert!(f.confidence >= 0.9);
@@ -312,7 +351,13 @@ fn missing_fetch_api_is_said_not_guessed() {
 #[test]
 fn a_server_error_from_outside_too_is_down() {
     let e = Evidence {
-        outside: Some(OutsideView { resolves: true, reachable: true, cross_origin_blocked: false, server_error: true }),
+        outside: Some(OutsideView {
+            resolves: true,
+            reachable: true,
+            cross_origin_blocked: false,
+            server_error: true,
+            answer_ms: None,
+        }),
         ..ev(vec![FetchOk { ms: 30 }])
     };
     let f = infer(&web("https://a.test/"), &e, &ctx());

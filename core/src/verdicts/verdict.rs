@@ -140,6 +140,11 @@ pub enum Clue {
     OutsideCrossOriginBlocked,
     /// From outside too the site answers with a server error (5xx).
     OutsideServerError,
+    /// From outside the site answered, but only after `ms`: a hang here may be its own
+    /// slowness.
+    OutsideSlow {
+        ms: u32,
+    },
     ControlsFailed,
     NoControls,
     SkippedUnsupported,

@@ -72,7 +72,8 @@ impl Host {
             _ if fast_failure && !browser.resolver_check => Verdict::Inconclusive,
             // Without a STUN server that answers, no STUN server can be called blocked.
             T::StunOk | T::StunDrop if !browser.stun => Verdict::Inconclusive,
-            T::Ok | T::WsOk | T::StunOk | T::Huge | T::TransparentProxy => Verdict::Ok,
+            // A slow server's first look gives up; its second waits long enough.
+            T::Ok | T::WsOk | T::StunOk | T::Huge | T::TransparentProxy | T::SlowServer => Verdict::Ok,
             // A lookup that never returns hangs the page's request exactly as dropped packets
             // do: a page cannot tell which of the two the network dropped (docs/verdicts.md).
             T::Blackhole | T::IpRange | T::SynDrop | T::DnsDrop => Verdict::Blackhole,

@@ -64,6 +64,7 @@ impl Scenario {
             https(h("secure-moved.test", Technique::RedirectBlocked, "NEWS")),
             h("proxied.test", Technique::TransparentProxy, "NEWS"),
             https(h("secure-proxied.test", Technique::TransparentProxy, "NEWS")),
+            https(h("busy.test", Technique::SlowServer, "NEWS")),
         ];
         // Each on a provider of its own: only the three below share a blocked range.
         for (i, host) in hosts.iter_mut().enumerate() {

@@ -69,10 +69,17 @@ pub enum Technique {
     /// the site's own CDN or host blocking the country (HTTP 451), or a filter whose CA the
     /// device trusts (a school's, a company's, a state CA the visitor was made to install).
     BlockpageTrusted,
+    /// Works, but takes [`SLOW_SERVER_MS`] to answer a page, here and from outside (an
+    /// overloaded server); its images come at once, as static files from a CDN do.
+    SlowServer,
 }
 
+/// How long a [`Technique::SlowServer`] takes over a page: more than a first look waits
+/// (2 s), less than a second look does (4 s).
+pub const SLOW_SERVER_MS: u64 = 3000;
+
 impl Technique {
-    pub const ALL: [Technique; 29] = [
+    pub const ALL: [Technique; 30] = [
         Technique::Ok,
         Technique::Blackhole,
         Technique::IpRange,
@@ -102,6 +109,7 @@ impl Technique {
         Technique::RedirectBlocked,
         Technique::TransparentProxy,
         Technique::BlockpageTrusted,
+        Technique::SlowServer,
     ];
 
     /// Served over https whatever the host's scheme choice (certificate cases, SNI resets).
@@ -140,6 +148,7 @@ impl Technique {
             Technique::RedirectBlocked => "redirect_blocked",
             Technique::TransparentProxy => "transparent_proxy",
             Technique::BlockpageTrusted => "blockpage_trusted",
+            Technique::SlowServer => "slow_server",
         }
     }
 }

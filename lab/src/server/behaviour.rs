@@ -8,7 +8,9 @@ use super::pacing::Paced;
 use super::{InFlight, Lab};
 use crate::canary::{ProviderState, CANARY_DOMAIN};
 use crate::link::Link;
-use crate::scenario::{Host, Technique, API_HOST, CONTROL_HOST, DOH_HOST, HOP_PREFIX, PARTNER_HOST, THROTTLE_BPS};
+use crate::scenario::{
+    Host, Technique, API_HOST, CONTROL_HOST, DOH_HOST, HOP_PREFIX, PARTNER_HOST, SLOW_SERVER_MS, THROTTLE_BPS,
+};
 use crate::{site_image, websocket};
 use std::io::{BufReader, Write};
 
@@ -96,6 +98,10 @@ impl Lab {
                 respond(stream, 451, "text/html; charset=utf-8", page, &[])
             }
             Technique::Throttle => self.page(stream, req, Some(THROTTLE_BPS)),
+            Technique::SlowServer if !req.path.starts_with("/logo.bmp") && !site_image::is_image_path(&req.path) => {
+                std::thread::sleep(std::time::Duration::from_millis(SLOW_SERVER_MS));
+                self.page(stream, req, None)
+            }
             Technique::RedirectBlocked => {
                 let port = stream.tcp().local_addr().map(|a| a.port()).unwrap_or_default();
                 let p = self.scenario.ports;

@@ -57,7 +57,9 @@ impl Lab {
         match self.scenario.host(name) {
             Some(h) if self.scenario.outside(h).reachable => match h.technique {
                 // What these sites do, they do to everyone.
-                Technique::ServerError | Technique::Corp | Technique::RedirectBlocked => self.behave(stream, req, h),
+                Technique::ServerError | Technique::Corp | Technique::RedirectBlocked | Technique::SlowServer => {
+                    self.behave(stream, req, h)
+                }
                 _ => self.page_of(stream, name, req, None),
             },
             Some(_) => {

@@ -107,9 +107,13 @@ async fn observe(cfg: &Config, budget: &Budget, url: &str) -> Value {
     }
     let (fetch_url, host_header) = fetch::route(cfg, &parsed, &host);
     let headers: Vec<(&str, &str)> = host_header.iter().map(|h| ("x-ajar-host", h.as_str())).collect();
+    let started = js_sys::Date::now();
     let Some(resp) = fetch::get(cfg, budget, &fetch_url, &headers).await else {
         return json!({"resolves": true, "reachable": false, "addresses": addresses});
     };
+    // Until the response's headers (a Worker's clock moves on across I/O); a float cast
+    // saturates, never panics.
+    let answer_ms = (js_sys::Date::now() - started).max(0.0) as u64;
     let status = resp.status_code();
     let location = resp.headers().get("location").ok().flatten();
     // A browser refuses a cross-origin answer carrying this policy: the app must know.
@@ -132,7 +136,7 @@ async fn observe(cfg: &Config, budget: &Budget, url: &str) -> Value {
         (Value::Null, None)
     };
     json!({
-        "resolves": true, "reachable": true, "status": status, "addresses": addresses,
+        "resolves": true, "reachable": true, "status": status, "ms": answer_ms, "addresses": addresses,
         "body_length": body.as_ref().filter(|_| !cut).map(|b| b.len()).or(length),
         "title": body.as_deref().and_then(title_of),
         "final_url": location.unwrap_or_else(|| url.to_string()),

@@ -203,6 +203,18 @@ fn failed(ev: &Evidence, ctx: &RunContext, first: Clue, fast: bool) -> Finding {
     }
     let sure = |base: f32| if ctx.controls_total == 0 { base - 0.1 } else { base };
     if !fast {
+        // A site that answered from outside only after seconds may be that slow here too:
+        // a hang is evidence of the network only if it lasted well beyond that.
+        let hung_ms = match clues.first() {
+            Some(Clue::TimedOut { ms }) => *ms,
+            _ => 0,
+        };
+        if let Some(ms) =
+            outside.and_then(|o| o.answer_ms).filter(|ms| reached_outside && hung_ms < ms.saturating_mul(2))
+        {
+            clues.push(Clue::OutsideSlow { ms });
+            return Finding::new(Verdict::Inconclusive, 0.4, clues);
+        }
         // A site down everywhere hangs the same way: only the outside view tells them apart.
         return if reached_outside {
             Finding::new(Verdict::Blackhole, sure(if doh_ok { 0.95 } else { 0.9 }), clues)
