@@ -74,7 +74,7 @@ test('consent, then a full run: verdicts on screen match the lab; downloads offe
   await page.waitForSelector('progress');
   await page.screenshot({ path: `${SCREENSHOTS}running-phone.png`, fullPage: true });
   await waitDone(page, 90000);
-  const truth = await labJson(page, '/truth.json');
+  const truth = await labJson(page, `/truth.json?timeout=${q.searchParams.get('timeout')}`);
   for (const t of truth) {
     const shown = await page.getAttribute(`tr[data-url="${t.url}"]`, 'data-verdict');
     assert.equal(shown, t.expected, t.url);

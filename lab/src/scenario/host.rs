@@ -60,6 +60,23 @@ impl Host {
         }
     }
 
+    /// [`Host::expected`] for an app whose fetches give up after `timeout_ms` (its `timeout=`
+    /// setting; `None`: the default pace, whose second look waits 4 s): a slow server that
+    /// needs longer never answers here, and answers slowly from outside: `inconclusive`.
+    pub fn expected_within(
+        &self,
+        page_secure: bool,
+        images: bool,
+        browser: Browser,
+        timeout_ms: Option<u64>,
+    ) -> Verdict {
+        let too_short = timeout_ms.is_some_and(|t| t < super::SLOW_SERVER_MS + 500);
+        match self.expected(page_secure, images, browser) {
+            Verdict::Ok if self.technique == Technique::SlowServer && too_short => Verdict::Inconclusive,
+            v => v,
+        }
+    }
+
     fn expected_without_blocker(&self, page_secure: bool, images: bool, browser: Browser) -> Verdict {
         use Technique as T;
         // From an https page a plain target is measured over https (mixed content).

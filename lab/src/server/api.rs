@@ -85,8 +85,10 @@ impl Lab {
                             Some("chromium_blocker") => Browser::CHROMIUM_WITH_BLOCKER,
                             _ => Browser::CHROMIUM,
                         };
+                        // `?timeout=MS`: the app's `timeout=` setting, where a test gives one.
+                        let timeout = query_param(&req.path, "timeout").and_then(|t| t.parse().ok());
                         json!({"url": self.scenario.url_of(h), "technique": h.technique.as_str(), "https": h.https,
-                            "expected": h.expected(secure, images, browser).as_str()})
+                            "expected": h.expected_within(secure, images, browser, timeout).as_str()})
                     })
                     .collect();
                 serde_json::Value::from(truth).to_string()

@@ -98,9 +98,13 @@ impl Lab {
                 respond(stream, 451, "text/html; charset=utf-8", page, &[])
             }
             Technique::Throttle => self.page(stream, req, Some(THROTTLE_BPS)),
-            Technique::SlowServer if !req.path.starts_with("/logo.bmp") && !site_image::is_image_path(&req.path) => {
-                std::thread::sleep(std::time::Duration::from_millis(SLOW_SERVER_MS));
-                self.page(stream, req, None)
+            Technique::SlowServer => {
+                if !req.path.starts_with("/logo.bmp") && !site_image::is_image_path(&req.path) {
+                    std::thread::sleep(std::time::Duration::from_millis(SLOW_SERVER_MS));
+                }
+                // Its own page and images, also when asked from outside (where the request
+                // names the gateway).
+                self.page_of(stream, &host.name, req, None)
             }
             Technique::RedirectBlocked => {
                 let port = stream.tcp().local_addr().map(|a| a.port()).unwrap_or_default();
