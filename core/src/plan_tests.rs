@@ -91,6 +91,30 @@ fn a_first_look_gives_up_at_its_own_floor_and_the_second_look_at_the_full_one() 
 }
 
 #[test]
+fn slow_servers_answering_their_second_look_do_not_lengthen_the_others_timeouts() {
+    // One site in five is a server that takes 3.4 s: its first look gives up, its second
+    // answers. The others answer in 150 ms, but the last ten, which hang.
+    let targets: Vec<Target> = (0..200).map(|i| t(&format!("https://t{i}.test/"))).collect();
+    let mut plan = Plan::new(PlanConfig::default(), vec![t("https://control.test/")], targets);
+    let (log, _, _) = drive(&mut plan, |task| match task.kind {
+        // Indices count the control first: the last ten sites.
+        ProbeKind::Fetch if task.target > 190 => {
+            (Observation::FetchTimeout { ms: task.timeout_ms }, u64::from(task.timeout_ms))
+        }
+        ProbeKind::Fetch if task.target % 5 == 3 && task.timeout_ms < 3_400 => {
+            (Observation::FetchTimeout { ms: task.timeout_ms }, u64::from(task.timeout_ms))
+        }
+        ProbeKind::Fetch if task.target % 5 == 3 => (Observation::FetchOk { ms: 3_400 }, 3_400),
+        ProbeKind::Fetch => (Observation::FetchOk { ms: 150 }, 150),
+        _ => (Observation::DohAddresses { addresses: vec!["10.1.2.3".into()] }, 60),
+    });
+    let last_looks: Vec<u32> =
+        log.iter().filter(|l| l.kind == ProbeKind::Fetch && l.target > 190).map(|l| l.timeout_ms).collect();
+    assert_eq!(last_looks.len(), 20, "each hang asked twice");
+    assert!(last_looks.iter().all(|ms| *ms <= crate::pace::TIMEOUT_FLOOR_MS), "{last_looks:?}");
+}
+
+#[test]
 fn blackholed_sites_cost_a_multiple_of_the_slow_tail_and_hold_no_places() {
     let scan = |config: PlanConfig| {
         let targets: Vec<Target> = (0..1000).map(|i| t(&format!("https://t{i}.test/"))).collect();

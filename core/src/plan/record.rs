@@ -9,8 +9,15 @@ use std::collections::VecDeque;
 impl Plan {
     /// Feeds back what probe `id` saw. Unknown ids are ignored.
     pub fn record(&mut self, id: u32, observation: Observation, now_ms: u64) {
+        // The pace learns the network from ordinary answers. A look after a hang is asked only
+        // of sites that hung, so its answer is slow by selection (a slow server answering its
+        // second look): counted, a few of them at the end of a list made every later timeout
+        // several times longer (dropped lookups then failed before it, read as resets).
+        let after_hang = self.running.iter().find(|r| r.0 == id).is_some_and(|r| {
+            self.states[r.1].evidence.observations.iter().any(|o| matches!(o, Observation::FetchTimeout { .. }))
+        });
         let answered = match observation {
-            Observation::FetchOk { ms } => Some(ms),
+            Observation::FetchOk { ms } if !after_hang => Some(ms),
             _ => None,
         };
         self.pace.finished(id, answered);
