@@ -21,7 +21,8 @@ use ajar_core::limits::Limiter as Counts;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::net::IpAddr;
-use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
+use std::time::Duration;
+use worker::{durable_object, Delay, DurableObject, Env, Request, Response, Result, State};
 
 /// Shards of the keys: each a Durable Object of its own.
 const SHARDS: u64 = 16;
@@ -38,9 +39,52 @@ struct Lease {
     used_up: bool,
 }
 
+/// While one request of this isolate asks the object for a key, the others that find no lease
+/// wait for its answer, polling every this many ms ...
+const WAIT_STEP_MS: u64 = 2;
+/// ... for at most this long; then (or once the asker's mark is this old: a request that
+/// vanished mid-ask) they ask the object themselves.
+const WAIT_MAX_MS: u64 = 50;
+
 thread_local! {
     /// Leases by a keyed hash of their key (the hashing key random per isolate).
     static LEASES: RefCell<(u64, HashMap<u64, Lease>)> = RefCell::new((random_key(), HashMap::new()));
+    /// Keys (as lease ids) some request of this isolate is asking the object about, and since when.
+    static ASKING: RefCell<HashMap<u64, u64>> = RefCell::new(HashMap::new());
+}
+
+/// The lease id of `key` in this isolate.
+fn id_of(key: &str) -> u64 {
+    LEASES.with(|l| lease_id(l.borrow().0, key))
+}
+
+/// Marks `key` as being asked about from `now_ms` on, until the mark is dropped.
+struct Asking(u64);
+
+impl Asking {
+    fn start(key: &str, now_ms: u64) -> Asking {
+        let id = id_of(key);
+        ASKING.with(|a| {
+            let mut a = a.borrow_mut();
+            if a.len() > SWEEP_AT {
+                a.retain(|_, since| now_ms.saturating_sub(*since) < WAIT_MAX_MS);
+            }
+            a.insert(id, now_ms);
+        });
+        Asking(id)
+    }
+}
+
+impl Drop for Asking {
+    fn drop(&mut self) {
+        ASKING.with(|a| a.borrow_mut().remove(&self.0));
+    }
+}
+
+/// Whether another request is asking the object about `key` (and has not for too long).
+fn someone_asking(key: &str, now_ms: u64) -> bool {
+    let id = id_of(key);
+    ASKING.with(|a| a.borrow().get(&id).is_some_and(|since| now_ms.saturating_sub(*since) < WAIT_MAX_MS))
 }
 
 /// FNV-1a of `key` under this isolate's random key.
@@ -169,6 +213,19 @@ pub async fn allow(env: &Env, scope: &str, who: &str, limit: u32) -> std::result
     if let Some(spent) = spend(&key, now) {
         return Ok(spent);
     }
+    // When a lease runs out, every request of the client in flight finds none at once: one
+    // asks the object and the others wait for its lease, with a timer (workerd cancels a
+    // request that waits on another request's answer with no I/O of its own as hung).
+    let mut now = now;
+    let give_up = now.saturating_add(WAIT_MAX_MS);
+    while someone_asking(&key, now) && now < give_up {
+        Delay::from(Duration::from_millis(WAIT_STEP_MS)).await;
+        now = worker::Date::now().as_millis();
+        if let Some(spent) = spend(&key, now) {
+            return Ok(spent);
+        }
+    }
+    let _asking = Asking::start(&key, now);
     let want = (limit / 4).clamp(1, MAX_LEASE);
     let unavailable = |e: worker::Error| ApiError::Storage(StorageError::Limiter(e));
     let stub = env
@@ -216,5 +273,17 @@ mod tests {
         keep(key, Lease { left: 0, until_ms: 60_000, used_up: true }, 2_000);
         assert_eq!(spend(key, 2_000), Some(false));
         assert_eq!(spend(key, 60_001), None, "a new minute asks the object again");
+    }
+
+    #[test]
+    fn one_request_asks_for_a_key_while_the_others_wait_for_its_lease() {
+        let key = "reports\u{0}192.0.2.9";
+        assert!(!someone_asking(key, 1_000));
+        let asking = Asking::start(key, 1_000);
+        assert!(someone_asking(key, 1_010), "the others wait");
+        assert!(!someone_asking("reports\u{0}192.0.2.10", 1_010), "another client asks for itself");
+        assert!(!someone_asking(key, 1_000 + WAIT_MAX_MS), "an asker gone quiet is not waited for");
+        drop(asking);
+        assert!(!someone_asking(key, 1_010), "the asker's answer is in: nobody waits");
     }
 }
