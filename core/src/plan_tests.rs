@@ -44,6 +44,11 @@ fn drive(plan: &mut Plan, answer: impl Fn(&ProbeTask) -> (Observation, u64)) -> 
     }
 }
 
+/// What the outside view says of a site that resolves there, and answers or not.
+fn outside(reachable: bool) -> OutsideView {
+    OutsideView { resolves: true, reachable, cross_origin_blocked: false, server_error: false, answer_ms: None }
+}
+
 #[test]
 fn controls_run_first_and_concurrency_is_capped() {
     let config = PlanConfig { concurrency: 4, max_concurrency: 4, ..PlanConfig::default() };
@@ -488,16 +493,7 @@ fn held_verdicts_wait_for_the_outside_view() {
     plan.record(again.id, Observation::FetchTimeout { ms: 8000 }, 16010);
     assert!(matches!(plan.next(16010), Step::Wait), "held, nothing more to ask");
     assert!(plan.take_findings().is_empty(), "held");
-    plan.set_outside(
-        "https://a.test/",
-        OutsideView {
-            resolves: true,
-            reachable: false,
-            cross_origin_blocked: false,
-            server_error: false,
-            answer_ms: None,
-        },
-    );
+    plan.set_outside("https://a.test/", outside(false));
     plan.set_hold(false);
     assert_eq!(plan.take_findings()[0].1.verdict, Verdict::Down, "the late outside view counts");
 }
@@ -512,13 +508,7 @@ fn while_held_a_target_is_released_once_its_own_outside_view_has_come() {
         plan.record(task.id, Observation::FetchOk { ms: 100 }, 100 + at);
     }
     assert!(plan.take_findings().is_empty(), "held: no outside view yet");
-    let seen = OutsideView {
-        resolves: true,
-        reachable: true,
-        cross_origin_blocked: false,
-        server_error: false,
-        answer_ms: None,
-    };
+    let seen = outside(true);
     plan.set_outside("https://b.test/", seen);
     let found = plan.take_findings();
     assert_eq!(found.iter().map(|(i, _)| *i).collect::<Vec<_>>(), [1], "b's view came: b alone");
@@ -561,16 +551,7 @@ fn an_https_page_measures_the_secure_equivalent_of_plain_targets() {
     assert!(f[0].1.clues.contains(&Clue::UpgradedToHttps));
     assert!(!f[3].1.clues.contains(&Clue::UpgradedToHttps));
     // The outside view is matched by the URL actually fetched.
-    plan.set_outside(
-        "https://plain.test/a?b",
-        OutsideView {
-            resolves: true,
-            reachable: true,
-            cross_origin_blocked: false,
-            server_error: false,
-            answer_ms: None,
-        },
-    );
+    plan.set_outside("https://plain.test/a?b", outside(true));
     assert!(plan.evidence(0).outside.is_some());
 }
 
@@ -626,16 +607,7 @@ fn a_browser_silent_about_a_name_that_exists_nowhere_is_not_trusted_about_target
             Step::Done => break,
         }
     }
-    plan.set_outside(
-        "https://gone.test/",
-        OutsideView {
-            resolves: true,
-            reachable: true,
-            cross_origin_blocked: false,
-            server_error: false,
-            answer_ms: None,
-        },
-    );
+    plan.set_outside("https://gone.test/", outside(true));
     let f = plan.take_findings();
     assert_eq!(f[0].1.verdict, Verdict::Inconclusive, "not a reset: the browser's silence proves nothing");
     assert!(f[0].1.clues.contains(&Clue::ResolverSilent));
@@ -669,16 +641,7 @@ fn a_content_blocker_that_refuses_the_bait_makes_fast_failures_inconclusive() {
         }
         let bait_url = asked_bait.expect("the bait is fetched");
         assert_eq!(bait_url, "https://ajar.test/ads/banner.gif?ajar=1&ad_type=banner&adclient=ajar&ad_zones=1");
-        plan.set_outside(
-            "https://gone.test/",
-            OutsideView {
-                resolves: true,
-                reachable: true,
-                cross_origin_blocked: false,
-                server_error: false,
-                answer_ms: None,
-            },
-        );
+        plan.set_outside("https://gone.test/", outside(true));
         plan.take_findings().remove(0).1
     };
     let refused = judge(Observation::FetchError { ms: 1 });
@@ -699,13 +662,7 @@ fn the_image_learned_outside_is_loaded_even_after_the_page_answered() {
     let Step::Run(b) = plan.next(5) else { panic!() };
     assert_eq!(b.url, "https://b.test/");
     assert_eq!(plan.next(5), Step::Wait, "a is done: nothing known to load yet");
-    let view = OutsideView {
-        resolves: true,
-        reachable: true,
-        cross_origin_blocked: false,
-        server_error: false,
-        answer_ms: None,
-    };
+    let view = outside(true);
     let image = |u: &str| ImageSpec { url: u.into(), width: 16, height: 16, bytes: Some(20_000) };
     // The outside view arrives: a's page has answered, b's has not.
     plan.set_outside("http://a.test/", view);

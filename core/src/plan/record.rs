@@ -9,22 +9,24 @@ use std::collections::VecDeque;
 impl Plan {
     /// Feeds back what probe `id` saw. Unknown ids are ignored.
     pub fn record(&mut self, id: u32, observation: Observation, now_ms: u64) {
+        let at = self.running.iter().position(|r| r.0 == id);
+        // Whether the target's page hung before this answer (a check probe has no target).
+        let hung = at.and_then(|at| self.running.get(at)).is_some_and(|r| {
+            self.states[r.1].evidence.observations.iter().any(|o| matches!(o, Observation::FetchTimeout { .. }))
+        });
         // The pace learns the network from ordinary answers. A look after a hang is asked only
         // of sites that hung, so its answer is slow by selection (a slow server answering its
         // second look): counted, a few of them at the end of a list made every later timeout
         // several times longer (dropped lookups then failed before it, read as resets).
-        let after_hang = self.running.iter().find(|r| r.0 == id).is_some_and(|r| {
-            self.states[r.1].evidence.observations.iter().any(|o| matches!(o, Observation::FetchTimeout { .. }))
-        });
         let answered = match observation {
-            Observation::FetchOk { ms } if !after_hang => Some(ms),
+            Observation::FetchOk { ms } if !hung => Some(ms),
             _ => None,
         };
         self.pace.finished(id, answered);
         if self.record_check(id, &observation) {
             return;
         }
-        let Some(at) = self.running.iter().position(|r| r.0 == id) else {
+        let Some(at) = at else {
             return;
         };
         let (_, index, probe) = self.running.swap_remove(at);
@@ -51,9 +53,7 @@ impl Plan {
         // already under way for that host (Chromium's host resolver and socket pools join
         // them), and a lookup of dropped queries or a silent TLS handshake fails seconds after
         // the first look gave up. Such a target is looked at a third time, on an attempt of
-        // its own, and that look decides.
-        let seen = &self.states[index].evidence.observations;
-        let hung = seen.iter().any(|o| matches!(o, Observation::FetchTimeout { .. }));
+        // its own, and that look decides (`hung`, above).
         // A WebSocket that timed out is tried once more at the end too, as a hang is. One that
         // failed is not: sockets run one at a time, given any delay the browser may add after
         // failures (`sockets.rs`), so a failure is the handshake's own; and in Firefox each

@@ -47,16 +47,7 @@ fn fast_failure_not_resolving_locally_but_via_doh_is_dns() {
     let f = infer(&web("https://a.test/"), &e, &ctx());
     assert_eq!(f.verdict, Verdict::Dns);
     assert!(f.confidence < 0.9, "without an outside view confidence stays below 0.9");
-    let e = Evidence {
-        outside: Some(OutsideView {
-            resolves: true,
-            reachable: true,
-            cross_origin_blocked: false,
-            server_error: false,
-            answer_ms: None,
-        }),
-        ..e
-    };
+    let e = Evidence { outside: reached(), ..e };
     let f = infer(&web("https://a.test/"), &e, &ctx());
     assert!(f.confidence >= 0.9);
 }
@@ -196,13 +187,7 @@ fn plain_http_from_an_https_page_is_never_blamed_on_the_network() {
     // Its https fails from outside too: the site may not offer https at all.
     let e = Evidence {
         upgraded: true,
-        outside: Some(OutsideView {
-            resolves: true,
-            reachable: false,
-            cross_origin_blocked: false,
-            server_error: false,
-            answer_ms: None,
-        }),
+        outside: Some(OutsideView { reachable: false, ..reached().unwrap() }),
         ..ev(vec![FetchError { ms: 6 }, addrs(), Resolves { ms: 4 }])
     };
     assert_eq!(infer(&web("http://a.test/"), &e, &ctx()).verdict, Verdict::Inconclusive);
@@ -242,21 +227,9 @@ fn a_name_that_exists_nowhere_is_down_not_dns() {
 #[test]
 fn outside_view_tells_down_from_blocked() {
     let mut e = ev(vec![FetchTimeout { ms: 6000 }, addrs()]);
-    e.outside = Some(OutsideView {
-        resolves: true,
-        reachable: false,
-        cross_origin_blocked: false,
-        server_error: false,
-        answer_ms: None,
-    });
+    e.outside = Some(OutsideView { reachable: false, ..reached().unwrap() });
     assert_eq!(infer(&web("https://a.test/"), &e, &ctx()).verdict, Verdict::Down);
-    e.outside = Some(OutsideView {
-        resolves: true,
-        reachable: true,
-        cross_origin_blocked: false,
-        server_error: false,
-        answer_ms: None,
-    });
+    e.outside = reached();
     let f = infer(&web("https://a.test/"), &e, &ctx());
     assert_eq!(f.verdict, Verdict::Blackhole);
     assert!(f.confidence >= 0.9);
