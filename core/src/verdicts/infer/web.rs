@@ -62,9 +62,9 @@ fn infer_fetched(target: &Target, ev: &Evidence, ctx: &RunContext) -> Finding {
         // After a hang the last look decides, as any fast failure does, and the hang is said
         // first: it may have been the browser's own (Firefox restarts a request reset during
         // the TLS handshake again and again, about ten times in its log, and a restart can
-        // wait in its queue for seconds: docs/verdicts.md). A failure too fast to have made a round trip may instead be the
-        // browser's memory of the hang's own failed lookup: a claim of interference is then
-        // less sure.
+        // wait in its queue for seconds: docs/verdicts.md). A failure too fast to have made a
+        // round trip may instead be the browser's memory of the hang's own failed lookup: a
+        // claim of interference is then less sure.
         Some(Observation::FetchError { ms }) => {
             let mut finding = failed(ev, ctx, Clue::FailedFast { ms }, true);
             if let Some(hung) = first_hang(ev) {
