@@ -43,4 +43,4 @@ pub mod canary;
 
 // Shared by every stage.
 mod shared;
-pub use shared::{json, limits, privacy, punycode, url};
+pub use shared::{cloudflare_ranges, http1, json, limits, privacy, punycode, url};

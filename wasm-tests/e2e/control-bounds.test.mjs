@@ -1,12 +1,14 @@
-// The control's fetches of target pages (issue 13, item 4), against collectors of this
+// The control's fetches of target pages (issue 13, items 3 and 4), against collectors of this
 // suite's own (wrangler dev on workerd) and a node server standing for the targets and for the
-// control's DoH resolver: reads stop at the cap however much a target sends, and a name that
-// the control's resolver calls public but the runtime resolves to this machine is refused.
+// control's DoH resolver: reads stop at the cap however much a target sends; a name that the
+// control's resolver calls public but the runtime resolves to this machine is refused; and a
+// name whose lookups disagree is fetched at the address the control checked (DNS rebinding).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createTlsServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -58,13 +60,13 @@ after(() => {
   server?.close();
 });
 
-async function collector(portNo, vars) {
+async function collector(portNo, vars, env = {}) {
   const state = mkdtempSync(join(tmpdir(), 'ajar-control-'));
   execFileSync('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state], { cwd: WORKER, stdio: 'ignore' });
   const args = ['wrangler', 'dev', '--local', '--ip', '127.0.0.1', '--port', String(portNo), '--persist-to', state,
     '--show-interactive-dev-session=false', '--var', `CONTROL_DOH:http://127.0.0.1:${port}/dns-query`,
     ...vars.flatMap((v) => ['--var', v])];
-  collectors.push(spawn('npx', args, { cwd: WORKER, detached: true, stdio: 'ignore' }));
+  collectors.push(spawn('npx', args, { cwd: WORKER, detached: true, stdio: 'ignore', env: { ...process.env, ...env } }));
   const base = `http://127.0.0.1:${portNo}`;
   for (let i = 0; i < 240; i++) {
     try { if ((await fetch(`${base}/v1/whoami`, { signal: AbortSignal.timeout(1000) })).ok) return base; } catch { /* not yet */ }
@@ -112,4 +114,92 @@ test('a name the control\'s resolver calls public but this machine resolves to i
     assert.equal(seen[u].title, undefined, `${u}: ${JSON.stringify(seen[u])}`);
     assert.equal(typeof seen[u].error, 'string', `${u}: ${JSON.stringify(seen[u])}`);
   }
+});
+
+// DNS rebinding. The control's resolver (this suite's DoH server) says `rebind.example` is
+// 93.184.216.34; this machine's own resolver (a hosts file bound over /etc/hosts, in the mount
+// namespace scripts/netns.sh made) says 127.0.0.1, where the secret page is. Within that
+// namespace 93.184.216.34 is put on its own loopback, with a server saying so: nothing leaves
+// it (its only other link is a veth pair with both ends inside).
+const CHECKED = '93.184.216.34';
+const inNetns = process.env.AJAR_LAB_RESOLVER === '1' && process.getuid?.() === 0;
+const rebinding = { skip: inNetns ? false : 'needs scripts/netns.sh (a loopback and an /etc/hosts of its own)' };
+
+/** Runs `body` with the hosts file and the checked address in place, then undoes both. */
+async function withRebinding(body) {
+  const dir = mkdtempSync(join(tmpdir(), 'ajar-rebind-'));
+  const hosts = join(dir, 'hosts');
+  writeFileSync(hosts, `${readFileSync('/etc/hosts', 'utf8')}\n127.0.0.1 rebind.example\n`);
+  execFileSync('ip', ['addr', 'add', `${CHECKED}/32`, 'dev', 'lo']);
+  execFileSync('mount', ['--bind', hosts, '/etc/hosts']);
+  try {
+    return await body(dir);
+  } finally {
+    execFileSync('umount', ['/etc/hosts']);
+    execFileSync('ip', ['addr', 'del', `${CHECKED}/32`, 'dev', 'lo']);
+  }
+}
+
+const listen = (srv, portNo, host) => new Promise((resolve, reject) => {
+  srv.once('error', reject);
+  srv.listen(portNo, host, resolve);
+});
+const page = (title) => (req, res) => {
+  res.writeHead(200, { 'content-type': 'text/html' });
+  res.end(`<html><title>${title}</title></html>`);
+};
+
+async function campaignFor(base, urls) {
+  const hour = (h) => new Date((Math.floor(Date.now() / 3600000) + h) * 3600000).toISOString().replace('.000Z', 'Z');
+  const created = await fetch(`${base}/v1/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json', 'cf-connecting-ip': '192.0.2.142' },
+    body: JSON.stringify({ name: 'pinned', targets: urls.map((url) => ({ url, category: 'NEWS' })), starts_hour: hour(-1), expires_hour: hour(24) }) });
+  const text = await created.text();
+  assert.equal(created.status, 201, text);
+  return JSON.parse(text).id;
+}
+
+test('a name this machine resolves to itself is fetched at the public address the control checked, never at its own (http)', rebinding, async () => {
+  await withRebinding(async () => {
+    // The secret page is the suite's server on 127.0.0.1:port; the checked address gets its own.
+    const checked = createServer(page('the address checked'));
+    await listen(checked, port, CHECKED);
+    try {
+      const base = await collector(8793, []);
+      const url = `http://rebind.example:${port}/secret`;
+      const seen = (await ask(base, { urls: [url], campaign: await campaignFor(base, [url]) }))[url];
+      assert.equal(seen.title, 'the address checked', JSON.stringify(seen));
+      assert.deepEqual(seen.addresses, [CHECKED]);
+    } finally {
+      checked.close();
+    }
+  });
+});
+
+test('over https the pinned connection checks the certificate for the site\'s name, not for the address', rebinding, async () => {
+  await withRebinding(async (dir) => {
+    // A CA of this test's own, trusted by this collector's workerd (miniflare reads NODE_EXTRA_CA_CERTS).
+    const run = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+    run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=ajar rebind test CA');
+    const leaf = (name) => {
+      run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
+      writeFileSync(join(dir, `${name}.ext`), `subjectAltName=DNS:${name}\n`);
+      run('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`);
+      return { key: readFileSync(join(dir, `${name}.key`)), cert: readFileSync(join(dir, `${name}.pem`)) };
+    };
+    const good = createTlsServer(leaf('rebind.example'), page('the address checked, over TLS'));
+    const other = createTlsServer(leaf('other.example'), page('a certificate for another name'));
+    await listen(good, 0, CHECKED);
+    await listen(other, 0, CHECKED);
+    try {
+      const base = await collector(8794, [], { NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') });
+      const right = `https://rebind.example:${good.address().port}/`;
+      const wrong = `https://rebind.example:${other.address().port}/`;
+      const seen = await ask(base, { urls: [right, wrong], campaign: await campaignFor(base, [right, wrong]) });
+      assert.equal(seen[right].title, 'the address checked, over TLS', JSON.stringify(seen[right]));
+      assert.equal(seen[wrong].reachable, false, `a certificate for another name is refused: ${JSON.stringify(seen[wrong])}`);
+    } finally {
+      good.close();
+      other.close();
+    }
+  });
 });

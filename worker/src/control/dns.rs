@@ -18,14 +18,14 @@ pub enum LookupFailed {
 
 /// Every address for `host` from the DoH resolver, IPv4 and IPv6 (the runtime may connect to
 /// either): `Ok(None)` if it does not exist or has no address of either type.
-pub async fn lookup(cfg: &Config, budget: &Budget, host: &str) -> Result<Option<Vec<String>>, LookupFailed> {
-    let mut all: Vec<String> = Vec::new();
+pub async fn lookup(cfg: &Config, budget: &Budget, host: &str) -> Result<Option<Vec<IpAddr>>, LookupFailed> {
+    let mut all: Vec<IpAddr> = Vec::new();
     // Both types asked at once (one round trip to the resolver, not two).
     let (a, aaaa) = futures_util::future::join(ask(cfg, budget, host, "A"), ask(cfg, budget, host, "AAAA")).await;
     for answer in [a, aaaa] {
         match answer? {
             Observation::DohAddresses { addresses } => {
-                all.extend(addresses.into_iter().filter(|a| a.parse::<IpAddr>().is_ok()));
+                all.extend(addresses.iter().filter_map(|a| a.parse::<IpAddr>().ok()));
             }
             Observation::DohNoSuchName => return Ok(None),
             Observation::DohNoAddress => {}

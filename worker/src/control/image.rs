@@ -1,10 +1,11 @@
 //! The site's known image, learned by the control: the icons and `og:image` its page links,
 //! else `/favicon.ico`, each fetched under the control's rules; kept a day in the edge cache.
 
-use super::fetch::{get, read_bounded, route};
+use super::fetch::target;
 use super::judge::{allowed, judged};
 use super::{Budget, Config};
 use serde_json::{json, Value};
+use std::net::IpAddr;
 use worker::Headers;
 
 /// An image larger than this is not used (nor read past it).
@@ -23,7 +24,13 @@ fn edge_cache() -> Option<worker::Cache> {
 
 /// The site's known image (`null` if none was found), from the edge cache if it has it,
 /// and whether it did.
-pub async fn known_image(cfg: &Config, budget: &Budget, page: &worker::Url, body: &str) -> (Value, bool) {
+pub async fn known_image(
+    cfg: &Config,
+    budget: &Budget,
+    page: &worker::Url,
+    addresses: &[IpAddr],
+    body: &str,
+) -> (Value, bool) {
     let site = page.origin().ascii_serialization();
     let key = format!("https://control-cache.ajar.invalid/image?site={}", js_sys::encode_uri_component(&site));
     // Each use of the cache spends a subrequest too (counted as one, to be safe).
@@ -37,7 +44,7 @@ pub async fn known_image(cfg: &Config, budget: &Budget, page: &worker::Url, body
             }
         }
     }
-    let learned = learn_image(cfg, budget, page, body).await;
+    let learned = learn_image(cfg, budget, page, addresses, body).await;
     if let Some(cache) = cache.as_ref().filter(|_| budget.take()) {
         let secs = if learned.is_null() { NO_IMAGE_CACHE_SECS } else { IMAGE_CACHE_SECS };
         let headers = Headers::new();
@@ -54,7 +61,7 @@ pub async fn known_image(cfg: &Config, budget: &Budget, page: &worker::Url, body
 
 /// The images the page links (resolved against it; the page's own host first), then
 /// `/favicon.ico`: the first large enough to measure a rate, else the largest that is an image.
-async fn learn_image(cfg: &Config, budget: &Budget, page: &worker::Url, body: &str) -> Value {
+async fn learn_image(cfg: &Config, budget: &Budget, page: &worker::Url, addresses: &[IpAddr], body: &str) -> Value {
     let mut candidates: Vec<worker::Url> = ajar_core::image_header::linked_images(body)
         .into_iter()
         .filter_map(|l| page.join(&l.href).ok())
@@ -67,9 +74,10 @@ async fn learn_image(cfg: &Config, budget: &Budget, page: &worker::Url, body: &s
     }
     candidates.dedup();
     let mut best: Option<(u32, Value)> = None;
-    // Hosts already looked up and allowed: the page's own (observe checked it), then each
-    // image host once (a lookup is two subrequests).
-    let mut checked: Vec<String> = page.host_str().map(String::from).into_iter().collect();
+    // Hosts already looked up and allowed, with their addresses: the page's own (observe
+    // checked it), then each image host once (a lookup is two subrequests).
+    let mut checked: Vec<(String, Vec<IpAddr>)> =
+        page.host_str().map(|h| (h.to_string(), addresses.to_vec())).into_iter().collect();
     for url in candidates.into_iter().take(IMAGE_TRIES) {
         let Some((bytes, v)) = fetch_image(cfg, budget, url, &mut checked).await else {
             continue;
@@ -91,35 +99,32 @@ async fn fetch_image(
     cfg: &Config,
     budget: &Budget,
     first: worker::Url,
-    checked: &mut Vec<String>,
+    checked: &mut Vec<(String, Vec<IpAddr>)>,
 ) -> Option<(u32, Value)> {
     let mut url = first;
     for _ in 0..=IMAGE_REDIRECTS {
         let (parsed, host) = judged(url.as_str()).ok()?;
         // `judged` found a host, so there is a host string.
         let name = parsed.host_str().unwrap_or_default().to_string();
-        if !checked.contains(&name) {
-            if !allowed(cfg, budget, &host).await {
-                return None;
+        let addresses = match checked.iter().find(|(h, _)| *h == name) {
+            Some((_, a)) => a.clone(),
+            None => {
+                let a = allowed(cfg, budget, &host).await?;
+                checked.push((name, a.clone()));
+                a
             }
-            checked.push(name);
-        }
-        let (fetch_url, host_header) = route(cfg, &parsed, &host);
-        let mut headers: Vec<(&str, &str)> = vec![("accept", "image/avif,image/webp,image/png,image/*;q=0.8")];
-        if let Some(h) = host_header.as_deref() {
-            headers.push(("x-ajar-host", h));
-        }
-        let resp = get(cfg, budget, &fetch_url, &headers).await?;
-        let status = resp.status_code();
+        };
+        let accept = [("accept", "image/avif,image/webp,image/png,image/*;q=0.8")];
+        let resp = target(cfg, budget, &parsed, &host, &addresses, &accept, MAX_IMAGE_BYTES).await?;
+        let status = resp.status;
         if (300..400).contains(&status) {
-            let location = resp.headers().get("location").ok().flatten()?;
-            url = parsed.join(&location).ok()?;
+            url = parsed.join(resp.header("location")?).ok()?;
             continue;
         }
         if status != 200 {
             return None;
         }
-        let header = |k: &str| resp.headers().get(k).ok().flatten().map(|v| v.to_ascii_lowercase());
+        let header = |k: &str| resp.header(k).map(str::to_ascii_lowercase);
         // A browser refuses it across sites: useless as the visitor's known image.
         if matches!(header("cross-origin-resource-policy").as_deref(), Some("same-origin" | "same-site")) {
             return None;
@@ -127,13 +132,11 @@ async fn fetch_image(
         if !header("content-type").is_some_and(|t| t.starts_with("image/")) {
             return None;
         }
-        if header("content-length").and_then(|l| l.parse::<usize>().ok()).is_some_and(|l| l > MAX_IMAGE_BYTES) {
+        // Larger than the cap (announced or read): not used.
+        if resp.cut {
             return None;
         }
-        let (bytes, cut) = read_bounded(resp, MAX_IMAGE_BYTES).await?;
-        if cut {
-            return None;
-        }
+        let bytes = resp.body?;
         let head = ajar_core::image_header::parse(&bytes).filter(|h| !h.ambiguous)?;
         let len = u32::try_from(bytes.len()).ok()?;
         let v = json!({

@@ -58,19 +58,17 @@ pub fn local_name(cfg: &Config, host: &Host<String>) -> bool {
     !cfg.allow_private && matches!(host, Host::Domain(name) if ajar_core::privacy::is_local_name(name))
 }
 
-/// Whether `host` may be fetched from here: it resolves, and to no private address unless
-/// the deployment is the lab.
-pub async fn allowed(cfg: &Config, budget: &Budget, host: &Host<String>) -> bool {
+/// The addresses `host` may be fetched at from here: every one it resolves to (`None` if it
+/// does not resolve, or any is private, unless the deployment is the lab). The request then
+/// goes to one of these, never to what another lookup says.
+pub async fn allowed(cfg: &Config, budget: &Budget, host: &Host<String>) -> Option<Vec<IpAddr>> {
     if local_name(cfg, host) {
-        return false;
+        return None;
     }
-    let addresses = match host {
-        Host::Ipv4(ip) => vec![ip.to_string()],
-        Host::Ipv6(ip) => vec![ip.to_string()],
-        Host::Domain(name) => match lookup(cfg, budget, name).await {
-            Ok(Some(a)) => a,
-            _ => return false,
-        },
+    let addresses: Vec<IpAddr> = match host {
+        Host::Ipv4(ip) => vec![IpAddr::V4(*ip)],
+        Host::Ipv6(ip) => vec![IpAddr::V6(*ip)],
+        Host::Domain(name) => lookup(cfg, budget, name).await.ok()??,
     };
-    cfg.allow_private || !addresses.iter().filter_map(|a| a.parse::<IpAddr>().ok()).any(|a| is_non_public(&a))
+    (cfg.allow_private || !addresses.iter().any(is_non_public)).then_some(addresses)
 }

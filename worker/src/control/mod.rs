@@ -13,7 +13,8 @@
 //! (the Cache API) for a day; each answer says whether it came from there.
 //!
 //! Here: the request and its answer (`check`, `observe`); which URLs and hosts may be
-//! fetched in `judge`; the DoH lookup in `dns`; bounded fetches in `fetch`; the known image
+//! fetched in `judge`; the DoH lookup in `dns`; bounded fetches in `fetch`, over a socket to the
+//! address checked in `pinned`; the known image
 //! in `image`; the subrequests a request may spend, shared among its targets, in `budget`.
 
 mod budget;
@@ -21,6 +22,7 @@ mod dns;
 mod fetch;
 mod image;
 mod judge;
+mod pinned;
 
 use crate::error::{ApiError, BadInput, StorageError};
 use ajar_core::privacy::is_non_public;
@@ -86,9 +88,9 @@ async fn observe(cfg: &Config, budget: &Budget, url: &str) -> Value {
     if judge::local_name(cfg, &host) {
         return refused(Refused::LocalName);
     }
-    let addresses = match &host {
-        Host::Ipv4(ip) => vec![ip.to_string()],
-        Host::Ipv6(ip) => vec![ip.to_string()],
+    let addresses: Vec<IpAddr> = match &host {
+        Host::Ipv4(ip) => vec![IpAddr::V4(*ip)],
+        Host::Ipv6(ip) => vec![IpAddr::V6(*ip)],
         Host::Domain(_) if !budget.admit() => return retry(),
         Host::Domain(name) => match dns::lookup(cfg, budget, name).await {
             Ok(Some(a)) => a,
@@ -97,46 +99,34 @@ async fn observe(cfg: &Config, budget: &Budget, url: &str) -> Value {
             Err(_) => return json!({"error": "the control's resolver failed"}),
         },
     };
-    // Every address the name has: the runtime resolves it again and may pick any of them.
-    let private = addresses.iter().filter_map(|a| a.parse::<IpAddr>().ok()).any(|a| is_non_public(&a));
-    if private && !cfg.allow_private {
+    // Every address the name has: the request goes to one of them.
+    if addresses.iter().any(is_non_public) && !cfg.allow_private {
         return refused(Refused::Private);
     }
     if !matches!(host, Host::Domain(_)) && !budget.admit() {
         return retry();
     }
-    let (fetch_url, host_header) = fetch::route(cfg, &parsed, &host);
-    let headers: Vec<(&str, &str)> = host_header.iter().map(|h| ("x-ajar-host", h.as_str())).collect();
-    let started = js_sys::Date::now();
-    let Some(resp) = fetch::get(cfg, budget, &fetch_url, &headers).await else {
-        return json!({"resolves": true, "reachable": false, "addresses": addresses});
+    let shown: Vec<String> = addresses.iter().map(IpAddr::to_string).collect();
+    let Some(resp) = fetch::target(cfg, budget, &parsed, &host, &addresses, &[], MAX_BODY).await else {
+        return json!({"resolves": true, "reachable": false, "addresses": shown});
     };
-    // Until the response's headers (a Worker's clock moves on across I/O); a float cast
-    // saturates, never panics.
-    let answer_ms = (js_sys::Date::now() - started).max(0.0) as u64;
-    let status = resp.status_code();
-    let location = resp.headers().get("location").ok().flatten();
+    let status = resp.status;
+    let location = resp.header("location").map(String::from);
     // A browser refuses a cross-origin answer carrying this policy: the app must know.
-    let corp = resp.headers().get("cross-origin-resource-policy").ok().flatten();
-    let length: Option<usize> = resp.headers().get("content-length").ok().flatten().and_then(|l| l.parse().ok());
+    let corp = resp.header("cross-origin-resource-policy").map(String::from);
+    let length: Option<usize> = resp.header("content-length").and_then(|l| l.parse().ok());
     // Read up to the cap and no further, whatever the length says (or does not).
-    let (body, cut) = if length.is_some_and(|l| l > MAX_BODY) {
-        (None, true)
-    } else {
-        match fetch::read_bounded(resp, MAX_BODY).await {
-            Some((bytes, cut)) => (Some(String::from_utf8_lossy(&bytes).into_owned()), cut),
-            None => (None, false),
-        }
-    };
+    let cut = resp.cut;
+    let body = resp.body.as_deref().map(|b| String::from_utf8_lossy(b).into_owned());
     let (image, image_cache) = if (200..300).contains(&status) {
         // A body not read (too large or broken): no linked image, `/favicon.ico` is still tried.
-        let (image, hit) = image::known_image(cfg, budget, &parsed, body.as_deref().unwrap_or_default()).await;
+        let (image, hit) = image::known_image(cfg, budget, &parsed, &addresses, body.as_deref().unwrap_or_default()).await;
         (image, Some(if hit { "hit" } else { "miss" }))
     } else {
         (Value::Null, None)
     };
     json!({
-        "resolves": true, "reachable": true, "status": status, "ms": answer_ms, "addresses": addresses,
+        "resolves": true, "reachable": true, "status": status, "ms": resp.head_ms, "addresses": shown,
         "body_length": body.as_ref().filter(|_| !cut).map(|b| b.len()).or(length),
         "title": body.as_deref().and_then(title_of),
         "final_url": location.unwrap_or_else(|| url.to_string()),
