@@ -82,6 +82,15 @@ const ask = async (base, body) => {
   return res.json();
 };
 
+async function campaignFor(base, urls) {
+  const hour = (h) => new Date((Math.floor(Date.now() / 3600000) + h) * 3600000).toISOString().replace('.000Z', 'Z');
+  const created = await fetch(`${base}/v1/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json', 'cf-connecting-ip': '192.0.2.142' },
+    body: JSON.stringify({ name: 'control targets', targets: urls.map((url) => ({ url, category: 'NEWS' })), starts_hour: hour(-1), expires_hour: hour(24) }) });
+  const text = await created.text();
+  assert.equal(created.status, 201, text);
+  return JSON.parse(text).id;
+}
+
 test('a target page that never ends is read up to the cap and no further', async (t) => {
   // The lab's setting (private destinations allowed): the node server is on loopback.
   const base = await collector(8791, ['CONTROL_ALLOW_PRIVATE:1', 'CONTROL_ANY_TARGET:1', 'CONTROL_TIMEOUT_MS:20000']);
@@ -103,13 +112,8 @@ test('a target page that never ends is read up to the cap and no further', async
 
 test('a name the control\'s resolver calls public but this machine resolves to itself is not fetched', async () => {
   const base = await collector(8792, []);
-  const hour = (h) => new Date((Math.floor(Date.now() / 3600000) + h) * 3600000).toISOString().replace('.000Z', 'Z');
   const urls = [`http://localhost:${port}/secret`, `http://a.localhost:${port}/secret`];
-  const created = await fetch(`${base}/v1/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json', 'cf-connecting-ip': '192.0.2.141' },
-    body: JSON.stringify({ name: 'rebinding', targets: urls.map((url) => ({ url, category: 'NEWS' })), starts_hour: hour(-1), expires_hour: hour(24) }) });
-  const text = await created.text();
-  assert.equal(created.status, 201, text);
-  const seen = await ask(base, { urls, campaign: JSON.parse(text).id });
+  const seen = await ask(base, { urls, campaign: await campaignFor(base, urls) });
   for (const u of urls) {
     assert.equal(seen[u].title, undefined, `${u}: ${JSON.stringify(seen[u])}`);
     assert.equal(typeof seen[u].error, 'string', `${u}: ${JSON.stringify(seen[u])}`);
@@ -148,15 +152,6 @@ const page = (title) => (req, res) => {
   res.writeHead(200, { 'content-type': 'text/html' });
   res.end(`<html><title>${title}</title></html>`);
 };
-
-async function campaignFor(base, urls) {
-  const hour = (h) => new Date((Math.floor(Date.now() / 3600000) + h) * 3600000).toISOString().replace('.000Z', 'Z');
-  const created = await fetch(`${base}/v1/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json', 'cf-connecting-ip': '192.0.2.142' },
-    body: JSON.stringify({ name: 'pinned', targets: urls.map((url) => ({ url, category: 'NEWS' })), starts_hour: hour(-1), expires_hour: hour(24) }) });
-  const text = await created.text();
-  assert.equal(created.status, 201, text);
-  return JSON.parse(text).id;
-}
 
 test('a name this machine resolves to itself is fetched at the public address the control checked, never at its own (http)', rebinding, async () => {
   await withRebinding(async () => {

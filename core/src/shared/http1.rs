@@ -83,7 +83,8 @@ pub fn get_request(host: &str, target: &str, extra: &[(&str, &str)]) -> Result<V
     if !clean(host) || !clean(target) || target.contains(' ') || !extra.iter().all(|(k, v)| clean(k) && clean(v)) {
         return Err(Http1Error::HeaderInjection);
     }
-    let mut out = format!("GET {target} HTTP/1.1\r\nHost: {host}\r\nAccept-Encoding: identity\r\nConnection: close\r\n");
+    let mut out =
+        format!("GET {target} HTTP/1.1\r\nHost: {host}\r\nAccept-Encoding: identity\r\nConnection: close\r\n");
     for (k, v) in extra {
         out.push_str(&format!("{k}: {v}\r\n"));
     }

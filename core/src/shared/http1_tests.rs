@@ -6,8 +6,8 @@ fn head(text: &str) -> Head {
 
 #[test]
 fn a_request_names_the_host_asks_for_no_coding_and_refuses_line_breaks() {
-    let req = String::from_utf8(get_request("example.org:8080", "/a?b=c", &[("x-ajar-host", "site.test")]).unwrap())
-        .unwrap();
+    let req =
+        String::from_utf8(get_request("example.org:8080", "/a?b=c", &[("x-ajar-host", "site.test")]).unwrap()).unwrap();
     assert!(req.starts_with("GET /a?b=c HTTP/1.1\r\nHost: example.org:8080\r\n"), "{req}");
     assert!(req.contains("Accept-Encoding: identity\r\n") && req.contains("Connection: close\r\n"));
     assert!(req.ends_with("x-ajar-host: site.test\r\n\r\n"));

@@ -120,7 +120,8 @@ async fn observe(cfg: &Config, budget: &Budget, url: &str) -> Value {
     let body = resp.body.as_deref().map(|b| String::from_utf8_lossy(b).into_owned());
     let (image, image_cache) = if (200..300).contains(&status) {
         // A body not read (too large or broken): no linked image, `/favicon.ico` is still tried.
-        let (image, hit) = image::known_image(cfg, budget, &parsed, &addresses, body.as_deref().unwrap_or_default()).await;
+        let (image, hit) =
+            image::known_image(cfg, budget, &parsed, &addresses, body.as_deref().unwrap_or_default()).await;
         (image, Some(if hit { "hit" } else { "miss" }))
     } else {
         (Value::Null, None)
