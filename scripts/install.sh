@@ -4,7 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-TRUNK_VERSION=0.21.14
 WASM_BINDGEN_VERSION=0.2.130   # must equal wasm-bindgen in Cargo.lock
 WORKER_BUILD_VERSION=0.8.7
 GECKODRIVER_VERSION=0.37.1
@@ -38,10 +37,6 @@ if [ ! -f node_modules/.ajar-installed ] || [ package.json -nt node_modules/.aja
   touch node_modules/.ajar-installed
 fi
 
-if ! have_version trunk "$TRUNK_VERSION"; then
-  log "cargo install trunk $TRUNK_VERSION (10-16 min)"
-  cargo install --locked trunk --version "$TRUNK_VERSION"
-fi
 
 if ! have_version wasm-bindgen "$WASM_BINDGEN_VERSION" || ! command -v wasm-bindgen-test-runner >/dev/null; then
   # Its shipped lockfile pins webpki-roots 1.0.11, which this registry lacks: unpack, downgrade, install.

@@ -27,6 +27,8 @@ const STALL = ['--var', 'FAULT_STALL_WRITE_EVERY:4'];
 
 let collector = null;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** How long a client keeps retrying one report: well past the cut, short of CI's patience. */
+const GIVE_UP_MS = (CUT_SECONDS + 120) * 1000;
 
 async function up() {
   for (let i = 0; i < 240; i++) {
@@ -68,7 +70,7 @@ function storedIds() {
   for (let attempt = 0; ; attempt++) {
     try {
       const out = execFileSync('npx', ['wrangler', 'd1', 'execute', 'DB', '--local', '--persist-to', STATE, '--json',
-        '--command', 'SELECT id FROM reports'], { cwd: WORKER, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 });
+        '--command', 'SELECT id FROM reports'], { cwd: WORKER, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28, timeout: 120000 });
       return new Set(JSON.parse(out.toString())[0].results.map((r) => r.id));
     } catch (e) {
       if (attempt >= 10 || !/SQLITE_BUSY|database is locked/.test(`${e.stdout}${e.stderr}`)) throw e;
@@ -90,6 +92,7 @@ async function clients(until) {
     while (!until()) {
       const r = report();
       const body = JSON.stringify(r);
+      const asked = Date.now();
       for (let attempt = 0; ; attempt++) {
         let status = 'network';
         try {
@@ -101,6 +104,9 @@ async function clients(until) {
         seen.statuses[status] = (seen.statuses[status] || 0) + 1;
         if (status === 200 || status === 201) { acknowledged.push(r.id); seen.ok++; break; }
         assert.ok(status === 'network' || status >= 500 || status === 429, `a valid report refused: ${status}`);
+        // A collector that never takes reports again fails the test here rather than
+        // leaving it (and CI) waiting.
+        assert.ok(Date.now() - asked < GIVE_UP_MS, `a report still not accepted after ${GIVE_UP_MS / 1000} s (answers ${JSON.stringify(seen.statuses)})`);
         seen.retried++;
         await sleep(Math.min(5000, 250 * 2 ** attempt));
       }
