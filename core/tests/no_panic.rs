@@ -453,3 +453,70 @@ fn image_headers_and_icon_links_never_panic() {
         Ok(())
     });
 }
+
+/// Responses a target site may send the control (`worker/src/control/pinned.rs` reads them
+/// with `ajar_core::http1`): any bytes, and responses built from near-valid parts (status
+/// lines, framing headers that agree, disagree or overflow, chunk sizes in and out of range).
+fn responses() -> impl Strategy<Value = Vec<u8>> {
+    let status = prop_oneof![
+        Just("HTTP/1.1 200 OK".to_string()),
+        Just("HTTP/1.0 301 Moved".to_string()),
+        "HTTP/[0-9.]{0,4} [0-9]{0,4} [a-zA-Zé ]{0,8}",
+    ];
+    let header = prop_oneof![
+        Just("Transfer-Encoding: chunked".to_string()),
+        Just("transfer-encoding: gzip, chunked".to_string()),
+        Just("Transfer-Encoding: chunked, identity".to_string()),
+        "Content-Length: ?[0-9+ -]{0,22}",
+        Just("Content-Length: 18446744073709551616".to_string()),
+        "[A-Za-z-]{0,12}: ?[ -~é]{0,20}",
+    ];
+    let body = prop_oneof![
+        "([0-9a-fA-FxX]{0,17}(;[a-z=]{0,6})?\r\n[a-zé]{0,20}\r\n){0,4}(0\r\n([A-Za-z]{1,6}: [a-z]{0,4}\r\n)?\r\n)?",
+        "[ -~\r\né]{0,200}",
+    ];
+    let built =
+        (status, proptest::collection::vec(header, 0..5), "(\r\n|\n|\r){0,2}", body).prop_map(|(s, h, end, b)| {
+            let mut r = s;
+            for line in h {
+                r.push_str("\r\n");
+                r.push_str(&line);
+            }
+            r.push_str("\r\n");
+            r.push_str(&end);
+            r.push_str(&b);
+            r.into_bytes()
+        });
+    prop_oneof![proptest::collection::vec(any::<u8>(), 0..1500), built]
+}
+
+#[test]
+fn http1_responses_never_panic() {
+    use ajar_core::http1::{parse_head, Body, Framing};
+    let cases = (responses(), proptest::collection::vec(any::<u16>(), 0..4), 0usize..400, 0u8..3);
+    fuzz(2_000, cases, |(wire, splits, limit, kind)| {
+        // The head as the control reads it, then the body by the framing the head gives (or
+        // any framing, to reach each decoder with anything), fed in pieces cut anywhere.
+        let (framing, start) = match parse_head(&wire) {
+            Ok(Some(head)) => {
+                prop_assert!(head.len <= wire.len());
+                (head.framing().unwrap_or(Framing::UntilClose), head.len)
+            }
+            _ => ([Framing::Chunked, Framing::UntilClose, Framing::Length(200)][usize::from(kind)], 0),
+        };
+        let mut body = Body::new(framing, limit);
+        let mut rest = wire.get(start..).unwrap_or_default();
+        for s in splits {
+            let (piece, after) = rest.split_at(usize::from(s) % (rest.len() + 1));
+            if body.feed(piece).is_err() || body.finished() {
+                break;
+            }
+            rest = after;
+        }
+        let _ = body.feed(rest);
+        let _ = body.close();
+        let (kept, _) = body.into_parts();
+        prop_assert!(kept.len() <= limit);
+        Ok(())
+    });
+}
