@@ -55,4 +55,6 @@ fi
 
 echo "== collector and end-to-end tests (node, workerd, Chromium)"
 # E2E_ONLY=wasm-tests/e2e/x.test.mjs runs one suite (while developing).
-node --test --test-concurrency=1 ${E2E_ONLY:-wasm-tests/e2e/*.test.mjs}
+# A test still running after 10 min fails (the longest takes about 70 s): a hang is then named,
+# not left to CI's time limit.
+node --test --test-concurrency=1 --test-timeout=600000 ${E2E_ONLY:-wasm-tests/e2e/*.test.mjs}
