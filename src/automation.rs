@@ -35,7 +35,7 @@ pub fn publish_done(entries: &[ResultEntry], patterns: &[Pattern], stopped: bool
         .map(|e| {
             // f32 → f64 would print 0.9700000286102295 for 0.97.
             let confidence = (f64::from(e.confidence) * 100.0).round() / 100.0;
-            json!({"url": e.url, "category": e.category, "verdict": e.verdict, "confidence": confidence, "evidence": e.clues})
+            json!({"url": e.url, "category": e.category, "verdict": e.verdict, "confidence": confidence, "evidence": e.clues, "probes": e.probes})
         })
         .collect();
     set(

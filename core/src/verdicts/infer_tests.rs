@@ -137,6 +137,36 @@ fn a_reset_whose_first_look_waited_in_the_browser_is_a_reset() {
 }
 
 #[test]
+fn a_failure_seconds_after_a_hang_is_the_hang_going_on_not_a_reset() {
+    // Seen in CI's engine suite on a loaded machine (blackhole.test, measured over https):
+    // the first look hung 8 s, the second and third failed after 3.4 and 3.0 s. It was
+    // called `reset`, 0.93.
+    let c = RunContext { no_round_trip_ms: Some(60), resolver_reports_failures: true, ..ctx() };
+    let looks = |second, third| {
+        vec![
+            FetchTimeout { ms: 8007 },
+            DohFailed,
+            DohFailed,
+            FetchError { ms: second },
+            DohFailed,
+            Resolves { ms: 12 },
+            FetchError { ms: third },
+        ]
+    };
+    let e = Evidence { outside: reached(), ..ev(looks(3387, 3002)) };
+    let f = infer(&web("https://blackhole.test/"), &e, &c);
+    assert_eq!(f.verdict, Verdict::Blackhole, "{f:?}");
+    assert_eq!(f.clues.first(), Some(&Clue::TimedOut { ms: 8007 }));
+    // A failure within a page load's time after the hang still decides, as a reset.
+    let e = Evidence { outside: reached(), ..ev(looks(3387, 180)) };
+    assert_eq!(infer(&web("https://blackhole.test/"), &e, &c).verdict, Verdict::Reset);
+    // Slower than a second but faster than the fastest control page (a slow link): a reset.
+    let slow = RunContext { no_round_trip_ms: Some(600), ..c };
+    let e = Evidence { outside: reached(), ..ev(looks(3387, 1500)) };
+    assert_eq!(infer(&web("https://blackhole.test/"), &e, &slow).verdict, Verdict::Reset);
+}
+
+#[test]
 fn a_hang_at_a_site_slow_from_outside_too_is_not_called_blocked() {
     // From outside the site took 4.5 s to answer; here both looks gave up, the last at 4 s.
     let slow = |ms| Some(OutsideView { answer_ms: Some(ms), ..reached().unwrap() });

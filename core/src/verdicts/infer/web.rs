@@ -65,6 +65,13 @@ fn infer_fetched(target: &Target, ev: &Evidence, ctx: &RunContext) -> Finding {
         // wait in its queue for seconds: docs/verdicts.md). A failure too fast to have made a
         // round trip may instead be the browser's memory of the hang's own failed lookup: a
         // claim of interference is then less sure.
+        // A failure seconds after a hang is no refusal (a reset answers within a round trip):
+        // it is the wait going on until something gave up. Seen in Chromium on a loaded
+        // machine at a lab site that holds its connections: the first look hung 8 s and both
+        // later looks failed after about 3 s; called `reset` before.
+        Some(Observation::FetchError { ms }) if first_hang(ev).is_some() && ms >= slow_failure_ms(ctx) => {
+            failed(ev, ctx, Clue::TimedOut { ms: first_hang(ev).unwrap_or(ms) }, false)
+        }
         Some(Observation::FetchError { ms }) => {
             let mut finding = failed(ev, ctx, Clue::FailedFast { ms }, true);
             if let Some(hung) = first_hang(ev) {
@@ -83,6 +90,15 @@ fn infer_fetched(target: &Target, ev: &Evidence, ctx: &RunContext) -> Finding {
 /// How sure a claim of interference is when, after a hang, the failure that decides came
 /// faster than a round trip: what failed may be the browser's memory, not the network.
 const NO_ROUND_TRIP_CONFIDENCE: f32 = 0.7;
+
+/// After a hang, a failure that took this long or longer is the hang going on: at least
+/// [`SLOW_FAILURE_FLOOR_MS`], and at least the fastest control page's whole load (a reset
+/// comes sooner than a page: the page needs every round trip the reset needs, and more).
+fn slow_failure_ms(ctx: &RunContext) -> u32 {
+    ctx.no_round_trip_ms.map_or(0, |quarter| quarter.saturating_mul(4)).max(SLOW_FAILURE_FLOOR_MS)
+}
+
+const SLOW_FAILURE_FLOOR_MS: u32 = 1_000;
 
 /// How long the target's first fetch hung, if one did.
 fn first_hang(ev: &Evidence) -> Option<u32> {
