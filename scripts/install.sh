@@ -37,7 +37,6 @@ if [ ! -f node_modules/.ajar-installed ] || [ package.json -nt node_modules/.aja
   touch node_modules/.ajar-installed
 fi
 
-
 if ! have_version wasm-bindgen "$WASM_BINDGEN_VERSION" || ! command -v wasm-bindgen-test-runner >/dev/null; then
   # Its shipped lockfile pins webpki-roots 1.0.11, which this registry lacks: unpack, downgrade, install.
   log "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION (4-8 min)"

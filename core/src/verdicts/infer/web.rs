@@ -42,6 +42,7 @@ pub(super) fn noting_upgrade(ev: &Evidence, mut finding: Finding) -> Finding {
 }
 
 fn infer_fetched(target: &Target, ev: &Evidence, ctx: &RunContext) -> Finding {
+    let hung = first_hang(ev);
     match fetch(ev) {
         None if ev.unsupported(ProbeKind::Fetch) => {
             Finding::new(Verdict::Inconclusive, 0.0, vec![Clue::SkippedUnsupported])
@@ -54,27 +55,27 @@ fn infer_fetched(target: &Target, ev: &Evidence, ctx: &RunContext) -> Finding {
         Some(Observation::FetchOk { ms }) => {
             let mut finding = reachable(target, ev, ctx, ms);
             // It hung once and answered when asked again: said, not held against it.
-            if let Some(hung) = first_hang(ev) {
+            if let Some(hung) = hung {
                 finding.clues.insert(0, Clue::TimedOut { ms: hung });
             }
             finding
         }
-        // After a hang the last look decides, as any fast failure does, and the hang is said
-        // first: it may have been the browser's own (Firefox restarts a request reset during
-        // the TLS handshake again and again, about ten times in its log, and a restart can
-        // wait in its queue for seconds: docs/verdicts.md). A failure too fast to have made a
-        // round trip may instead be the browser's memory of the hang's own failed lookup: a
-        // claim of interference is then less sure.
         // A failure seconds after a hang is no refusal (a reset answers within a round trip):
         // it is the wait going on until something gave up. Seen in Chromium on a loaded
         // machine at a lab site that holds its connections: the first look hung 8 s and both
         // later looks failed after about 3 s; called `reset` before.
-        Some(Observation::FetchError { ms }) if first_hang(ev).is_some() && ms >= slow_failure_ms(ctx) => {
-            failed(ev, ctx, Clue::TimedOut { ms: first_hang(ev).unwrap_or(ms) }, false)
+        Some(Observation::FetchError { ms }) if hung.is_some() && ms >= slow_failure_ms(ctx) => {
+            failed(ev, ctx, Clue::TimedOut { ms: hung.unwrap_or(ms) }, false)
         }
+        // Otherwise, after a hang the last look decides, as any fast failure does, and the
+        // hang is said first: it may have been the browser's own (Firefox restarts a request
+        // reset during the TLS handshake again and again, about ten times in its log, and a
+        // restart can wait in its queue for seconds: docs/verdicts.md). A failure too fast to
+        // have made a round trip may instead be the browser's memory of the hang's own failed
+        // lookup: a claim of interference is then less sure.
         Some(Observation::FetchError { ms }) => {
             let mut finding = failed(ev, ctx, Clue::FailedFast { ms }, true);
-            if let Some(hung) = first_hang(ev) {
+            if let Some(hung) = hung {
                 finding.clues.insert(0, Clue::TimedOut { ms: hung });
                 if finding.verdict.is_blocked() && ctx.no_round_trip_ms.is_some_and(|f| ms < f) {
                     finding.confidence = finding.confidence.min(NO_ROUND_TRIP_CONFIDENCE);
