@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
 import { COLLECTOR, d1Files, d1Rows, report, storedReport } from './helpers.mjs';
 
 const VISITOR_IP = '203.0.113.77';
@@ -15,6 +16,29 @@ async function post(body, headers = {}) {
       'user-agent': VISITOR_UA, cookie: 'session=ajar-secret-cookie', ...headers },
   });
   return { status: res.status, body: await res.json().catch(() => null), headers: res.headers };
+}
+
+/**
+ * A POST to /v1/reports over node:http, its body written by `send(req)`. The answer is read as
+ * it comes, also when the collector answers before the body ends and hangs up (fetch() reports
+ * that as a failed request, whatever was answered); a failure before any answer, or no answer
+ * in 30 s (`silence` says what was expected), fails the test.
+ */
+function postRaw(headers, send, silence) {
+  const url = new URL(`${COLLECTOR}/v1/reports`);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+      let text = '';
+      const done = () => { clearTimeout(timer); req.destroy(); resolve({ status: res.statusCode, body: text }); };
+      res.on('data', (d) => { text += d; });
+      res.on('end', done);
+      res.on('error', done);
+    });
+    const timer = setTimeout(() => { req.destroy(); reject(new Error(silence)); }, 30000);
+    req.on('error', (e) => { if (!req.res) { clearTimeout(timer); reject(e); } });
+    send(req);
+  });
 }
 
 test('a report is stored once, with country and ASN from cf, and read back', async () => {
@@ -81,25 +105,9 @@ test('bad input gets a 4xx naming the field', async () => {
     assert.equal(a.status, status, `${field}: ${JSON.stringify(a.body)}`);
     assert.equal(a.body.field, field, JSON.stringify(a.body));
   }
-  // A body past the limit (1 MiB) is refused with 413. The collector may answer before the
-  // upload ends and hang up: the answer is read as it comes (fetch() reports such an upload as
-  // a failed request, whatever was answered: seen under load).
-  const { request } = await import('node:http');
-  const url = new URL(`${COLLECTOR}/v1/reports`);
-  const huge = await new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST',
-      headers: { 'content-type': 'application/json', 'cf-connecting-ip': VISITOR_IP } }, (res) => {
-      let text = '';
-      const done = () => { clearTimeout(timer); req.destroy(); resolve({ status: res.statusCode, body: text }); };
-      res.on('data', (d) => { text += d; });
-      res.on('end', done);
-      res.on('error', done);
-    });
-    const timer = setTimeout(() => { req.destroy(); reject(new Error('no answer')); }, 30000);
-    // Before an answer, a failed upload is a failure of the test; after it, the hang-up.
-    req.on('error', (e) => { if (!req.res) { clearTimeout(timer); reject(e); } });
-    req.end('x'.repeat(1024 * 1024 + 10));
-  });
+  // A body past the limit (1 MiB) is refused with 413, read as it comes (`postRaw`: the
+  // collector may answer before the upload ends and hang up; seen under load).
+  const huge = await postRaw({ 'cf-connecting-ip': VISITOR_IP }, (req) => req.end('x'.repeat(1024 * 1024 + 10)), 'no answer');
   assert.equal(huge.status, 413, huge.body);
   assert.equal(JSON.parse(huge.body).field, 'body');
 });
@@ -237,18 +245,8 @@ test('every bad-input class answers 4xx naming the field, and stores nothing', {
 test('a chunked body past the limit is refused (413) before it ends', async () => {
   // No content-length, and 1.1 MiB sent of a body that never ends: the collector must answer
   // once the limit (1 MiB) is passed, not wait for (and hold) the whole body.
-  const { request } = await import('node:http');
-  const url = new URL(`${COLLECTOR}/v1/reports`);
   const chunk = Buffer.alloc(64 * 1024, 32);
-  const { status, body } = await new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST',
-      headers: { 'content-type': 'application/json', 'cf-connecting-ip': nextIp(), 'transfer-encoding': 'chunked' } }, (res) => {
-      let text = '';
-      res.on('data', (d) => { text += d; });
-      res.on('end', () => { clearTimeout(timer); req.destroy(); resolve({ status: res.statusCode, body: text }); });
-    });
-    const timer = setTimeout(() => { req.destroy(); reject(new Error('no answer while the body was still open')); }, 30000);
-    req.on('error', (e) => { clearTimeout(timer); reject(e); });
+  const { status, body } = await postRaw({ 'cf-connecting-ip': nextIp(), 'transfer-encoding': 'chunked' }, (req) => {
     let sent = 0;
     const write = () => {
       while (sent < 18) {
@@ -258,7 +256,7 @@ test('a chunked body past the limit is refused (413) before it ends', async () =
       // The body stays open: no req.end().
     };
     write();
-  });
+  }, 'no answer while the body was still open');
   assert.equal(status, 413, body);
   assert.equal(JSON.parse(body).field, 'body');
   assert.equal((await post(report(), { 'cf-connecting-ip': nextIp() })).status, 201);
